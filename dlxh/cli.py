@@ -1,0 +1,212 @@
+"""`dlxh`: the command line of DLXH Warehouse.
+
+Exit codes: 0 success; 1 failure; 2 bad configuration or usage; 3 database unavailable;
+4 bad input path; 5 validation failed with --strict.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+from dlxh.errors import DlxhError
+
+
+def _month(value: str) -> date:
+    try:
+        return datetime.strptime(value, "%Y-%m").date()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM, got {value!r}") from None
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, got {value!r}") from None
+
+
+# -- db -----------------------------------------------------------------------------------------
+def cmd_db(args: argparse.Namespace) -> int:
+    from dlxh.db import ensure_up, warehouse_target
+    from dlxh.settings import load_settings
+
+    settings = load_settings()
+    if args.action == "url":
+        print(warehouse_target(settings).url())
+        return 0
+    if not settings.embedded:
+        if args.action in ("down",):
+            print("DLXH_DATABASE_URL points at an external server; nothing to stop.")
+            return 0
+        target = ensure_up(settings) if args.action == "up" else warehouse_target(settings)
+        from dlxh.db import connect
+
+        connect(target).close()
+        print(f"external warehouse reachable at {target.host}:{target.port}/{target.dbname}")
+        return 0
+    from dlxh.pg_embedded import EmbeddedPostgres
+
+    server = EmbeddedPostgres(settings)
+    if args.action == "up":
+        ensure_up(settings)
+        print(f"embedded PostgreSQL running on 127.0.0.1:{server.port()} (data: {server.data_dir})")
+    elif args.action == "down":
+        print("embedded PostgreSQL stopped" if server.stop() else "embedded PostgreSQL was not running")
+    else:
+        st = server.status()
+        print(f"embedded PostgreSQL: {st.detail}; data: {st.data_dir}")
+        return 0 if st.running else 1
+    return 0
+
+
+# -- ingest -------------------------------------------------------------------------------------
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from dlxh.db import connect, ensure_up
+    from ingestion.framework import run_ingest, stderr_progress
+    from ingestion.sources import get_source
+
+    target = ensure_up()
+    source = get_source(args.source)
+    paths = args.paths
+    conn = connect(target)
+    try:
+        summary = run_ingest(source, paths, conn, progress=None if args.quiet else stderr_progress)
+    finally:
+        conn.close()
+    print(summary.to_json() if args.json else summary.render())
+    return 0
+
+
+# -- build / validate / alerts ------------------------------------------------------------------
+def cmd_build(args: argparse.Namespace) -> int:
+    from dlxh.build import build
+
+    build(as_of=args.as_of, select=args.select, full_refresh=args.full_refresh)
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from expectations.runner import validate_month
+
+    result = validate_month(args.month, strict=args.strict)
+    print(result.render())
+    return 5 if (args.strict and not result.success) else 0
+
+
+def cmd_alerts(args: argparse.Namespace) -> int:
+    from alerts.engine import run_alerts
+
+    as_of = args.as_of or date.today()
+    outcome = run_alerts(as_of, dry_run=args.dry_run)
+    print(outcome.render())
+    return 0 if outcome.ok else 1
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from dlxh.demo import write_demo
+    from dlxh.settings import load_settings
+
+    out = Path(args.out) if args.out else load_settings().inbox
+    written = write_demo(out, as_of=args.as_of or date.today(), months=args.months, seed=args.seed)
+    for kind, files in written.items():
+        print(f"{kind}: {len(files)} files in {files[0].parent if files else out}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from dlxh.pipeline import run_pipeline
+
+    summary = run_pipeline(as_of=args.as_of or date.today(), demo=not args.no_demo)
+    print(summary)
+    return 0
+
+
+def cmd_airflow(args: argparse.Namespace) -> int:
+    from dlxh.airflow_env import exec_airflow
+
+    return exec_airflow(args.airflow_args)
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from expectations.runner import data_docs_index
+
+    print(data_docs_index())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="dlxh", description="DLXH Warehouse: ingest -> raw -> dbt -> marts -> validate -> alert.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    db = sub.add_parser("db", help="embedded PostgreSQL: up | down | status | url")
+    db.add_argument("action", choices=["up", "down", "status", "url"])
+    db.set_defaults(func=cmd_db)
+
+    ing = sub.add_parser("ingest", help="load files from the inbox (or given paths) into raw")
+    ing_sub = ing.add_subparsers(dest="source", required=True, metavar="SOURCE")
+    for name, helptext in (
+        ("units", "the effective-dated unit registry (CSV/XLSX)"),
+        ("reports", "unit reports: structured forms, register, documents"),
+    ):
+        sp = ing_sub.add_parser(name, help=helptext)
+        sp.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
+        sp.add_argument("--json", action="store_true", help="print the import summary as JSON")
+        sp.add_argument("--quiet", action="store_true", help="no per-file progress lines")
+        sp.set_defaults(func=cmd_ingest)
+
+    b = sub.add_parser("build", help="run dbt: seeds, models and tests into staging, intermediate, marts")
+    b.add_argument("--as-of", type=_day, help="evaluate statuses as of this day (default: now)")
+    b.add_argument("--select", help="dbt selection")
+    b.add_argument("--full-refresh", action="store_true")
+    b.set_defaults(func=cmd_build)
+
+    v = sub.add_parser("validate", help="run the Great Expectations checkpoint for a month")
+    v.add_argument("--month", type=_month, required=True, help="YYYY-MM")
+    v.add_argument("--strict", action="store_true", help="exit 5 when any expectation fails (late units included)")
+    v.set_defaults(func=cmd_validate)
+
+    a = sub.add_parser("alerts", help="send due reminders, late notices, escalations and digests")
+    a.add_argument("--as-of", type=_day, help="the day to evaluate (YYYY-MM-DD, default today in Asia/Ho_Chi_Minh)")
+    a.add_argument("--dry-run", action="store_true", help="print what would be sent, to whom and why; send nothing")
+    a.set_defaults(func=cmd_alerts)
+
+    d = sub.add_parser("demo", help="write realistic demo inputs (units, reports, register) into the inbox")
+    d.add_argument("--out", help="folder (default: $DLXH_INBOX)")
+    d.add_argument("--as-of", type=_day, help="the demo's 'today' (default: today)")
+    d.add_argument("--months", type=int, default=6)
+    d.add_argument("--seed", type=int, default=2025)
+    d.set_defaults(func=cmd_demo)
+
+    r = sub.add_parser("run", help="the whole pipeline through the real Airflow DAGs, then a summary")
+    r.add_argument("--as-of", type=_day)
+    r.add_argument("--no-demo", action="store_true", help="do not write demo inputs first")
+    r.set_defaults(func=cmd_run)
+
+    af = sub.add_parser("airflow", help="run an `airflow` command on this instance's state (e.g. `dlxh airflow standalone`)")
+    af.add_argument("airflow_args", nargs=argparse.REMAINDER)
+    af.set_defaults(func=cmd_airflow)
+
+    docs = sub.add_parser("docs", help="print where the GX Data Docs are")
+    docs.set_defaults(func=cmd_docs)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except DlxhError as exc:
+        print(f"dlxh: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("dlxh: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

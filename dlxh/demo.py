@@ -1,0 +1,153 @@
+"""Demo inputs for the Lai Châu federation: unit registry and monthly report forms.
+
+Deterministic for a seed and an as-of day: the last `months` reporting months whose deadline
+has passed, with most reports on time, some late, some missing, one unit renamed and one
+unit dissolved mid-way (it owes nothing after its valid_to).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import random
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from dlxh.calendar import LOCAL, add_months, monthly_due_at
+
+REGISTRY_HEADER = [
+    "Mã đơn vị", "Tên đơn vị", "Loại đơn vị", "Đơn vị cấp trên", "Hiệu lực từ", "Hiệu lực đến", "Đơn vị kế thừa",
+    "Người liên hệ", "Email liên hệ", "Webhook",
+]
+FORM_HEADER = [
+    "Mã đơn vị", "Tên đơn vị", "Kỳ báo cáo", "Loại báo cáo", "Số văn bản", "Thời gian nhận", "Chủ đề", "Tình hình",
+    "Sắc thái", "Điểm nóng", "Nguyên nhân", "Dự báo", "Đề xuất, kiến nghị",
+]
+
+DISTRICTS = [
+    ("LDLD-TP", "Liên đoàn Lao động thành phố Lai Châu", "thanhpho"),
+    ("LDLD-TD", "Liên đoàn Lao động huyện Tam Đường", "tamduong"),
+    ("LDLD-PT", "Liên đoàn Lao động huyện Phong Thổ", "phongtho"),
+    ("LDLD-SH", "Liên đoàn Lao động huyện Sìn Hồ", "sinho"),
+    ("LDLD-MT", "Liên đoàn Lao động huyện Mường Tè", "muongte"),
+    ("LDLD-NN", "Liên đoàn Lao động huyện Nậm Nhùn", "namnhun"),
+    ("LDLD-TU", "Liên đoàn Lao động huyện Than Uyên", "thanuyen"),
+    ("LDLD-TNU", "Liên đoàn Lao động huyện Tân Uyên", "tanuyen"),
+]
+SECTORS = [
+    ("CDN-GD", "Công đoàn ngành Giáo dục tỉnh Lai Châu", "sector", "giaoduc"),
+    ("CDN-YT", "Công đoàn ngành Y tế tỉnh Lai Châu", "sector", "yte"),
+    ("CDVC", "Công đoàn Viên chức tỉnh Lai Châu", "civil_servants", "vienchuc"),
+]
+
+ITEMS = {
+    "T03": ("Đoàn viên quan tâm việc sắp xếp, tinh gọn tổ chức bộ máy theo Nghị quyết 18-NQ/TW và chế độ chính sách đối với cán bộ dôi dư.",
+            "Chưa có hướng dẫn chi tiết về chính sách hỗ trợ.", "Tâm lý lo lắng có thể tăng khi triển khai sáp nhập.",
+            "Đề nghị sớm ban hành hướng dẫn chế độ, chính sách."),
+    "T11": ("Người lao động tại một số doanh nghiệp phản ánh chậm lương, nợ đọng bảo hiểm xã hội.",
+            "Doanh nghiệp gặp khó khăn về đơn hàng.", "Có nguy cơ phát sinh tranh chấp lao động, ngừng việc tập thể.",
+            "Đề nghị cơ quan chức năng kiểm tra, đôn đốc doanh nghiệp trả lương đúng hạn."),
+    "T07": ("Dư luận đồng tình với việc xử phạt vi phạm giao thông theo Nghị định 168/2024/NĐ-CP, song một bộ phận cho rằng mức phạt cao.",
+            "Mức phạt tăng mạnh so với trước.", "Ý thức chấp hành luật giao thông sẽ chuyển biến tích cực.",
+            "Tăng cường tuyên truyền Luật Trật tự, an toàn giao thông đường bộ."),
+    "T06": ("Mưa lớn gây sạt lở, lũ quét tại một số xã; cán bộ, đoàn viên tích cực ủng hộ đồng bào bị thiệt hại.",
+            "Thời tiết cực đoan, địa hình đồi núi dốc.", "Nguy cơ sạt lở tiếp diễn trong mùa mưa.",
+            "Đề nghị hỗ trợ kịp thời cho đoàn viên, người lao động bị ảnh hưởng."),
+    "T04": ("Cán bộ, đoàn viên phấn khởi trước kết quả tăng trưởng kinh tế, quan tâm Nghị quyết 57-NQ/TW về chuyển đổi số.",
+            "Kinh tế tỉnh tiếp tục phục hồi.", "Dư luận tiếp tục ổn định, tích cực.", "Đẩy mạnh chuyển đổi số trong hoạt động công đoàn."),
+    "T12": ("Xuất hiện một số thông tin xấu độc, xuyên tạc về công tác nhân sự đại hội trên mạng xã hội.",
+            "Các thế lực thù địch lợi dụng mạng xã hội.", "Có thể gia tăng trước thềm đại hội.", "Tăng cường đấu tranh, phản bác thông tin sai trái."),
+    "T10": ("Đồng bào dân tộc thiểu số đồng tình thực hiện Nghị quyết 15-NQ/TU về xóa bỏ hủ tục lạc hậu, còn tình trạng tảo hôn ở vùng sâu.",
+            "Nhận thức của một bộ phận người dân còn hạn chế.", "Chuyển biến chậm nhưng tích cực.", "Tiếp tục vận động, tuyên truyền tại thôn, bản."),
+}
+SENTIMENT_OF = {"T03": "Tiêu cực", "T11": "Tiêu cực", "T07": "Trung lập", "T06": "Tiêu cực", "T04": "Tích cực", "T12": "Tiêu cực", "T10": "Trung lập"}
+
+
+def demo_months(as_of: date, months: int) -> list[date]:
+    """The last `months` report months whose deadline passed before the as-of day."""
+    as_of_local = datetime(as_of.year, as_of.month, as_of.day, tzinfo=LOCAL)
+    last = date(as_of.year, as_of.month, 1)
+    if monthly_due_at(last) > as_of_local:
+        last = add_months(last, -1)
+    return [add_months(last, -i) for i in reversed(range(months))]
+
+
+def _write_csv(path: Path, header: list[str], rows: list[list[str]], mtime: datetime | None = None) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+    if mtime is not None:
+        ts = mtime.timestamp()
+        os.utime(path, (ts, ts))
+    return path
+
+
+def write_demo(out: Path, as_of: date, months: int = 6, seed: int = 2025) -> dict[str, list[Path]]:
+    rng = random.Random(seed)
+    periods = demo_months(as_of, months)
+    first = periods[0]
+    dissolve_after = periods[len(periods) // 2 - 1] if len(periods) >= 2 else None
+    rename_from = periods[len(periods) // 2] if len(periods) >= 2 else None
+
+    registry: list[list[str]] = [
+        ["LDLD-TINH", "Liên đoàn Lao động tỉnh Lai Châu", "province", "", "2000-01-01", "", "", "Ban Tuyên giáo", "bantuyengiao@ldld-laichau.example.vn", ""]
+    ]
+    owing: list[tuple[str, str, date, date | None]] = []  # code, name, valid_from, valid_to
+    for code, name, slug in DISTRICTS:
+        valid_to = None
+        successor = ""
+        if code == "LDLD-NN" and dissolve_after is not None:
+            valid_to = add_months(dissolve_after, 1) - timedelta(days=1)  # last day of that month
+            successor = "LDLD-MT"
+        registry.append([code, name, "district", "LDLD-TINH", first.isoformat(), valid_to.isoformat() if valid_to else "", successor,
+                         f"Văn phòng {name}", f"{slug}@ldld-laichau.example.vn", ""])
+        owing.append((code, name, first, valid_to))
+    for code, name, utype, slug in SECTORS:
+        if code == "CDN-GD" and rename_from is not None:
+            registry.append([code, name, utype, "LDLD-TINH", first.isoformat(), (rename_from - timedelta(days=1)).isoformat(), "",
+                             "Văn phòng công đoàn ngành", f"{slug}@ldld-laichau.example.vn", ""])
+            new_name = "Công đoàn ngành Giáo dục và Đào tạo tỉnh Lai Châu"
+            registry.append([code, new_name, utype, "LDLD-TINH", rename_from.isoformat(), "", "",
+                             "Văn phòng công đoàn ngành", f"{slug}@ldld-laichau.example.vn", ""])
+            owing.append((code, name, first, rename_from - timedelta(days=1)))
+            owing.append((code, new_name, rename_from, None))
+        else:
+            registry.append([code, name, utype, "LDLD-TINH", first.isoformat(), "", "", "Văn phòng", f"{slug}@ldld-laichau.example.vn", ""])
+            owing.append((code, name, first, None))
+
+    written: dict[str, list[Path]] = {"units": [], "reports": []}
+    written["units"].append(_write_csv(out / "units" / "danh_muc_don_vi.csv", REGISTRY_HEADER, registry))
+
+    as_of_end = datetime(as_of.year, as_of.month, as_of.day, 23, 59, tzinfo=LOCAL)
+    forced = {periods[-1]: ["LDLD-SH", "CDVC"]}  # the latest month always shows a late and a missing unit
+    for period in periods:
+        due = monthly_due_at(period)
+        for code, name, valid_from, valid_to in owing:
+            if valid_from > period or (valid_to is not None and valid_to < due.date() - timedelta(days=1)):
+                continue
+            roll = rng.random()
+            if period in forced and code == forced[period][1]:
+                roll = 0.99  # missing
+            elif period in forced and code == forced[period][0]:
+                roll = 0.85  # late
+            if roll >= 0.92:
+                continue  # missing: no report this month
+            if roll >= 0.78:
+                received = due + timedelta(days=rng.randint(1, 6), hours=rng.randint(8, 16), minutes=rng.randint(0, 59))
+            else:
+                received = due - timedelta(days=rng.randint(1, 9), hours=rng.randint(0, 8), minutes=rng.randint(0, 59))
+            if received > as_of_end:
+                continue
+            topics = rng.sample(sorted(ITEMS), k=rng.randint(2, 4))
+            doc_no = f"{rng.randint(5, 60)}/BC-{'LĐLĐ' if code.startswith('LDLD') else 'CĐ'}"
+            rows = []
+            for t in topics:
+                situation, cause, forecast, proposal = ITEMS[t]
+                hot = "Có" if t == "T11" and rng.random() < 0.5 else "Không"
+                rows.append([code, name, f"{period:%Y-%m}", "Tháng", doc_no, received.strftime("%Y-%m-%d %H:%M"), t, situation,
+                             SENTIMENT_OF[t], hot, cause, forecast, proposal])
+            path = out / "reports" / f"{period:%Y-%m}" / f"BC_{code}_{period:%Y-%m}.csv"
+            written["reports"].append(_write_csv(path, FORM_HEADER, rows, mtime=received))
+    return written

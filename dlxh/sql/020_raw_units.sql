@@ -1,0 +1,21 @@
+-- The effective-dated unit registry as landed. Each registry file is a complete snapshot;
+-- staging reads the latest load. One row per unit version (renames and parent changes are
+-- new versions with their own valid_from/valid_to).
+create table if not exists raw.units (
+    load_id bigint not null,
+    source_file text not null,
+    file_hash text not null,
+    loaded_at timestamptz not null default now(),
+    row_number integer not null,
+    unit_code text not null,
+    unit_name text not null,
+    unit_type text not null,
+    parent_code text,
+    valid_from date not null,
+    valid_to date,
+    successor_code text,
+    contact_name text,
+    contact_email text,
+    contact_webhook text,
+    primary key (file_hash, row_number)
+);

@@ -1,0 +1,54 @@
+-- Media-monitoring scan results ("ra quet thong tin"). One row per unique item (canonical URL,
+-- or normalised text hash when there is no URL), carrying the engagement of its latest capture.
+create table if not exists raw.scan_items (
+    item_key text primary key,
+    canonical_url text,
+    url text,
+    text_hash text not null,
+    platform text,
+    published_at timestamptz,
+    first_captured_at timestamptz not null,
+    last_captured_at timestamptz not null,
+    period_month date not null,
+    title text,
+    author_hash text,
+    likes bigint,
+    shares bigint,
+    comments bigint,
+    views bigint,
+    sentiment numeric check (sentiment between -1 and 1),
+    sentiment_raw text,
+    topic_codes text[] not null default '{}',
+    topic_source text,
+    place_raw text,
+    unit_code text,
+    unit_source text,
+    tools text[] not null default '{}',
+    load_id bigint not null,
+    source_file text not null,
+    file_hash text not null,
+    updated_at timestamptz not null default now()
+);
+create index if not exists scan_items_updated on raw.scan_items (updated_at);
+create index if not exists scan_items_text_hash on raw.scan_items (text_hash);
+
+-- Every capture of an item by a tool (history of engagement), idempotent per file.
+create table if not exists raw.scan_captures (
+    item_key text not null,
+    tool text not null,
+    captured_at timestamptz not null,
+    likes bigint,
+    shares bigint,
+    comments bigint,
+    views bigint,
+    file_hash text not null,
+    row_number integer not null,
+    primary key (file_hash, row_number)
+);
+
+-- Raw post text: restricted, never readable by bi_reader.
+create table if not exists restricted.scan_item_text (
+    item_key text primary key,
+    text text,
+    updated_at timestamptz not null default now()
+);

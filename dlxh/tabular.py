@@ -1,0 +1,171 @@
+"""Read tabular files (CSV/TSV in any common encoding, XLSX, JSON, JSONL) into header + rows.
+
+Text is decoded from UTF-8 (with or without BOM), UTF-16 (Excel "Unicode text") or
+Windows-1258 (Excel CSV on Vietnamese Windows) and normalised to NFC.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from dlxh.text import slug
+
+TABULAR_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".json", ".jsonl", ".ndjson"}
+
+
+class TableError(ValueError):
+    """The file cannot be read as a table; the message says why (in Vietnamese, for people)."""
+
+    def __init__(self, reason_code: str, message: str):
+        super().__init__(message)
+        self.reason_code = reason_code
+
+
+def decode_bytes(data: bytes) -> tuple[str, str]:
+    """Decode bytes to NFC text, returning (text, encoding used)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        text, enc = data[3:].decode("utf-8"), "utf-8-sig"
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text, enc = data.decode("utf-16"), "utf-16"
+    elif len(data) >= 4 and data[1] == 0 and data[3] == 0 and data[0] != 0:
+        text, enc = data.decode("utf-16-le"), "utf-16-le"
+    else:
+        try:
+            text, enc = data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            text, enc = data.decode("cp1258", errors="strict"), "cp1258"
+    return unicodedata.normalize("NFC", text), enc
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    rows: list[tuple[int, list[str]]]  # (1-based data row number as a person sees it in the file, cells)
+    encoding: str | None = None
+
+    def header_index(self, aliases: dict[str, set[str]]) -> dict[str, int]:
+        """Map canonical field names to column positions using accent-insensitive aliases."""
+        slugs = [slug(h) for h in self.headers]
+        found: dict[str, int] = {}
+        for field, names in aliases.items():
+            for i, s in enumerate(slugs):
+                if s in names or s == field:
+                    found[field] = i
+                    break
+        return found
+
+
+def _read_csv_text(text: str) -> Table:
+    sample = text[:20000]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+        delimiter = dialect.delimiter
+    except csv.Error:
+        delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows = list(reader)
+    while rows and not any(c.strip() for c in rows[0]):
+        rows.pop(0)
+    if not rows:
+        raise TableError("empty_file", "Tệp rỗng: không có dòng tiêu đề hay dữ liệu nào.")
+    headers = [h.strip() for h in rows[0]]
+    data = [(i + 1, [c.strip() for c in r]) for i, r in enumerate(rows[1:], start=1) if any(c.strip() for c in r)]
+    return Table(headers, data)
+
+
+def _read_xlsx(data: bytes, sheet: str | None = None) -> Table:
+    import zipfile
+
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except zipfile.BadZipFile as exc:
+        if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+            raise TableError(
+                "protected_or_legacy_xlsx",
+                "Tệp Excel được đặt mật khẩu hoặc là định dạng .xls cũ: hãy bỏ mật khẩu và lưu lại dạng .xlsx.",
+            ) from exc
+        raise TableError("corrupt_xlsx", f"Tệp Excel bị hỏng hoặc không phải .xlsx ({exc}).") from exc
+    except Exception as exc:  # openpyxl raises many types for damaged archives
+        raise TableError("corrupt_xlsx", f"Tệp Excel bị hỏng, không đọc được ({type(exc).__name__}: {exc}).") from exc
+    ws = wb[sheet] if sheet and sheet in wb.sheetnames else wb.worksheets[0]
+    rows_iter = ws.iter_rows(values_only=True)
+    headers: list[str] | None = None
+    data_rows: list[tuple[int, list[str]]] = []
+    for excel_row, values in enumerate(rows_iter, start=1):
+        cells = ["" if v is None else (v.isoformat(sep=" ") if hasattr(v, "isoformat") else str(v)).strip() for v in values]
+        if headers is None:
+            if any(cells):
+                headers = [unicodedata.normalize("NFC", c) for c in cells]
+            continue
+        if any(cells):
+            data_rows.append((excel_row, [unicodedata.normalize("NFC", c) for c in cells]))
+    wb.close()
+    if headers is None:
+        raise TableError("empty_file", "Tệp Excel rỗng: không có dòng tiêu đề.")
+    return Table(headers, data_rows)
+
+
+def _read_json(text: str, lines: bool) -> Table:
+    records: list[dict] = []
+    if lines:
+        for n, line in enumerate(text.splitlines(), start=1):
+            if line.strip():
+                try:
+                    records.append(json.loads(line))
+                except json.JSONDecodeError as exc:
+                    raise TableError("bad_json", f"Dòng {n} không phải JSON hợp lệ: {exc.msg}.") from exc
+    else:
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise TableError("bad_json", f"Tệp JSON hỏng ở dòng {exc.lineno}, cột {exc.colno}: {exc.msg}.") from exc
+        if isinstance(doc, dict):
+            doc = next((v for v in doc.values() if isinstance(v, list)), [doc])
+        records = [r for r in doc if isinstance(r, dict)]
+    headers: list[str] = []
+    for r in records:
+        for k in r:
+            if k not in headers:
+                headers.append(k)
+    rows = []
+    for i, r in enumerate(records, start=1):
+        cells = []
+        for h in headers:
+            v = r.get(h)
+            cells.append("" if v is None else (json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else str(v)))
+        rows.append((i, cells))
+    return Table(headers, rows)
+
+
+def read_table(path: Path, data: bytes, sheet: str | None = None) -> Table:
+    """Parse a tabular file; raises TableError with a Vietnamese reason when it can't."""
+    if not data.strip():
+        raise TableError("empty_file", "Tệp rỗng (0 byte hoặc chỉ có khoảng trắng).")
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_xlsx(data, sheet)
+    try:
+        text, encoding = decode_bytes(data)
+    except UnicodeDecodeError as exc:
+        raise TableError("bad_encoding", f"Không nhận ra bảng mã của tệp ({exc}).") from exc
+    if suffix in (".jsonl", ".ndjson"):
+        table = _read_json(text, lines=True)
+    elif suffix == ".json":
+        table = _read_json(text, lines=False)
+    else:
+        table = _read_csv_text(text)
+    table.encoding = encoding
+    return table
+
+
+def iter_cells(table: Table, index: dict[str, int]) -> Iterator[tuple[int, dict[str, str]]]:
+    for row_number, cells in table.rows:
+        yield row_number, {f: (cells[i] if i < len(cells) else "") for f, i in index.items()}

@@ -1,0 +1,1 @@
+"""Ingestion: one small module per source, landing files from the inbox into `raw`."""

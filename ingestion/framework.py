@@ -1,0 +1,297 @@
+"""The shared ingestion loop: file registry, one transaction per file, quarantine, import summary.
+
+A source module declares what it lands (table, primary key, cursor) and implements
+``load_file``. The loop guarantees, for every source:
+
+* every file read ends as loaded, a duplicate (same content hash as a file already loaded),
+  partly loaded, or quarantined with a reason; every row read is loaded, unchanged (already
+  there) or quarantined, so ``read = loaded + updated + unchanged + quarantined``;
+* one database transaction per file, so a task retried halfway never double-loads;
+* a crash while parsing one file quarantines that file and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+from dlxh.errors import InputError
+
+
+@dataclass
+class Quarantined:
+    reason_code: str
+    reason: str
+    row_number: int | None = None
+    field: str | None = None
+    record: dict[str, Any] | None = None
+
+
+@dataclass
+class FileOutcome:
+    path: str
+    file_hash: str
+    status: str = "loaded"  # loaded | partial | quarantined | duplicate
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_updated: int = 0
+    rows_unchanged: int = 0
+    rows_quarantined: int = 0
+    quarantined: list[Quarantined] = field(default_factory=list)
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def quarantine(self, q: Quarantined) -> None:
+        self.quarantined.append(q)
+
+    def settle(self) -> None:
+        """Derive the file status from what happened to its rows."""
+        if self.status == "duplicate":
+            return
+        file_level = [q for q in self.quarantined if q.row_number is None]
+        self.rows_quarantined = max(self.rows_quarantined, len({q.row_number for q in self.quarantined if q.row_number is not None}))
+        if file_level or (self.rows_read and self.rows_quarantined == self.rows_read):
+            self.status = "quarantined"
+        elif self.rows_quarantined:
+            self.status = "partial"
+        else:
+            self.status = "loaded"
+
+
+@dataclass
+class FileContext:
+    path: Path
+    data: bytes
+    file_hash: str
+    load_id: int
+    first_seen_at: datetime
+    file_mtime: datetime
+
+
+@dataclass
+class ImportSummary:
+    source: str
+    load_id: int
+    started_at: str
+    finished_at: str | None = None
+    files: list[FileOutcome] = field(default_factory=list)
+
+    def totals(self) -> dict[str, int]:
+        t = {
+            "files_read": len(self.files),
+            "files_loaded": sum(f.status == "loaded" for f in self.files),
+            "files_partial": sum(f.status == "partial" for f in self.files),
+            "files_quarantined": sum(f.status == "quarantined" for f in self.files),
+            "files_duplicate": sum(f.status == "duplicate" for f in self.files),
+        }
+        for key in ("rows_read", "rows_loaded", "rows_updated", "rows_unchanged", "rows_quarantined"):
+            t[key] = sum(getattr(f, key) for f in self.files)
+        return t
+
+    def reconciles(self) -> bool:
+        t = self.totals()
+        return t["rows_read"] == t["rows_loaded"] + t["rows_updated"] + t["rows_unchanged"] + t["rows_quarantined"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "load_id": self.load_id,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "totals": self.totals(),
+            "reconciles": self.reconciles(),
+            "files": [asdict(f) for f in self.files],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2, default=str)
+
+    def render(self) -> str:
+        """Human summary in Vietnamese, in the manner of DHIS2's import summary."""
+        t = self.totals()
+        lines = [
+            f"Tóm tắt nhập dữ liệu — nguồn «{self.source}» (lần nạp #{self.load_id})",
+            f"  Tệp đã đọc: {t['files_read']} · nạp đủ: {t['files_loaded']} · nạp một phần: {t['files_partial']}"
+            f" · trùng (bỏ qua): {t['files_duplicate']} · cách ly: {t['files_quarantined']}",
+            f"  Dòng đã đọc: {t['rows_read']} · nạp mới: {t['rows_loaded']} · cập nhật: {t['rows_updated']}"
+            f" · không đổi: {t['rows_unchanged']} · cách ly: {t['rows_quarantined']}"
+            + ("" if self.reconciles() else "  ⚠ SỐ LIỆU KHÔNG KHỚP"),
+        ]
+        for f in self.files:
+            if f.quarantined:
+                lines.append(f"  ✗ {f.path}:")
+                for q in f.quarantined[:20]:
+                    where = "cả tệp" if q.row_number is None else f"dòng {q.row_number}"
+                    col = f", trường «{q.field}»" if q.field else ""
+                    lines.append(f"      - {where}{col}: {q.reason}")
+                if len(f.quarantined) > 20:
+                    lines.append(f"      … và {len(f.quarantined) - 20} lý do khác (xem ops.quarantine hoặc --json)")
+        return "\n".join(lines)
+
+
+class Source(Protocol):
+    """What a source module declares (shaped like a dlt resource / Meltano stream)."""
+
+    name: ClassVar[str]
+    table: ClassVar[str]
+    primary_key: ClassVar[tuple[str, ...]]
+    cursor: ClassVar[str]
+    suffixes: ClassVar[frozenset[str]]
+
+    def load_file(self, cur: Any, ctx: FileContext, outcome: FileOutcome) -> None:
+        """Parse ctx.data and write rows with `cur`, recording counts and quarantines on `outcome`."""
+
+
+def expand_paths(paths: Iterable[str | Path], suffixes: frozenset[str]) -> list[Path]:
+    files: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if not p.exists():
+            raise InputError(f"{p}: no such file or folder")
+        if p.is_dir():
+            files += sorted(
+                q for q in p.rglob("*") if q.is_file() and not q.name.startswith((".", "~$")) and q.suffix.lower() in suffixes
+            )
+        else:
+            files.append(p)
+    seen: set[Path] = set()
+    unique = []
+    for f in files:
+        r = f.resolve()
+        if r not in seen:
+            seen.add(r)
+            unique.append(f)
+    return unique
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+ProgressFn = Callable[[str], None]
+
+
+def stderr_progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def run_ingest(source: Source, paths: Iterable[str | Path], conn: Any, progress: ProgressFn | None = stderr_progress) -> ImportSummary:
+    """Ingest files into the warehouse; `conn` is a psycopg2 connection (autocommit off)."""
+    files = expand_paths(paths, source.suffixes)
+    with conn, conn.cursor() as cur:
+        cur.execute("insert into ops.loads (source) values (%s) returning load_id, started_at", (source.name,))
+        load_id, started = cur.fetchone()
+    summary = ImportSummary(source.name, load_id, started.isoformat())
+    t0 = time.monotonic()
+    try:
+        for n, path in enumerate(files, start=1):
+            outcome = _ingest_one(source, path, conn, load_id)
+            summary.files.append(outcome)
+            if progress:
+                progress(
+                    f"[{n}/{len(files)}] {path.name}: {outcome.status} — {outcome.rows_loaded} nạp, "
+                    f"{outcome.rows_unchanged} không đổi, {outcome.rows_quarantined} cách ly "
+                    f"({time.monotonic() - t0:.1f}s)"
+                )
+        status = "succeeded"
+    except BaseException:
+        status = "failed"
+        raise
+    finally:
+        totals = summary.totals()
+        with conn, conn.cursor() as cur:
+            cur.execute(
+                """update ops.loads set finished_at = now(), status = %s, files_read = %s, rows_read = %s,
+                       rows_loaded = %s, rows_updated = %s, rows_unchanged = %s, rows_quarantined = %s, summary = %s
+                   where load_id = %s returning finished_at""",
+                (
+                    status, totals["files_read"], totals["rows_read"], totals["rows_loaded"], totals["rows_updated"],
+                    totals["rows_unchanged"], totals["rows_quarantined"], json.dumps(summary.to_dict(), ensure_ascii=False, default=str),
+                    load_id,
+                ),
+            )
+            summary.finished_at = cur.fetchone()[0].isoformat()
+    return summary
+
+
+def _ingest_one(source: Source, path: Path, conn: Any, load_id: int) -> FileOutcome:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read file: {exc.strerror}") from exc
+    file_hash = sha256_bytes(data)
+    mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+    outcome = FileOutcome(str(path), file_hash)
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            "select status, first_seen_at from ops.files where source = %s and file_hash = %s for update",
+            (source.name, file_hash),
+        )
+        row = cur.fetchone()
+        if row and row[0] == "loaded":
+            cur.execute(
+                "update ops.files set last_path = %s, last_seen_at = now() where source = %s and file_hash = %s",
+                (str(path), source.name, file_hash),
+            )
+            outcome.status = "duplicate"
+            outcome.detail["note"] = "Tệp có cùng nội dung đã được nạp trước đó; bỏ qua."
+            return outcome
+        first_seen = row[1] if row else datetime.now(UTC)
+    ctx = FileContext(path, data, file_hash, load_id, first_seen, mtime)
+    try:
+        with conn, conn.cursor() as cur:
+            source.load_file(cur, ctx, outcome)
+            outcome.settle()
+            _register(cur, source.name, ctx, outcome)
+    except Exception as exc:  # one bad file never stops the batch
+        outcome = FileOutcome(str(path), file_hash, rows_read=0)
+        outcome.quarantine(
+            Quarantined(
+                "unreadable",
+                f"Không xử lý được tệp ({type(exc).__name__}: {exc}). Kiểm tra tệp có bị hỏng hoặc sai định dạng không.",
+                record={"traceback": traceback.format_exc(limit=5)},
+            )
+        )
+        outcome.settle()
+        with conn, conn.cursor() as cur:
+            _register(cur, source.name, ctx, outcome)
+    return outcome
+
+
+def _register(cur: Any, source: str, ctx: FileContext, outcome: FileOutcome) -> None:
+    cur.execute(
+        """insert into ops.files (source, file_hash, first_path, first_seen_at, file_mtime, last_path, status, load_id,
+                                  rows_read, rows_loaded, rows_quarantined, detail)
+           values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+           on conflict (source, file_hash) do update set
+               last_path = excluded.last_path, last_seen_at = now(), status = excluded.status, load_id = excluded.load_id,
+               rows_read = excluded.rows_read, rows_loaded = ops.files.rows_loaded + excluded.rows_loaded,
+               rows_quarantined = excluded.rows_quarantined, detail = excluded.detail""",
+        (
+            source, ctx.file_hash, str(ctx.path), ctx.first_seen_at, ctx.file_mtime, str(ctx.path), outcome.status, ctx.load_id,
+            outcome.rows_read, outcome.rows_loaded, outcome.rows_quarantined, json.dumps(outcome.detail, ensure_ascii=False, default=str),
+        ),
+    )
+    # A file retried after a fix: its old quarantine entries that no longer apply are resolved.
+    cur.execute(
+        "update ops.quarantine set resolved_at = now() where source = %s and file_hash = %s and resolved_at is null",
+        (source, ctx.file_hash),
+    )
+    for q in outcome.quarantined:
+        cur.execute(
+            """insert into ops.quarantine (source, load_id, file_path, file_hash, row_number, field, reason_code, reason, record)
+               values (%s, %s, %s, %s, %s, %s, %s, %s, %s)
+               on conflict (source, file_hash, coalesce(row_number, -1), reason_code, coalesce(field, ''))
+               do update set resolved_at = null, load_id = excluded.load_id, reason = excluded.reason, file_path = excluded.file_path""",
+            (
+                source, ctx.load_id, str(ctx.path), ctx.file_hash, q.row_number, q.field, q.reason_code, q.reason,
+                json.dumps(q.record, ensure_ascii=False, default=str) if q.record is not None else None,
+            ),
+        )

@@ -1,0 +1,134 @@
+"""Source `reports`: dispatch each inbox file to the structured-form, register or document parser,
+attribute it to a registry unit, and land report versions in raw.reports (+ items, topics).
+
+Primary key: report_key (hash of the normalised report content). Cursor: ops.files content hash.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from dlxh.db import copy_rows
+from dlxh.tabular import TABULAR_SUFFIXES, TableError, read_table
+from ingestion.framework import FileContext, FileOutcome, Quarantined
+from ingestion.reports import form, register
+from ingestion.reports.records import ReportRecord
+from ingestion.reports.registry_lookup import UnitRegistry
+
+DOCUMENT_SUFFIXES = frozenset({".docx", ".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".txt", ".doc"})
+
+REPORT_COLUMNS = (
+    "report_key", "load_id", "source_file", "file_hash", "source_format", "unit_code", "unit_name_raw", "period_month",
+    "report_type", "due_at", "doc_number", "place_date_line", "issued_on", "title", "form_received_at", "inbox_received_at",
+    "situation", "causes", "forecast", "proposals", "extraction",
+)
+ITEM_COLUMNS = ("report_key", "item_no", "topic_raw", "topic_code", "summary", "sentiment", "is_hot_spot", "cause", "forecast", "proposal")
+TOPIC_COLUMNS = ("report_key", "topic_code", "evidence", "is_hot_spot")
+
+
+class ReportsSource:
+    name: ClassVar[str] = "reports"
+    table: ClassVar[str] = "raw.reports"
+    primary_key: ClassVar[tuple[str, ...]] = ("report_key",)
+    cursor: ClassVar[str] = "file_hash"
+    suffixes: ClassVar[frozenset[str]] = frozenset(TABULAR_SUFFIXES | DOCUMENT_SUFFIXES)
+
+    def load_file(self, cur: Any, ctx: FileContext, outcome: FileOutcome) -> None:
+        suffix = ctx.path.suffix.lower()
+        reports: list[ReportRecord] = []
+        if suffix in TABULAR_SUFFIXES:
+            try:
+                table = read_table(ctx.path, ctx.data)
+            except TableError as exc:
+                if suffix != ".txt":
+                    outcome.quarantine(Quarantined(exc.reason_code, str(exc)))
+                    return
+                table = None
+            if table is not None and register.is_register(table):
+                register.load_register(cur, ctx, outcome, table)
+                return
+            if table is not None and form.is_form(table):
+                reports, bad_rows, rows_read = form.parse_form(ctx.path, table)
+                outcome.rows_read += rows_read
+                for q in bad_rows:
+                    outcome.quarantine(q)
+            elif suffix != ".txt":
+                outcome.quarantine(
+                    Quarantined(
+                        "unknown_layout",
+                        "Không nhận ra mẫu biểu: cần có cột «Kỳ báo cáo» và «Mã đơn vị» (hoặc «Tên đơn vị»), "
+                        "hoặc là sổ công văn đến (cột «Thời gian nhận» và «Tên tệp đính kèm»). Xem docs/report-form.md.",
+                    )
+                )
+                return
+        if not reports and suffix in DOCUMENT_SUFFIXES and outcome.rows_read == 0:
+            from ingestion.reports import documents
+
+            try:
+                reports = [documents.parse_document(ctx.path, ctx.data)]
+            except documents.DocumentError as exc:
+                outcome.rows_read += 1
+                outcome.quarantine(Quarantined(exc.reason_code, str(exc), record=exc.context))
+                return
+            outcome.rows_read += 1
+            reports[0].row_numbers = [1]
+        self._land(cur, ctx, outcome, reports)
+
+    def _land(self, cur: Any, ctx: FileContext, outcome: FileOutcome, reports: list[ReportRecord]) -> None:
+        registry = UnitRegistry.from_db(cur)
+        inbox_time = min(ctx.file_mtime, ctx.first_seen_at)
+        report_rows, item_rows, topic_rows = [], [], []
+        for rep in reports:
+            rows = rep.row_numbers or [None]
+            unit_code = registry.by_code(rep.unit_code)
+            if unit_code is None and rep.unit_code:
+                for r in rows:
+                    outcome.quarantine(
+                        Quarantined("unknown_unit", f"Mã đơn vị «{rep.unit_code}» không có trong danh mục đơn vị.", r, "unit_code",
+                                    {"unit_code": rep.unit_code, "unit_name": rep.unit_name_raw})
+                    )
+                continue
+            if unit_code is None:
+                if not rep.unit_name_raw:
+                    for r in rows:
+                        outcome.quarantine(Quarantined("missing_unit", "Không xác định được đơn vị gửi báo cáo (thiếu mã và tên đơn vị).", r, "unit_code"))
+                    continue
+                unit_code, candidates = registry.match_name(rep.unit_name_raw, rep.period_month)
+                if unit_code is None:
+                    reason = (
+                        f"Tên đơn vị «{rep.unit_name_raw}» khớp với nhiều đơn vị ({', '.join(candidates)}); hãy ghi rõ mã đơn vị."
+                        if len(candidates) > 1
+                        else f"Tên đơn vị «{rep.unit_name_raw}» không khớp đơn vị nào trong danh mục."
+                    )
+                    for r in rows:
+                        outcome.quarantine(Quarantined("ambiguous_unit" if len(candidates) > 1 else "unknown_unit", reason, r, "unit_name",
+                                                       {"unit_name": rep.unit_name_raw, "candidates": candidates}))
+                    continue
+            if rep.period_month is None:
+                for r in rows:
+                    outcome.quarantine(Quarantined("missing_month", "Không tìm thấy tháng báo cáo (ví dụ «tháng 3 năm 2025»).", r, "period"))
+                continue
+            key = rep.content_key(unit_code)
+            cur.execute("select 1 from raw.reports where report_key = %s", (key,))
+            if cur.fetchone():
+                outcome.rows_unchanged += len(rows)
+                continue
+            import json
+
+            report_rows.append(
+                (key, ctx.load_id, str(ctx.path), ctx.file_hash, rep.source_format, unit_code, rep.unit_name_raw, rep.period_month,
+                 rep.report_type, rep.due_at, rep.doc_number, rep.place_date_line, rep.issued_on, rep.title, rep.form_received_at,
+                 inbox_time, rep.situation, rep.causes, rep.forecast, rep.proposals, json.dumps(rep.extraction, ensure_ascii=False, default=str))
+            )
+            item_rows += [
+                (key, i.item_no, i.topic_raw, i.topic_code, i.summary, i.sentiment, i.is_hot_spot, i.cause, i.forecast, i.proposal)
+                for i in rep.items
+            ]
+            topic_rows += [(key, t.topic_code, t.evidence, t.is_hot_spot) for t in {t.topic_code: t for t in rep.topics}.values()]
+            outcome.rows_loaded += len(rows)
+        # Two identical reports inside one file land once.
+        unique_reports = list({r[0]: r for r in report_rows}.values())
+        copy_rows(cur, "raw.reports", REPORT_COLUMNS, unique_reports)
+        copy_rows(cur, "raw.report_items", ITEM_COLUMNS, list({(r[0], r[1]): r for r in item_rows}.values()))
+        copy_rows(cur, "raw.report_topics", TOPIC_COLUMNS, list({(r[0], r[1]): r for r in topic_rows}.values()))
+        outcome.detail["reports"] = len(unique_reports)
