@@ -70,7 +70,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from ingestion.sources import get_source
 
     target = ensure_up()
-    source = get_source(args.source)
+    options = {}
+    if getattr(args, "form", None):
+        options["form"] = args.form
+    if getattr(args, "tool", None):
+        options["tool"] = args.tool
+    source = get_source(args.source, **options)
     paths = args.paths
     conn = connect(target)
     try:
@@ -157,6 +162,20 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--json", action="store_true", help="print the import summary as JSON")
         sp.add_argument("--quiet", action="store_true", help="no per-file progress lines")
         sp.set_defaults(func=cmd_ingest)
+    sv = ing_sub.choices  # options of the sources that need them
+    sp = ing_sub.add_parser("surveys", help="survey exports (KoboToolbox, ODK Central, Google Forms)")
+    sp.add_argument("paths", nargs="+", metavar="PATH")
+    sp.add_argument("--form", required=True, help="the XLSForm (or Google Forms mapping) the survey was built from")
+    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--quiet", action="store_true")
+    sp.set_defaults(func=cmd_ingest)
+    sp = ing_sub.add_parser("scans", help="media-monitoring exports (CSV, JSON, JSONL)")
+    sp.add_argument("paths", nargs="+", metavar="PATH")
+    sp.add_argument("--tool", required=True, help="name of the tool mapping in ingestion/scans/mappings/")
+    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--quiet", action="store_true")
+    sp.set_defaults(func=cmd_ingest)
+    del sv
 
     b = sub.add_parser("build", help="run dbt: seeds, models and tests into staging, intermediate, marts")
     b.add_argument("--as-of", type=_day, help="evaluate statuses as of this day (default: now)")

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ingestion.framework import Source
 
+SOURCE_NAMES = ("units", "reports", "surveys", "scans")
 
-def get_source(name: str) -> Source:
+
+def get_source(name: str, **options: Any) -> Source:
+    """Instantiate a source; options are source-specific (surveys: form=PATH; scans: tool=NAME)."""
     if name == "units":
         from ingestion.units import UnitsSource
 
@@ -14,7 +19,12 @@ def get_source(name: str) -> Source:
         from ingestion.reports.source import ReportsSource
 
         return ReportsSource()
-    raise KeyError(name)
+    if name == "surveys":
+        from ingestion.surveys.source import SurveysSource
 
+        return SurveysSource(**options)
+    if name == "scans":
+        from ingestion.scans.source import ScansSource
 
-SOURCE_NAMES = ("units", "reports")
+        return ScansSource(**options)
+    raise KeyError(f"unknown source {name!r}; known: {', '.join(SOURCE_NAMES)}")

@@ -1,0 +1,69 @@
+"""Shared fixtures: one real embedded PostgreSQL per test session, under a temporary DLXH_HOME.
+
+Tests never mock PostgreSQL. A session gets its own DLXH_HOME (so several pytest runs can go
+side by side); `warehouse` yields a connection to a database whose raw/ops/quality tables
+were emptied for the test.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+_SESSION_HOME: Path | None = None
+
+
+@pytest.fixture(scope="session")
+def dlxh_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A DLXH_HOME for the whole test session; the embedded server is stopped at the end."""
+    home = tmp_path_factory.mktemp("dlxh-home")
+    os.chmod(home, 0o755)
+    for parent in home.parents:  # the unprivileged server user must reach the cluster when run as root
+        if str(parent).startswith(("/tmp", "/var/tmp")) and parent != Path("/tmp"):
+            os.chmod(parent, 0o755)
+    old = {k: os.environ.get(k) for k in ("DLXH_HOME", "DLXH_DATABASE_URL", "DLXH_PG_PORT")}
+    os.environ["DLXH_HOME"] = str(home)
+    os.environ.pop("DLXH_DATABASE_URL", None)
+    os.environ.pop("DLXH_PG_PORT", None)
+    yield home
+    from dlxh.pg_embedded import EmbeddedPostgres
+    from dlxh.settings import load_settings
+
+    EmbeddedPostgres(load_settings()).stop()
+    for k, v in old.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
+@pytest.fixture(scope="session")
+def warehouse_target(dlxh_home: Path):
+    from dlxh.db import ensure_up
+
+    return ensure_up()
+
+
+def truncate_all(conn) -> None:
+    """Empty every table in raw, restricted, ops, quality (schemas stay)."""
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            """select format('%I.%I', schemaname, tablename) from pg_tables
+               where schemaname in ('raw', 'restricted', 'ops', 'quality')"""
+        )
+        tables = [r[0] for r in cur.fetchall()]
+        if tables:
+            cur.execute(f"truncate {', '.join(tables)} restart identity cascade")
+
+
+@pytest.fixture()
+def warehouse(warehouse_target):
+    """A psycopg2 connection to an emptied warehouse."""
+    from dlxh.db import connect
+
+    conn = connect(warehouse_target)
+    truncate_all(conn)
+    yield conn
+    conn.close()
