@@ -88,8 +88,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 # -- build / validate / alerts ------------------------------------------------------------------
 def cmd_build(args: argparse.Namespace) -> int:
-    from dlxh.build import build
+    from dlxh.build import build, compile_manifest
 
+    if args.manifest_only:
+        print(compile_manifest())
+        return 0
     build(as_of=args.as_of, select=args.select, full_refresh=args.full_refresh)
     return 0
 
@@ -181,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--as-of", type=_day, help="evaluate statuses as of this day (default: now)")
     b.add_argument("--select", help="dbt selection")
     b.add_argument("--full-refresh", action="store_true")
+    b.add_argument("--manifest-only", action="store_true", help="only compile dbt_project/target/manifest.json (for the Airflow build DAG)")
     b.set_defaults(func=cmd_build)
 
     v = sub.add_parser("validate", help="run the Great Expectations checkpoint for a month")

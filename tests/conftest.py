@@ -67,3 +67,18 @@ def warehouse(warehouse_target):
     truncate_all(conn)
     yield conn
     conn.close()
+
+
+@pytest.fixture(scope="session")
+def airflow_env(warehouse_target, dlxh_home: Path):
+    """Airflow configured on the session's embedded PostgreSQL (`airflow` database, migrated).
+
+    Airflow reads its configuration when first imported, so every test that imports airflow
+    must use this fixture (all of them share the session's metadata database).
+    """
+    from dlxh.airflow_env import airflow_environ, ensure_airflow_db
+
+    ensure_airflow_db()
+    env = airflow_environ()
+    os.environ.update(env)
+    return env

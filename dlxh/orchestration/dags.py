@@ -1,0 +1,244 @@
+"""DAG factories. DAG files in `dags/` call these; heavy imports happen inside tasks only.
+
+Every DAG has an owner, tags, doc_md, retries with exponential backoff and max_active_runs=1
+(runs of the same DAG never overlap, so loads and alert sends never race each other).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from airflow.sdk import Asset, Param, dag, get_current_context, task
+
+from dlxh.orchestration.assets import MARTS_ASSET, QUALITY_ASSET, RAW_ASSETS
+
+START = datetime(2025, 1, 1)
+DEFAULT_ARGS: dict[str, Any] = {
+    "owner": "dlxh-data-eng",
+    "retries": 3,
+    "retry_delay": timedelta(seconds=30),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": timedelta(minutes=10),
+}
+
+
+def _in_caller_file(dag_object):
+    """DAGs built by these factories belong to the dags/ file that called the factory, so the
+    scheduler re-parses (and the UI shows) that file."""
+    import inspect
+
+    dag_object.fileloc = inspect.stack()[2].filename
+    return dag_object
+
+
+def _settings_get(name: str, default: str) -> str:
+    import os
+
+    return os.environ.get(name, default)
+
+
+def ingest_dag(source: str, doc: str):
+    """Poll the source's inbox; ingest new files; emit the raw asset with the months touched."""
+    asset = Asset(RAW_ASSETS[source])
+
+    @dag(
+        dag_id=f"dlxh_ingest_{source}",
+        schedule=_settings_get("DLXH_INBOX_POLL_CRON", "*/2 * * * *"),
+        start_date=START,
+        catchup=False,
+        max_active_runs=1,
+        default_args=DEFAULT_ARGS,
+        tags=["dlxh", "ingest", source],
+        doc_md=doc,
+    )
+    def _ingest():
+        @task.short_circuit(task_id="detect_new_files")
+        def detect_new_files() -> list[str]:
+            from dlxh.orchestration import tasks
+
+            return tasks.new_files(source)
+
+        @task(task_id=f"ingest_{source}", outlets=[asset])
+        def ingest(files: list[str]) -> dict[str, Any]:
+            from dlxh.orchestration import tasks
+
+            result = tasks.ingest(source, files)
+            context = get_current_context()
+            context["outlet_events"][asset].extra = {"months": result["months"], "load_id": result["load_id"]}
+            return result
+
+        ingest(detect_new_files())
+
+    return _in_caller_file(_ingest())
+
+
+def validate_dag(doc: str):
+    @dag(
+        dag_id="dlxh_validate",
+        schedule=[Asset(MARTS_ASSET)],
+        start_date=START,
+        catchup=False,
+        max_active_runs=1,
+        default_args=DEFAULT_ARGS,
+        tags=["dlxh", "validate", "great-expectations"],
+        doc_md=doc,
+        params={"months": Param([], type="array", description="YYYY-MM months to validate; empty = the months the new data touched")},
+    )
+    def _validate():
+        @task(task_id="validate_months", outlets=[Asset(QUALITY_ASSET)])
+        def validate_months() -> dict[str, Any]:
+            from dlxh.orchestration import tasks
+
+            context = get_current_context()
+            months = list(context["params"].get("months") or []) or tasks.months_from_events(
+                context.get("triggering_asset_events")
+            ) or tasks.default_months()
+            result = tasks.validate(months)
+            context["outlet_events"][Asset(QUALITY_ASSET)].extra = {"months": months}
+            return result
+
+        validate_months()
+
+    return _in_caller_file(_validate())
+
+
+def alerts_dag(doc: str):
+    from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable
+
+    @dag(
+        dag_id="dlxh_alerts",
+        # Daily at 08:00 local time, and after every validation so acknowledgements go out promptly.
+        schedule=AssetOrTimeSchedule(
+            timetable=CronTriggerTimetable("0 8 * * *", timezone="Asia/Ho_Chi_Minh"), assets=[Asset(QUALITY_ASSET)]
+        ),
+        start_date=START,
+        catchup=False,
+        max_active_runs=1,
+        default_args={**DEFAULT_ARGS, "retry_delay": timedelta(minutes=2)},
+        tags=["dlxh", "alerts"],
+        doc_md=doc,
+        params={"as_of": Param(None, type=["null", "string"], description="YYYY-MM-DD day to evaluate; empty = the run's day")},
+    )
+    def _alerts():
+        @task(task_id="send_alerts")
+        def send_alerts() -> dict[str, Any]:
+            from datetime import date
+
+            from dlxh.orchestration import tasks
+
+            context = get_current_context()
+            as_of_param = context["params"].get("as_of")
+            dag_run = context["dag_run"]
+            as_of = date.fromisoformat(as_of_param) if as_of_param else tasks.local_day(getattr(dag_run, "run_after", None))
+            return tasks.send_alerts(as_of)
+
+        send_alerts()
+
+    return _in_caller_file(_alerts())
+
+
+def build_dag(doc: str):
+    """dbt models as Airflow tasks (astronomer-cosmos, precompiled manifest: parsing never runs dbt)."""
+    from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+    from cosmos.constants import InvocationMode, LoadMode, TestBehavior
+    from cosmos.profiles import PostgresUserPasswordProfileMapping
+
+    from dlxh.airflow_env import WAREHOUSE_CONN_ID
+    from dlxh.orchestration.manifest import DBT_PROJECT_DIR, dbt_executable, manifest_path
+
+    raw_assets = [Asset(name) for name in RAW_ASSETS.values()]
+    schedule = raw_assets[0]
+    for a in raw_assets[1:]:
+        schedule = schedule | a
+
+    @dag(
+        dag_id="dlxh_build",
+        schedule=schedule,
+        start_date=START,
+        catchup=False,
+        max_active_runs=1,
+        default_args=DEFAULT_ARGS,
+        tags=["dlxh", "build", "dbt"],
+        doc_md=doc,
+    )
+    def _build():
+        @task(task_id="collect_months")
+        def collect_months() -> list[str]:
+            from dlxh.orchestration import tasks
+
+            context = get_current_context()
+            return tasks.months_from_events(context.get("triggering_asset_events"))
+
+        dbt = DbtTaskGroup(
+            group_id="dbt",
+            project_config=ProjectConfig(
+                dbt_project_path=DBT_PROJECT_DIR,
+                manifest_path=manifest_path(),
+                install_dbt_deps=False,
+                env_vars={"DBT_SEND_ANONYMOUS_USAGE_STATS": "False"},
+            ),
+            profile_config=ProfileConfig(
+                profile_name="dlxh",
+                target_name="airflow",
+                profile_mapping=PostgresUserPasswordProfileMapping(conn_id=WAREHOUSE_CONN_ID, profile_args={"schema": "public"}),
+            ),
+            render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.AFTER_EACH),
+            execution_config=ExecutionConfig(dbt_executable_path=dbt_executable(), invocation_mode=InvocationMode.SUBPROCESS),
+        )
+
+        @task(task_id="publish_marts", outlets=[Asset(MARTS_ASSET)])
+        def publish(months: list[str]) -> list[str]:
+            context = get_current_context()
+            context["outlet_events"][Asset(MARTS_ASSET)].extra = {"months": months}
+            return months
+
+        months = collect_months()
+        months >> dbt >> publish(months)
+
+    return _in_caller_file(_build())
+
+
+def backfill_dag(doc: str):
+    @dag(
+        dag_id="dlxh_backfill",
+        schedule=None,
+        start_date=START,
+        catchup=False,
+        max_active_runs=1,
+        default_args=DEFAULT_ARGS,
+        tags=["dlxh", "backfill"],
+        doc_md=doc,
+        params={
+            "start_month": Param("2025-01", type="string", pattern=r"^\d{4}-\d{2}$"),
+            "end_month": Param("2025-12", type="string", pattern=r"^\d{4}-\d{2}$"),
+            "full_refresh": Param(False, type="boolean"),
+        },
+    )
+    def _backfill():
+        @task(task_id="rebuild")
+        def rebuild() -> list[str]:
+            from datetime import date
+
+            from dlxh.build import build
+            from dlxh.calendar import add_months
+
+            params = get_current_context()["params"]
+            build(full_refresh=bool(params["full_refresh"]))
+            start = date.fromisoformat(params["start_month"] + "-01")
+            end = date.fromisoformat(params["end_month"] + "-01")
+            months, m = [], start
+            while m <= end:
+                months.append(m.strftime("%Y-%m"))
+                m = add_months(m, 1)
+            return months
+
+        @task(task_id="revalidate", outlets=[Asset(QUALITY_ASSET)])
+        def revalidate(months: list[str]) -> dict[str, Any]:
+            from dlxh.orchestration import tasks
+
+            return tasks.validate(months)
+
+        revalidate(rebuild())
+
+    return _in_caller_file(_backfill())
