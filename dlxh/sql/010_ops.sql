@@ -72,3 +72,9 @@ create table if not exists ops.alert_log (
     sent_at timestamptz,
     unique (unit_code, period_month, report_type, rule, recipient, channel)
 );
+
+-- Alerts: why an alert was due (Vietnamese, shown in run reports and dry runs).
+alter table ops.alert_log add column if not exists reason text;
+-- The outbox scan: pending rows whose next attempt is due.
+create index if not exists alert_log_due
+    on ops.alert_log (next_attempt_at, alert_id) where status = 'pending';

@@ -76,3 +76,13 @@ create table if not exists restricted.survey_free_text (
     updated_at timestamptz not null default now(),
     primary key (submission_uuid, question_name)
 );
+
+-- Additive columns (issue #4): provenance and platform metadata of a submission, the salt
+-- fingerprint that hashed respondent_hash, and the unreversed numeric answer.
+alter table raw.survey_responses add column if not exists platform text;
+alter table raw.survey_responses add column if not exists validation_status text;
+alter table raw.survey_responses add column if not exists started_at timestamptz;
+alter table raw.survey_responses add column if not exists ended_at timestamptz;
+alter table raw.survey_responses add column if not exists respondent_salt_id text;
+alter table raw.survey_responses add column if not exists source_row integer;
+alter table raw.survey_answers add column if not exists numeric_value numeric;

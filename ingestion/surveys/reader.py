@@ -1,0 +1,140 @@
+"""Stream the rows of a survey export (CSV with `,` `;` or tab, or XLSX) without building the table.
+
+The header comes first, then (row number as a person sees it, cells) one at a time, so a
+million-row export is never held as Python lists. Text is decoded like `dlxh.tabular`
+(UTF-8 with/without BOM, UTF-16, Windows-1258) and normalised to NFC line by line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from dlxh.tabular import TableError
+
+XLSX_SUFFIXES = {".xlsx", ".xlsm"}
+
+
+@dataclass
+class RowStream:
+    headers: list[str]
+    rows: Iterator[tuple[int, list[str]]]
+    encoding: str | None = None
+    delimiter: str | None = None
+
+
+def _detect_encoding(data: bytes) -> tuple[str, int]:
+    """(codec, bytes to skip) without decoding the whole file into one string."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8", 3
+    if data.startswith(b"\xff\xfe"):
+        return "utf-16-le", 2
+    if data.startswith(b"\xfe\xff"):
+        return "utf-16-be", 2
+    if len(data) >= 4 and data[1] == 0 and data[3] == 0 and data[0] != 0:
+        return "utf-16-le", 0
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    try:
+        for start in range(0, len(data), 1 << 20):
+            decoder.decode(view[start:start + (1 << 20)], final=start + (1 << 20) >= len(data))
+    except UnicodeDecodeError:
+        return "cp1258", 0
+    return "utf-8", 0
+
+
+def _delimiter(header_line: str) -> str:
+    counts = {d: header_line.count(d) for d in (",", ";", "\t", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _nfc_lines(text: io.TextIOBase) -> Iterator[str]:
+    normalize, is_nfc = unicodedata.normalize, unicodedata.is_normalized
+    for line in text:
+        yield line if line.isascii() or is_nfc("NFC", line) else normalize("NFC", line)
+
+
+def stream_csv(data: bytes) -> RowStream:
+    encoding, skip = _detect_encoding(data)
+    text = io.TextIOWrapper(io.BytesIO(data[skip:] if skip else data), encoding=encoding, newline="")
+    lines = _nfc_lines(text)
+    first = ""
+    for first in lines:
+        if first.strip():
+            break
+    if not first.strip():
+        raise TableError("empty_file", "Tệp rỗng: không có dòng tiêu đề hay dữ liệu nào.")
+    delimiter = _delimiter(first)
+
+    def chained() -> Iterator[str]:
+        yield first
+        yield from lines
+
+    reader = csv.reader(chained(), delimiter=delimiter)
+    headers = [h.strip().replace("\ufeff", "") for h in next(reader)]
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        for n, cells in enumerate(reader, start=2):  # the row number a spreadsheet shows
+            if any(cells):
+                yield n, cells
+
+    return RowStream(headers, rows(), encoding, delimiter)
+
+
+def _xlsx_cell(v: object) -> str:
+    if v is None:
+        return ""
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return unicodedata.normalize("NFC", str(v)).strip()
+
+
+def stream_xlsx(data: bytes) -> RowStream:
+    import zipfile
+
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except zipfile.BadZipFile as exc:
+        raise TableError("corrupt_xlsx", f"Tệp Excel bị hỏng hoặc không phải .xlsx ({exc}).") from exc
+    except Exception as exc:  # openpyxl raises many types for damaged archives
+        raise TableError("corrupt_xlsx", f"Tệp Excel bị hỏng, không đọc được ({type(exc).__name__}: {exc}).") from exc
+    values = wb.worksheets[0].iter_rows(values_only=True)
+    headers: list[str] | None = None
+    header_row = 0
+    for n, row in enumerate(values, start=1):
+        cells = [_xlsx_cell(v) for v in row]
+        if any(cells):
+            headers, header_row = cells, n
+            break
+    if headers is None:
+        wb.close()
+        raise TableError("empty_file", "Tệp Excel rỗng: không có dòng tiêu đề.")
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        try:
+            for n, row in enumerate(values, start=header_row + 1):
+                cells = [_xlsx_cell(v) for v in row]
+                if any(cells):
+                    yield n, cells
+        finally:
+            wb.close()
+
+    return RowStream(headers, rows())
+
+
+def stream_rows(path: Path, data: bytes) -> RowStream:
+    if not data.strip():
+        raise TableError("empty_file", "Tệp rỗng (0 byte hoặc chỉ có khoảng trắng).")
+    if path.suffix.lower() in XLSX_SUFFIXES:
+        return stream_xlsx(data)
+    return stream_csv(data)
