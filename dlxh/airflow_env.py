@@ -63,6 +63,11 @@ def airflow_environ(settings: Settings | None = None) -> dict[str, str]:
         "AIRFLOW__SIMPLE_AUTH_MANAGER__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
         f"AIRFLOW_CONN_{WAREHOUSE_CONN_ID.upper()}": json.dumps(conn),
         "NO_PROXY": "*",
+        # No telemetry calls from a closed network (cosmos and dbt would try on every task).
+        "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+        "DO_NOT_TRACK": "1",
+        "SCARF_ANALYTICS": "false",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
     }
     return env
 
