@@ -7,13 +7,15 @@ and proposal texts.
 
 from __future__ import annotations
 
+import json
 from collections import OrderedDict
 from pathlib import Path
 
 from dlxh.parsing import parse_bool_vi, parse_local_datetime, parse_month
-from dlxh.tabular import Table, iter_cells
+from dlxh.tabular import Table, decode_bytes, iter_cells
 from dlxh.text import fold, nfc
 from ingestion.framework import Quarantined
+from ingestion.reports.matching import normalize_doc_number
 from ingestion.reports.records import ReportItem, ReportRecord, TopicMention
 from ingestion.reports.topics import resolve_topic
 
@@ -44,6 +46,33 @@ SENTIMENTS = {
     "trung lap": "trung_lap", "neutral": "trung_lap", "0": "trung_lap", "binh thuong": "trung_lap",
     "tieu cuc": "tieu_cuc", "negative": "tieu_cuc", "-": "tieu_cuc", "-1": "tieu_cuc",
 }
+
+
+def flatten_online_form(data: bytes) -> bytes | None:
+    """An online-form export that nests the opinion items under the report's fields
+    (``{"unit_code": .., "period": .., "items": [{..}, ..]}``, or a list of such objects) as flat rows.
+
+    Returns None when the JSON is already flat (or not JSON at all: read_table reports that).
+    """
+    try:
+        doc = json.loads(decode_bytes(data)[0])
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    reports = doc if isinstance(doc, list) else [doc]
+    if not reports or not all(isinstance(r, dict) for r in reports):
+        return None
+    flat: list[dict] = []
+    nested = False
+    for r in reports:
+        lists = [k for k, v in r.items() if isinstance(v, list) and v and all(isinstance(i, dict) for i in v)]
+        if not lists:
+            flat.append(r)
+            continue
+        nested = True
+        head = {k: v for k, v in r.items() if k not in lists}
+        for item in r[lists[0]]:
+            flat.append({**head, **item})
+    return json.dumps(flat, ensure_ascii=False).encode("utf-8") if nested else None
 
 
 def is_form(table: Table) -> bool:
@@ -109,12 +138,13 @@ def parse_form(path: Path, table: Table) -> tuple[list[ReportRecord], list[Quara
             quarantined.append(Quarantined(err.code, err.message, row_number, err.field, rec))
             continue
         unit_code = (rec.get("unit_code") or "").strip().upper() or None
-        key = (unit_code, nfc(rec.get("unit_name")), month, rtype, due, (rec.get("doc_number") or "").strip(), received)
+        doc_number = normalize_doc_number(rec.get("doc_number"))
+        key = (unit_code, nfc(rec.get("unit_name")), month, rtype, due, doc_number, received)
         report = groups.get(key)
         if report is None:
             report = groups[key] = ReportRecord(
                 source_format=fmt, unit_code=unit_code, unit_name_raw=nfc(rec.get("unit_name")) or None, period_month=month,
-                report_type=rtype, due_at=due, doc_number=(rec.get("doc_number") or "").strip() or None, form_received_at=received,
+                report_type=rtype, due_at=due, doc_number=doc_number, form_received_at=received,
             )
         item = ReportItem(
             item_no=len(report.items) + 1, topic_raw=nfc(rec.get("topic")) or None, topic_code=topic_code,

@@ -63,7 +63,8 @@ class ReportRecord:
             "due": self.due_at.isoformat() if self.due_at else None,
             "doc": self.doc_number,
             "received": self.form_received_at.isoformat() if self.form_received_at else None,
-            "parts": [self.situation, self.causes, self.forecast, self.proposals],
+            # Whitespace does not make a new version (the same text re-exported wraps differently).
+            "parts": [" ".join(p.split()) if p else None for p in (self.situation, self.causes, self.forecast, self.proposals)],
             "items": [asdict(i) for i in self.items],
         }
         return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()

@@ -2,7 +2,9 @@
 
 Columns (accent-insensitive): Thời gian nhận / Ngày đến (required), Nơi gửi / Đơn vị gửi,
 Số, ký hiệu văn bản, Tên tệp đính kèm. Either the attachment name or the sender plus the
-document number must identify the report.
+document number must identify the report. The document number is normalised exactly like
+raw.reports.doc_number (`matching.normalize_doc_number`: "Số: 15/BC-LĐLĐ" -> "15/BC-LĐLĐ"),
+the sender is matched to a registry unit code, the attachment name is reduced to its base name.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dlxh.parsing import parse_local_datetime
 from dlxh.tabular import Table, iter_cells
 from dlxh.text import nfc
 from ingestion.framework import FileContext, FileOutcome, Quarantined
+from ingestion.reports.matching import normalize_doc_number
 from ingestion.reports.registry_lookup import UnitRegistry
 
 ALIASES: dict[str, set[str]] = {
@@ -51,11 +54,26 @@ def load_register(cur: Any, ctx: FileContext, outcome: FileOutcome, table: Table
             unit_code = registry.by_code(rec["sender"]) or registry.match_name(rec["sender"], received.date())[0]
         rows.append(
             (ctx.load_id, str(ctx.path), ctx.file_hash, row_number, received, nfc(rec.get("sender")) or None, unit_code,
-             (rec.get("doc_number") or "").strip() or None, (rec.get("attachment_name") or "").strip() or None)
+             normalize_doc_number(rec.get("doc_number")), _basename(rec.get("attachment_name")))
         )
-    cur.execute("select 1 from raw.document_register where file_hash = %s limit 1", (ctx.file_hash,))
-    if cur.fetchone():
-        outcome.rows_unchanged += len(rows)
-    else:
-        outcome.rows_loaded += copy_rows(cur, "raw.document_register", COLUMNS, rows)
+    # A register is often re-exported whole, with more rows each time: rows already landed stay once.
+    cur.execute("select received_at, sender, doc_number, attachment_name from raw.document_register")
+    landed = {tuple(r) for r in cur.fetchall()}
+    new_rows = []
+    for row in rows:
+        key = (row[4], row[5], row[7], row[8])
+        if key in landed:
+            outcome.rows_unchanged += 1
+        else:
+            landed.add(key)
+            new_rows.append(row)
+    outcome.rows_loaded += copy_rows(cur, "raw.document_register", COLUMNS, new_rows)
     outcome.detail["kind"] = "register"
+
+
+def _basename(name: str | None) -> str | None:
+    """The attachment's file name as raw.reports.source_file ends with it (no folder, NFC)."""
+    text = nfc(name)
+    if not text:
+        return None
+    return text.replace("\\", "/").rsplit("/", 1)[-1]

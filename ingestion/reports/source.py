@@ -6,6 +6,7 @@ Primary key: report_key (hash of the normalised report content). Cursor: ops.fil
 
 from __future__ import annotations
 
+import json
 from typing import Any, ClassVar
 
 from dlxh.db import copy_rows
@@ -33,15 +34,28 @@ class ReportsSource:
     cursor: ClassVar[str] = "file_hash"
     suffixes: ClassVar[frozenset[str]] = frozenset(TABULAR_SUFFIXES | DOCUMENT_SUFFIXES)
 
+    def __init__(self) -> None:
+        self._adhoc = None
+
+    def adhoc_requests(self) -> list:
+        if self._adhoc is None:
+            from ingestion.reports.adhoc import load_requests
+
+            self._adhoc = load_requests()
+        return self._adhoc
+
     def load_file(self, cur: Any, ctx: FileContext, outcome: FileOutcome) -> None:
         suffix = ctx.path.suffix.lower()
         reports: list[ReportRecord] = []
         if suffix in TABULAR_SUFFIXES:
+            data = ctx.data
+            if suffix == ".json":
+                data = form.flatten_online_form(data) or data
             try:
-                table = read_table(ctx.path, ctx.data)
+                table = read_table(ctx.path, data)
             except TableError as exc:
                 if suffix != ".txt":
-                    outcome.quarantine(Quarantined(exc.reason_code, str(exc)))
+                    _quarantine_file(outcome, Quarantined(exc.reason_code, str(exc)))
                     return
                 table = None
             if table is not None and register.is_register(table):
@@ -53,31 +67,34 @@ class ReportsSource:
                 for q in bad_rows:
                     outcome.quarantine(q)
             elif suffix != ".txt":
-                outcome.quarantine(
+                _quarantine_file(
+                    outcome,
                     Quarantined(
                         "unknown_layout",
                         "Không nhận ra mẫu biểu: cần có cột «Kỳ báo cáo» và «Mã đơn vị» (hoặc «Tên đơn vị»), "
                         "hoặc là sổ công văn đến (cột «Thời gian nhận» và «Tên tệp đính kèm»). Xem docs/report-form.md.",
-                    )
+                    ),
                 )
                 return
         if not reports and suffix in DOCUMENT_SUFFIXES and outcome.rows_read == 0:
             from ingestion.reports import documents
 
             try:
-                reports = [documents.parse_document(ctx.path, ctx.data)]
+                report = documents.parse_document(ctx.path, ctx.data, UnitRegistry.from_db(cur), self.adhoc_requests())
             except documents.DocumentError as exc:
-                outcome.rows_read += 1
-                outcome.quarantine(Quarantined(exc.reason_code, str(exc), record=exc.context))
+                _quarantine_file(outcome, Quarantined(exc.reason_code, str(exc), record=exc.context))
                 return
             outcome.rows_read += 1
-            reports[0].row_numbers = [1]
+            report.row_numbers = [1]
+            reports = [report]
         self._land(cur, ctx, outcome, reports)
 
     def _land(self, cur: Any, ctx: FileContext, outcome: FileOutcome, reports: list[ReportRecord]) -> None:
         registry = UnitRegistry.from_db(cur)
         inbox_time = min(ctx.file_mtime, ctx.first_seen_at)
         report_rows, item_rows, topic_rows = [], [], []
+        landed_here: set[str] = set()
+        existing_keys, existing_reports = _existing(cur, reports)
         for rep in reports:
             rows = rep.row_numbers or [None]
             unit_code = registry.by_code(rep.unit_code)
@@ -109,11 +126,10 @@ class ReportsSource:
                     outcome.quarantine(Quarantined("missing_month", "Không tìm thấy tháng báo cáo (ví dụ «tháng 3 năm 2025»).", r, "period"))
                 continue
             key = rep.content_key(unit_code)
-            cur.execute("select 1 from raw.reports where report_key = %s", (key,))
-            if cur.fetchone():
+            if key in existing_keys or key in landed_here:
                 outcome.rows_unchanged += len(rows)
                 continue
-            import json
+            landed_here.add(key)
 
             report_rows.append(
                 (key, ctx.load_id, str(ctx.path), ctx.file_hash, rep.source_format, unit_code, rep.unit_name_raw, rep.period_month,
@@ -125,10 +141,32 @@ class ReportsSource:
                 for i in rep.items
             ]
             topic_rows += [(key, t.topic_code, t.evidence, t.is_hot_spot) for t in {t.topic_code: t for t in rep.topics}.values()]
-            outcome.rows_loaded += len(rows)
-        # Two identical reports inside one file land once.
-        unique_reports = list({r[0]: r for r in report_rows}.values())
-        copy_rows(cur, "raw.reports", REPORT_COLUMNS, unique_reports)
+            # A new version of a report already received (same unit, month, type, request) counts as an update.
+            if (unit_code, rep.period_month, rep.report_type, rep.due_at) in existing_reports:
+                outcome.rows_updated += len(rows)
+                outcome.detail.setdefault("new_versions", []).append(key)
+            else:
+                outcome.rows_loaded += len(rows)
+        copy_rows(cur, "raw.reports", REPORT_COLUMNS, report_rows)
         copy_rows(cur, "raw.report_items", ITEM_COLUMNS, list({(r[0], r[1]): r for r in item_rows}.values()))
         copy_rows(cur, "raw.report_topics", TOPIC_COLUMNS, list({(r[0], r[1]): r for r in topic_rows}.values()))
-        outcome.detail["reports"] = len(unique_reports)
+        outcome.detail["reports"] = len(report_rows)
+
+
+def _quarantine_file(outcome: FileOutcome, q: Quarantined) -> None:
+    """The whole file is one unreadable report: read 1, quarantined 1, so the counts reconcile."""
+    outcome.rows_read += 1
+    outcome.rows_quarantined += 1
+    outcome.quarantine(q)
+
+
+def _existing(cur: Any, reports: list[ReportRecord]) -> tuple[set[str], set[tuple]]:
+    """Report keys already landed, and (unit, month, type, deadline) of reports already received (two queries per file)."""
+    months = sorted({r.period_month for r in reports if r.period_month})
+    if not months:
+        return set(), set()
+    cur.execute(
+        "select report_key, unit_code, period_month, report_type, due_at from raw.reports where period_month = any(%s)", (months,)
+    )
+    rows = cur.fetchall()
+    return {r[0] for r in rows}, {tuple(r[1:]) for r in rows}

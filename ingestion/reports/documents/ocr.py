@@ -1,0 +1,85 @@
+"""OCR of page images with the Tesseract CLI (Vietnamese data `vie`), via subprocess.
+
+Settings: DLXH_TESSERACT (binary, default `tesseract` on PATH), DLXH_OCR_LANG (default `vie`),
+DLXH_OCR_TIMEOUT (seconds per page, default 120).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from ingestion.reports.documents.errors import DocumentError
+
+INSTALL_HINT = "apt-get install tesseract-ocr tesseract-ocr-vie"
+
+
+def _binary() -> str:
+    return os.environ.get("DLXH_TESSERACT", "tesseract")
+
+
+def _lang() -> str:
+    return os.environ.get("DLXH_OCR_LANG", "vie")
+
+
+def check_available() -> str:
+    """The tesseract path; raises DocumentError (quarantine) when the binary or the language data is missing."""
+    exe = shutil.which(_binary())
+    if exe is None:
+        raise DocumentError(
+            "ocr_unavailable",
+            f"Không có chương trình nhận dạng chữ Tesseract trên máy chủ nên chưa đọc được bản scan/ảnh chụp. "
+            f"Quản trị viên cần cài: {INSTALL_HINT}, rồi nạp lại tệp.",
+        )
+    langs = _list_langs(exe)
+    missing = [lang for lang in _lang().split("+") if lang not in langs]
+    if missing:
+        raise DocumentError(
+            "ocr_unavailable",
+            f"Tesseract chưa có dữ liệu tiếng Việt ({', '.join(missing)}) nên chưa đọc được bản scan/ảnh chụp. "
+            f"Quản trị viên cần cài: {INSTALL_HINT}, rồi nạp lại tệp.",
+        )
+    return exe
+
+
+_LANG_CACHE: dict[str, set[str]] = {}
+
+
+def _list_langs(exe: str) -> set[str]:
+    if exe not in _LANG_CACHE:
+        proc = subprocess.run([exe, "--list-langs"], capture_output=True, text=True, timeout=30)
+        lines = (proc.stdout + proc.stderr).splitlines()
+        _LANG_CACHE[exe] = {ln.strip() for ln in lines if ln.strip() and " " not in ln.strip()}
+    return _LANG_CACHE[exe]
+
+
+def ocr_image(image) -> str:
+    """Text of one PIL image (any mode); grey-scaled, upscaled when small, written as PNG for tesseract."""
+    exe = check_available()
+    img = image.convert("L")
+    if img.width < 1500:
+        factor = 1500 / img.width
+        img = img.resize((1500, int(img.height * factor)))
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    with tempfile.TemporaryDirectory(prefix="dlxh-ocr-") as tmp:
+        src = Path(tmp) / "page.png"
+        src.write_bytes(buf.getvalue())
+        try:
+            proc = subprocess.run(
+                [exe, str(src), "stdout", "-l", _lang(), "--psm", "4"],
+                capture_output=True, timeout=float(os.environ.get("DLXH_OCR_TIMEOUT", "120")),
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise DocumentError("ocr_timeout", "Nhận dạng chữ quá lâu (ảnh quá lớn hoặc quá mờ); hãy scan lại ở 300 dpi.") from exc
+    if proc.returncode != 0:
+        raise DocumentError("ocr_failed", f"Tesseract báo lỗi khi đọc ảnh: {proc.stderr.decode('utf-8', 'replace').strip()[:300]}")
+    return proc.stdout.decode("utf-8", "replace")
+
+
+def ocr_images(images) -> str:
+    return "\n\n".join(ocr_image(img) for img in images)
