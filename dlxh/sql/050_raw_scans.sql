@@ -52,3 +52,6 @@ create table if not exists restricted.scan_item_text (
     text text,
     updated_at timestamptz not null default now()
 );
+
+-- Added by the scans source: look up earlier captures of an item (identical-capture check).
+create index if not exists scan_captures_item on raw.scan_captures (item_key, tool, captured_at);

@@ -1,0 +1,1 @@
+"""Source `scans`: media-monitoring exports ("rà quét thông tin") with dedupe and attribution."""

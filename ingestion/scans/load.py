@@ -1,0 +1,207 @@
+"""Set-based landing of one file's staged rows: classify, keep every capture, upsert items.
+
+Rows are first COPYed into a temporary table (`scan_stage`), then:
+
+* a row whose (file_hash, row_number) capture is already stored is *unchanged* (a partly
+  loaded file run again);
+* the first row of an item not yet in raw.scan_items is *loaded*;
+* a row repeating a capture already stored (same item, tool, capture time and engagement) or
+  an earlier row of the same file is *unchanged*;
+* any other row is *updated*: it adds a capture (newer engagement, another tool, ...).
+
+Items keep the engagement (and sentiment) of their latest capture; ties on the capture time
+keep the higher engagement, so the result does not depend on the order files arrive in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from dlxh.db import copy_rows
+from ingestion.scans.records import STAGE_COLUMNS
+
+STAGE_DDL = """
+create temp table scan_stage (
+    row_number integer not null, item_key text not null, canonical_url text, url text, text_hash text not null,
+    platform text, published_at timestamptz, captured_at timestamptz not null, period_month date not null,
+    title text, author_hash text, likes bigint, shares bigint, comments bigint, views bigint,
+    sentiment numeric, sentiment_raw text, topic_codes text[] not null, topic_source text, place_raw text,
+    unit_code text, unit_source text, text text
+) on commit drop
+"""
+
+CLASSIFY = """
+create temp table scan_rows on commit drop as
+with fresh as (
+    select s.*
+    from scan_stage as s
+    where not exists (
+        select 1 from raw.scan_captures as c where c.file_hash = %(file_hash)s and c.row_number = s.row_number
+    )
+),
+
+ranked as (
+    select
+        f.*,
+        i.item_key is not null as item_existed,
+        row_number() over (partition by f.item_key order by f.row_number) as item_rn,
+        row_number() over (
+            partition by f.item_key, f.captured_at, f.likes, f.shares, f.comments, f.views order by f.row_number
+        ) as same_rn,
+        exists (
+            select 1 from raw.scan_captures as c
+            where c.item_key = f.item_key and c.tool = %(tool)s and c.captured_at = f.captured_at
+                and c.likes is not distinct from f.likes and c.shares is not distinct from f.shares
+                and c.comments is not distinct from f.comments and c.views is not distinct from f.views
+        ) as capture_existed
+    from fresh as f
+    left join raw.scan_items as i on f.item_key = i.item_key
+)
+
+select
+    ranked.*,
+    case
+        when not item_existed and item_rn = 1 then 'loaded'
+        when capture_existed or same_rn > 1 then 'unchanged'
+        else 'updated'
+    end as outcome
+from ranked
+"""
+
+COUNTS = """
+select
+    (select count(*) from scan_stage) - (select count(*) from scan_rows) as replayed,
+    count(*) filter (where outcome = 'loaded') as loaded,
+    count(*) filter (where outcome = 'updated') as updated,
+    count(*) filter (where outcome = 'unchanged') as unchanged
+from scan_rows
+"""
+
+INSERT_CAPTURES = """
+insert into raw.scan_captures (item_key, tool, captured_at, likes, shares, comments, views, file_hash, row_number)
+select item_key, %(tool)s, captured_at, likes, shares, comments, views, %(file_hash)s, row_number
+from scan_rows
+on conflict (file_hash, row_number) do nothing
+"""
+
+# Latest capture of each item in this file (ties: higher engagement, then later row).
+UPSERT_ITEMS = """
+with latest as (
+    select distinct on (item_key)
+        item_key, canonical_url, url, text_hash, platform, published_at, period_month, title, author_hash,
+        likes, shares, comments, views, sentiment, sentiment_raw, topic_codes, topic_source, place_raw,
+        unit_code, unit_source, captured_at as last_captured_at
+    from scan_rows
+    where outcome <> 'unchanged'
+    order by item_key, captured_at desc, views desc nulls last, likes desc nulls last,
+        shares desc nulls last, comments desc nulls last, row_number desc
+),
+
+firsts as (
+    select item_key, min(captured_at) as first_captured_at
+    from scan_rows
+    where outcome <> 'unchanged'
+    group by item_key
+)
+
+insert into raw.scan_items as t (
+    item_key, canonical_url, url, text_hash, platform, published_at, first_captured_at, last_captured_at,
+    period_month, title, author_hash, likes, shares, comments, views, sentiment, sentiment_raw, topic_codes,
+    topic_source, place_raw, unit_code, unit_source, tools, load_id, source_file, file_hash
+)
+select
+    l.item_key, l.canonical_url, l.url, l.text_hash, l.platform, l.published_at, f.first_captured_at,
+    l.last_captured_at, l.period_month, l.title, l.author_hash, l.likes, l.shares, l.comments, l.views,
+    l.sentiment, l.sentiment_raw, l.topic_codes, l.topic_source, l.place_raw, l.unit_code, l.unit_source,
+    array[%(tool)s]::text [], %(load_id)s, %(source_file)s, %(file_hash)s
+from latest as l
+inner join firsts as f on l.item_key = f.item_key
+on conflict (item_key) do update set
+    canonical_url = coalesce(t.canonical_url, excluded.canonical_url),
+    url = coalesce(t.url, excluded.url),
+    platform = coalesce(t.platform, excluded.platform),
+    published_at = coalesce(t.published_at, excluded.published_at),
+    first_captured_at = least(t.first_captured_at, excluded.first_captured_at),
+    last_captured_at = greatest(t.last_captured_at, excluded.last_captured_at),
+    period_month = case
+        when t.published_at is not null then t.period_month
+        when excluded.published_at is not null then excluded.period_month
+        else least(t.period_month, excluded.period_month)
+    end,
+    title = coalesce(t.title, excluded.title),
+    author_hash = coalesce(t.author_hash, excluded.author_hash),
+    likes = case when scan_newer(excluded, t) then excluded.likes else t.likes end,
+    shares = case when scan_newer(excluded, t) then excluded.shares else t.shares end,
+    comments = case when scan_newer(excluded, t) then excluded.comments else t.comments end,
+    views = case when scan_newer(excluded, t) then excluded.views else t.views end,
+    sentiment = case
+        when excluded.sentiment is not null and (t.sentiment is null or scan_newer(excluded, t)) then excluded.sentiment
+        else t.sentiment
+    end,
+    sentiment_raw = case
+        when excluded.sentiment is not null and (t.sentiment is null or scan_newer(excluded, t)) then excluded.sentiment_raw
+        else t.sentiment_raw
+    end,
+    topic_codes = case
+        when scan_rank(excluded.topic_source) > scan_rank(t.topic_source) then excluded.topic_codes else t.topic_codes
+    end,
+    topic_source = case
+        when scan_rank(excluded.topic_source) > scan_rank(t.topic_source) then excluded.topic_source else t.topic_source
+    end,
+    place_raw = coalesce(t.place_raw, excluded.place_raw),
+    unit_code = case
+        when scan_rank(excluded.unit_source) > scan_rank(t.unit_source) then excluded.unit_code else t.unit_code
+    end,
+    unit_source = case
+        when scan_rank(excluded.unit_source) > scan_rank(t.unit_source) then excluded.unit_source else t.unit_source
+    end,
+    tools = array(select distinct x.tool from unnest(t.tools || excluded.tools) as x (tool) order by x.tool),
+    load_id = excluded.load_id,
+    source_file = excluded.source_file,
+    file_hash = excluded.file_hash,
+    updated_at = now()
+"""
+
+_ENGAGEMENT_ORDER = "{0}.last_captured_at, coalesce({0}.views, -1), coalesce({0}.likes, -1), " \
+    "coalesce({0}.shares, -1), coalesce({0}.comments, -1)"
+_NEWER = f"({_ENGAGEMENT_ORDER.format('excluded')}) > ({_ENGAGEMENT_ORDER.format('t')})"
+UPSERT_ITEMS = UPSERT_ITEMS.replace("scan_newer(excluded, t)", _NEWER)
+for _side in ("excluded", "t"):
+    for _col in ("topic_source", "unit_source"):
+        UPSERT_ITEMS = UPSERT_ITEMS.replace(
+            f"scan_rank({_side}.{_col})", f"(case when {_side}.{_col} = 'tool' then 2 when {_side}.{_col} is null then 0 else 1 end)"
+        )
+
+UPSERT_TEXT = """
+insert into restricted.scan_item_text (item_key, text)
+select distinct on (item_key) item_key, text
+from scan_rows
+where text is not null and outcome <> 'unchanged'
+order by item_key, captured_at desc, row_number desc
+on conflict (item_key) do nothing
+"""
+
+
+@dataclass
+class LandedCounts:
+    loaded: int
+    updated: int
+    unchanged: int
+
+
+def land(cur: Any, rows: Iterable[tuple], *, tool: str, load_id: int, source_file: str, file_hash: str) -> LandedCounts:
+    """COPY staged rows into a temp table and merge them into raw.scan_* (one transaction)."""
+    cur.execute(STAGE_DDL)
+    copy_rows(cur, "scan_stage", STAGE_COLUMNS, rows)
+    params = {"tool": tool, "load_id": load_id, "source_file": source_file, "file_hash": file_hash}
+    cur.execute("analyze scan_stage")
+    cur.execute(CLASSIFY, params)
+    cur.execute(COUNTS)
+    replayed, loaded, updated, unchanged = cur.fetchone()
+    cur.execute(INSERT_CAPTURES, params)
+    cur.execute(UPSERT_ITEMS, params)
+    cur.execute(UPSERT_TEXT)
+    cur.execute("drop table scan_rows; drop table scan_stage")
+    return LandedCounts(loaded, updated, unchanged + replayed)

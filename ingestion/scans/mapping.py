@@ -1,0 +1,124 @@
+"""Declarative mapping of one monitoring tool's export onto the scan fields.
+
+One file per tool in ``ingestion/scans/mappings/`` (TOML, YAML or JSON); supporting a new tool
+means adding a file, not code. See docs/scans.md for the format.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, tzinfo
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dlxh.errors import ConfigError
+from ingestion.scans.sentiment import SentimentScale
+
+MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
+FIELDS = (
+    "url", "platform", "published_at", "captured_at", "title", "text", "author",
+    "likes", "shares", "comments", "views", "sentiment", "topic", "place",
+)
+ENGAGEMENT = ("likes", "shares", "comments", "views")
+DATE_FIELDS = ("published_at", "captured_at")
+FIELD_LABELS_VI = {
+    "url": "đường dẫn", "platform": "nền tảng", "published_at": "thời gian đăng", "captured_at": "thời gian quét",
+    "title": "tiêu đề", "text": "nội dung", "author": "tác giả", "likes": "lượt thích", "shares": "lượt chia sẻ",
+    "comments": "bình luận", "views": "lượt xem", "sentiment": "sắc thái", "topic": "chủ đề", "place": "địa bàn",
+}
+
+
+@dataclass(frozen=True)
+class DateFormat:
+    formats: tuple[str, ...]  # strptime formats, or "iso", "epoch", "epoch_ms"
+    tz: tzinfo
+
+    def parse(self, value: str) -> datetime:
+        text = value.strip()
+        for fmt in self.formats:
+            try:
+                if fmt == "iso":
+                    dt = datetime.fromisoformat(text)
+                elif fmt in ("epoch", "epoch_ms"):
+                    seconds = float(text) / (1000 if fmt == "epoch_ms" else 1)
+                    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=seconds)
+                else:
+                    dt = datetime.strptime(text, fmt)
+            except ValueError:
+                continue
+            return dt if dt.tzinfo else dt.replace(tzinfo=self.tz)
+        raise ValueError(f"không hiểu thời gian «{value}» (định dạng khai báo: {', '.join(self.formats)})")
+
+
+@dataclass(frozen=True)
+class ToolMapping:
+    tool: str
+    description: str
+    columns: dict[str, str]  # field -> column name or dotted path (JSON)
+    dates: DateFormat
+    sentiment: SentimentScale | None
+    platform: str | None = None  # constant platform when the export has no platform column
+    platforms: dict[str, str] = field(default_factory=dict)  # folded tool value -> platform code
+    source_path: Path | None = None
+
+
+def available_tools(directory: Path = MAPPINGS_DIR) -> list[str]:
+    return sorted({p.stem for p in directory.glob("*") if p.suffix in (".toml", ".json", ".yaml", ".yml")})
+
+
+def _read_spec(path: Path) -> dict:
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".toml":
+        return tomllib.loads(text)
+    if path.suffix == ".json":
+        return json.loads(text)
+    import yaml
+
+    return yaml.safe_load(text)
+
+
+def load_mapping(tool: str, directory: Path = MAPPINGS_DIR) -> ToolMapping:
+    """The mapping of `tool` (file `<tool>.toml|.yaml|.yml|.json`); ConfigError says what is wrong."""
+    from dlxh.text import fold
+
+    candidates = [directory / f"{tool}{ext}" for ext in (".toml", ".yaml", ".yml", ".json")]
+    path = next((p for p in candidates if p.is_file()), None)
+    if path is None:
+        raise ConfigError(f"no mapping for scan tool {tool!r} in {directory}; known tools: {', '.join(available_tools(directory)) or 'none'}")
+    try:
+        spec = _read_spec(path)
+    except Exception as exc:
+        raise ConfigError(f"{path}: cannot parse mapping ({type(exc).__name__}: {exc})") from exc
+    columns = {str(k): str(v) for k, v in (spec.get("columns") or {}).items() if v}
+    unknown = sorted(set(columns) - set(FIELDS))
+    if unknown:
+        raise ConfigError(f"{path}: unknown fields in [columns]: {', '.join(unknown)}; allowed: {', '.join(FIELDS)}")
+    if "url" not in columns and "text" not in columns:
+        raise ConfigError(f"{path}: [columns] must map at least `url` or `text`")
+    dates_spec = spec.get("dates") or {}
+    formats = dates_spec.get("format", "iso")
+    formats = (formats,) if isinstance(formats, str) else tuple(formats)
+    try:
+        tz = ZoneInfo(dates_spec.get("timezone", "Asia/Ho_Chi_Minh"))
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"{path}: unknown timezone {dates_spec.get('timezone')!r}") from exc
+    sentiment = None
+    if spec.get("sentiment"):
+        try:
+            sentiment = SentimentScale.from_spec(spec["sentiment"])
+        except ValueError as exc:
+            raise ConfigError(f"{path}: {exc}") from exc
+    if "sentiment" in columns and sentiment is None:
+        raise ConfigError(f"{path}: column `sentiment` is mapped but no [sentiment] scale is declared")
+    return ToolMapping(
+        tool=spec.get("tool", tool),
+        description=spec.get("description", ""),
+        columns=columns,
+        dates=DateFormat(formats, tz),
+        sentiment=sentiment,
+        platform=spec.get("platform"),
+        platforms={fold(str(k)): str(v) for k, v in (spec.get("platforms") or {}).items()},
+        source_path=path,
+    )

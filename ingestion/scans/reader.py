@@ -1,0 +1,137 @@
+"""Stream the records of a monitoring export (CSV/TSV, JSON, JSONL) as mapped field values.
+
+Rows are yielded one at a time (no list of all rows), so memory stays bounded by the file's
+text; CSV headers and JSON keys are matched accent-insensitively, JSON fields may be dotted
+paths into nested objects ("engagement.likes").
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from dlxh.tabular import TableError, decode_bytes
+from dlxh.text import slug
+
+SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson"})
+
+
+@dataclass
+class Export:
+    kind: str  # csv | json | jsonl
+    missing: list[str]  # mapped fields whose column is absent (CSV: from the header row)
+    rows: Iterator[tuple[int, dict[str, str]]]  # (row number as a person sees it, field -> text)
+
+
+def open_export(path: Path, data: bytes, columns: dict[str, str]) -> Export:
+    if not data.strip():
+        raise TableError("empty_file", "Tệp rỗng (0 byte hoặc chỉ có khoảng trắng).")
+    try:
+        text, _ = decode_bytes(data)
+    except UnicodeDecodeError as exc:
+        raise TableError("bad_encoding", f"Không nhận ra bảng mã của tệp ({exc}).") from exc
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson"):
+        return Export("jsonl", [], _jsonl_rows(text, columns))
+    if suffix == ".json":
+        return Export("json", [], _json_rows(text, columns))
+    return _csv_export(text, columns)
+
+
+def _csv_export(text: str, columns: dict[str, str]) -> Export:
+    sample = text[:20000]
+    try:
+        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    headers: list[str] | None = None
+    for row in reader:
+        if any(c.strip() for c in row):
+            headers = row
+            break
+    if headers is None:
+        raise TableError("empty_file", "Tệp rỗng: không có dòng tiêu đề hay dữ liệu nào.")
+    slugs = {slug(h): i for i, h in reversed(list(enumerate(headers)))}
+    index = {f: slugs[slug(col)] for f, col in columns.items() if slug(col) in slugs}
+    missing = [f for f in columns if f not in index]
+
+    def rows() -> Iterator[tuple[int, dict[str, str]]]:
+        items = list(index.items())
+        for n, cells in enumerate(reader, start=1):
+            if not any(c.strip() for c in cells):
+                continue
+            width = len(cells)
+            yield n, {f: cells[i].strip() for f, i in items if i < width}
+
+    return Export("csv", missing, rows())
+
+
+def _lookup(record: dict, path: str) -> object:
+    if path in record:
+        return record[path]
+    node: object = record
+    for part in path.split("."):
+        if not isinstance(node, dict):
+            return None
+        if part in node:
+            node = node[part]
+            continue
+        key = _slug(part)
+        node = next((v for k, v in node.items() if _slug(k) == key), None)
+        if node is None:
+            return None
+    return node
+
+
+@lru_cache(maxsize=1024)
+def _slug(key: str) -> str:
+    return slug(key)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value).strip()
+
+
+def _record_fields(record: dict, columns: dict[str, str]) -> dict[str, str]:
+    return {f: _cell(_lookup(record, path)) for f, path in columns.items()}
+
+
+def _jsonl_rows(text: str, columns: dict[str, str]) -> Iterator[tuple[int, dict[str, str]]]:
+    for n, line in enumerate(io.StringIO(text), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield n, {"__error__": f"Dòng {n} không phải JSON hợp lệ: {exc.msg}."}
+            continue
+        if not isinstance(record, dict):
+            yield n, {"__error__": f"Dòng {n} không phải một đối tượng JSON ({{...}})."}
+            continue
+        yield n, _record_fields(record, columns)
+
+
+def _json_rows(text: str, columns: dict[str, str]) -> Iterator[tuple[int, dict[str, str]]]:
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise TableError("bad_json", f"Tệp JSON hỏng ở dòng {exc.lineno}, cột {exc.colno}: {exc.msg}.") from exc
+    if isinstance(doc, dict):
+        doc = next((v for v in doc.values() if isinstance(v, list)), [doc])
+    if not isinstance(doc, list):
+        raise TableError("bad_json", "Tệp JSON không chứa danh sách tin/bài.")
+    for n, record in enumerate(doc, start=1):
+        if not isinstance(record, dict):
+            yield n, {"__error__": f"Phần tử thứ {n} không phải một đối tượng JSON ({{...}})."}
+            continue
+        yield n, _record_fields(record, columns)

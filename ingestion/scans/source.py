@@ -1,0 +1,65 @@
+"""Source `scans`: media-monitoring exports ("rà quét thông tin") of one tool per run.
+
+Primary key: item_key (canonical URL, else normalised text hash). Cursor: the file content
+hash (ops.files) plus each capture's (file_hash, row_number). Every export row is parsed with
+the tool's declarative mapping (ingestion/scans/mappings/<tool>.toml), streamed into a
+temporary table with COPY and merged set-based (ingestion/scans/load.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from dlxh.privacy import pseudonymiser
+from dlxh.tabular import TableError
+from ingestion.framework import FileContext, FileOutcome, Quarantined
+from ingestion.scans.load import land
+from ingestion.scans.mapping import FIELD_LABELS_VI, ToolMapping, load_mapping
+from ingestion.scans.matching import Gazetteer, TopicMatcher
+from ingestion.scans.reader import SUFFIXES, open_export
+from ingestion.scans.records import RowParser, RowProblem, to_quarantine
+
+
+class ScansSource:
+    name: ClassVar[str] = "scans"
+    table: ClassVar[str] = "raw.scan_items"
+    primary_key: ClassVar[tuple[str, ...]] = ("item_key",)
+    cursor: ClassVar[str] = "file_hash"
+    suffixes: ClassVar[frozenset[str]] = SUFFIXES
+
+    def __init__(self, tool: str):
+        self.tool = tool
+        self.mapping: ToolMapping = load_mapping(tool)
+        self.gazetteer = Gazetteer.from_csv()
+        self.topics = TopicMatcher()
+        self.pseudonymise = pseudonymiser()
+
+    def load_file(self, cur: Any, ctx: FileContext, outcome: FileOutcome) -> None:
+        try:
+            export = open_export(ctx.path, ctx.data, self.mapping.columns)
+        except TableError as exc:
+            outcome.quarantine(Quarantined(exc.reason_code, str(exc)))
+            return
+        cols = self.mapping.columns
+        if export.kind == "csv" and "url" in export.missing and "text" in export.missing:
+            names = ", ".join(f"«{cols[f]}»" for f in ("url", "text") if f in cols)
+            outcome.quarantine(
+                Quarantined("missing_columns", f"Tệp không có cột đường dẫn hay nội dung ({names}) theo bảng ánh xạ của công cụ «{self.tool}».")
+            )
+            return
+        if export.missing:
+            outcome.detail["missing_columns"] = [f"{cols[f]} ({FIELD_LABELS_VI[f]})" for f in export.missing]
+        outcome.detail["tool"] = self.tool
+        parser = RowParser(self.mapping, self.gazetteer, self.topics, self.pseudonymise, ctx.file_mtime)
+
+        def staged():
+            for row_number, rec in export.rows:
+                outcome.rows_read += 1
+                try:
+                    yield parser.parse(row_number, rec)
+                except RowProblem as problem:
+                    outcome.quarantine(to_quarantine(problem, row_number, rec))
+
+        counts = land(cur, staged(), tool=self.tool, load_id=ctx.load_id, source_file=str(ctx.path), file_hash=ctx.file_hash)
+        outcome.rows_loaded, outcome.rows_updated, outcome.rows_unchanged = counts.loaded, counts.updated, counts.unchanged
+        outcome.rows_quarantined = len({q.row_number for q in outcome.quarantined})

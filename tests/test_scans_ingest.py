@@ -1,0 +1,145 @@
+"""Ingesting overlapping exports of two tools into a real warehouse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ingestion.framework import run_ingest
+from ingestion.scans.source import ScansSource
+from tests.test_scans_fixtures import FB_TEXT, REPUTA_ROWS, newsmon_jsonl, reputa_csv
+
+
+def ingest(conn, tool: str, *paths: Path):
+    return run_ingest(ScansSource(tool=tool), list(paths), conn, progress=None)
+
+
+def items(conn) -> dict[str, dict]:
+    with conn, conn.cursor() as cur:
+        cur.execute("select * from raw.scan_items order by item_key")
+        names = [d.name for d in cur.description]
+        return {r[names.index("canonical_url")] or r[names.index("item_key")]: dict(zip(names, r, strict=True)) for r in cur.fetchall()}
+
+
+def test_overlapping_exports_of_two_tools_keep_unique_items(warehouse, tmp_path: Path) -> None:
+    s1 = ingest(warehouse, "reputa", reputa_csv(tmp_path / "reputa.csv"))
+    t1 = s1.totals()
+    assert (t1["rows_read"], t1["rows_loaded"], t1["rows_updated"], t1["rows_unchanged"], t1["rows_quarantined"]) == (8, 3, 1, 1, 3)
+    assert s1.reconciles()
+    s2 = ingest(warehouse, "newsmon", newsmon_jsonl(tmp_path / "newsmon.jsonl"))
+    t2 = s2.totals()
+    # FB post, video and text-only post already known (updated: new tool); article new; 2 bad rows.
+    assert (t2["rows_read"], t2["rows_loaded"], t2["rows_updated"], t2["rows_unchanged"], t2["rows_quarantined"]) == (6, 1, 3, 0, 2)
+    assert s2.reconciles()
+    got = items(warehouse)
+    assert len(got) == 4
+    fb = got["https://facebook.com/groups/123/posts/456"]
+    assert fb["tools"] == ["newsmon", "reputa"]
+    # latest capture is newsmon's (2025-03-08 02:00Z = 09:00 local, later than reputa's 07/03 09:00)
+    assert (fb["likes"], fb["shares"], fb["comments"], fb["views"]) == (40, 9, 11, 2500)
+    assert float(fb["sentiment"]) == -0.6 and fb["sentiment_raw"] == "20"
+    assert fb["unit_code"] == "LDLD-TD" and fb["unit_source"] == "gazetteer"
+    assert fb["topic_codes"] == ["T11"] and fb["topic_source"] == "keywords"
+    yt = got["https://youtube.com/watch?v=abc123XYZ"]
+    # newsmon's capture of the video is older: reputa's engagement stays
+    assert (yt["likes"], yt["views"]) == (50, 3000)
+    assert yt["unit_code"] == "LDLD-MT" and yt["unit_source"] == "tool" and yt["topic_codes"] == ["T06"] and yt["topic_source"] == "tool"
+    text_items = [v for k, v in got.items() if v["canonical_url"] is None]
+    assert len(text_items) == 1 and text_items[0]["item_key"].startswith("t") and text_items[0]["tools"] == ["newsmon", "reputa"]
+    assert text_items[0]["unit_code"] == "LDLD-PT" and text_items[0]["topic_codes"] == ["T10"]
+    news = got["https://baolaichau.vn/xa-hoi/chuyen-doi-so.html"]
+    assert news["unit_code"] == "LDLD-TU" and news["topic_codes"] == ["T04"] and float(news["sentiment"]) == 0.5
+    assert str(news["period_month"]) == "2025-04-01" and news["platform"] == "news"
+    with warehouse, warehouse.cursor() as cur:
+        cur.execute("select count(*) from raw.scan_captures")
+        assert cur.fetchone()[0] == 5 + 4
+        cur.execute("select count(*) from restricted.scan_item_text")
+        assert cur.fetchone()[0] == 4
+        cur.execute("select text from restricted.scan_item_text where item_key = %s", (fb["item_key"],))
+        assert cur.fetchone()[0] == FB_TEXT
+
+
+def test_order_of_tools_does_not_change_the_items(warehouse, tmp_path: Path) -> None:
+    ingest(warehouse, "newsmon", newsmon_jsonl(tmp_path / "newsmon.jsonl"))
+    ingest(warehouse, "reputa", reputa_csv(tmp_path / "reputa.csv"))
+    got = items(warehouse)
+    assert len(got) == 4
+    fb = got["https://facebook.com/groups/123/posts/456"]
+    assert (fb["likes"], fb["views"]) == (40, 2500)
+    assert str(fb["first_captured_at"].date()) == "2025-03-06"
+
+
+def test_reingest_changes_nothing(warehouse, tmp_path: Path) -> None:
+    reputa = reputa_csv(tmp_path / "reputa.csv")
+    ingest(warehouse, "reputa", reputa)
+    before = items(warehouse)
+    with warehouse, warehouse.cursor() as cur:
+        cur.execute("select count(*) from raw.scan_captures")
+        captures = cur.fetchone()[0]
+    # the file was partly loaded (3 bad rows), so the framework reads it again: every row unchanged
+    again = ingest(warehouse, "reputa", reputa).totals()
+    assert (again["rows_loaded"], again["rows_updated"], again["rows_unchanged"], again["rows_quarantined"]) == (0, 0, 5, 3)
+    assert items(warehouse) == before
+    with warehouse, warehouse.cursor() as cur:
+        cur.execute("select count(*) from raw.scan_captures")
+        assert cur.fetchone()[0] == captures
+    # a clean file loaded in full is skipped as a duplicate the second time
+    clean = reputa_csv(tmp_path / "clean.csv", [REPUTA_ROWS[0], REPUTA_ROWS[2]])
+    ingest(warehouse, "reputa", clean)
+    before = items(warehouse)
+    again_clean = ingest(warehouse, "reputa", clean)
+    assert again_clean.files[0].status == "duplicate"
+    assert items(warehouse) == before
+
+
+def test_same_captures_in_another_file_are_unchanged(warehouse, tmp_path: Path) -> None:
+    reputa = reputa_csv(tmp_path / "reputa.csv")
+    ingest(warehouse, "reputa", reputa)
+    before = items(warehouse)
+    other = tmp_path / "reputa-resent.csv"
+    other.write_bytes(reputa.read_bytes() + b"\r\n")  # different hash, same rows
+    t = ingest(warehouse, "reputa", other).totals()
+    assert (t["rows_loaded"], t["rows_updated"], t["rows_unchanged"], t["rows_quarantined"]) == (0, 0, 5, 3)
+    assert items(warehouse) == before
+
+
+def test_handles_are_hashed_and_never_stored_raw(warehouse, tmp_path: Path) -> None:
+    ingest(warehouse, "reputa", reputa_csv(tmp_path / "reputa.csv"))
+    ingest(warehouse, "newsmon", newsmon_jsonl(tmp_path / "newsmon.jsonl"))
+    with warehouse, warehouse.cursor() as cur:
+        cur.execute(
+            """select format('select count(*) from %I.%I t where t::text ilike %L', schemaname, tablename, '%%' || h || '%%')
+               from pg_tables, unnest(array['CongNhanTD', 'kenh_tin_vung_cao']) h
+               where schemaname in ('raw', 'ops')"""
+        )
+        for (sql,) in cur.fetchall():
+            cur.execute(sql)
+            assert cur.fetchone()[0] == 0, sql
+        cur.execute("select author_hash from raw.scan_items where canonical_url = 'https://facebook.com/groups/123/posts/456'")
+        (h,) = cur.fetchone()
+    from dlxh.privacy import pseudonymise
+
+    # '@CongNhanTD' (reputa) and 'congnhantd' (newsmon) are one person
+    assert h == pseudonymise("congnhantd") and len(h) == 64
+
+
+def test_quarantine_reasons_are_vietnamese_and_specific(warehouse, tmp_path: Path) -> None:
+    ingest(warehouse, "reputa", reputa_csv(tmp_path / "reputa.csv"))
+    ingest(warehouse, "newsmon", newsmon_jsonl(tmp_path / "newsmon.jsonl"))
+    with warehouse, warehouse.cursor() as cur:
+        cur.execute("select reason_code, row_number, field, reason from ops.quarantine where source = 'scans' order by file_path, row_number")
+        rows = cur.fetchall()
+    codes = {(r[0], r[1]) for r in rows}
+    assert codes == {("no_url_no_text", 5), ("bad_date", 6), ("unknown_sentiment", 7), ("sentiment_out_of_scale", 5), ("bad_json", 6)}
+    reasons = {r[0]: r[3] for r in rows}
+    assert "Không có đường dẫn" in reasons["no_url_no_text"]
+    assert "thời gian đăng" in reasons["bad_date"] and "32/13/2025" in reasons["bad_date"]
+    assert "ngoài thang điểm khai báo [0, 100]" in reasons["sentiment_out_of_scale"]
+    assert "Rất tốt" in reasons["unknown_sentiment"]
+
+
+def test_file_without_url_or_text_column_is_quarantined(warehouse, tmp_path: Path) -> None:
+    bad = tmp_path / "wrong.csv"
+    bad.write_text("Cột A,Cột B\n1,2\n", encoding="utf-8")
+    s = ingest(warehouse, "reputa", bad)
+    assert s.files[0].status == "quarantined"
+    assert "không có cột đường dẫn hay nội dung" in s.files[0].quarantined[0].reason

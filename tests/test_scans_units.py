@@ -1,0 +1,137 @@
+"""Pure functions of the scans source: URL canonicalisation, text keys, scales, attribution."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from dlxh.text import fold
+from ingestion.scans.canonical import canonical_url, digest, item_key, normalised_text
+from ingestion.scans.mapping import load_mapping
+from ingestion.scans.matching import Gazetteer, TopicMatcher, fast_fold, tool_topics
+from ingestion.scans.records import parse_count
+from ingestion.scans.sentiment import SentimentError, SentimentScale
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("HTTPS://WWW.Facebook.com/groups/123/posts/456/?fbclid=abc&utm_source=x#frag", "https://facebook.com/groups/123/posts/456"),
+        ("http://m.facebook.com/story.php?story_fbid=1&id=2&__cft__[0]=zz", "https://facebook.com/story.php?id=2&story_fbid=1"),
+        ("https://mbasic.facebook.com/story.php?story_fbid=1&id=2", "https://facebook.com/story.php?id=2&story_fbid=1"),
+        ("https://youtu.be/dQw4w9WgXcQ?si=xx&t=30", "https://youtube.com/watch?v=dQw4w9WgXcQ"),
+        ("https://m.youtube.com/watch?v=dQw4w9WgXcQ&feature=share", "https://youtube.com/watch?v=dQw4w9WgXcQ"),
+        ("https://www.youtube.com/shorts/abcDEF123", "https://youtube.com/watch?v=abcDEF123"),
+        ("https://www.instagram.com/p/Cxyz/?igshid=MzRl", "https://instagram.com/p/Cxyz"),
+        ("baolaichau.vn/xa-hoi/bai-1.html?b=2&a=1&gclid=9&ref=home", "https://baolaichau.vn/xa-hoi/bai-1.html?a=1&b=2"),
+        ("http://vnexpress.net/abc/", "https://vnexpress.net/abc"),
+        ("https://x.com/user/status/1?s=20", "https://twitter.com/user/status/1?s=20"),
+        ("https://example.vn/", "https://example.vn"),
+    ],
+)
+def test_canonical_url(url: str, expected: str) -> None:
+    assert canonical_url(url) == expected
+
+
+def test_canonical_url_rejects_non_web_addresses() -> None:
+    assert canonical_url("  ") is None
+    for bad in ("ftp://example.vn/file", "không có link", "mailto:a@b.vn"):
+        with pytest.raises(ValueError):
+            canonical_url(bad)
+
+
+def test_text_hash_fallback_ignores_case_accents_normal_form_and_spacing() -> None:
+    a = "Người dân xã Dào San lo ngại tình trạng tảo hôn."
+    b = "  " + unicodedata.normalize("NFD", a.upper()).replace(" ", " \n  ") + " "
+    assert normalised_text(a) == normalised_text(b) == "nguoi dan xa dao san lo ngai tinh trang tao hon."
+    assert item_key(None, digest(normalised_text(a))) == item_key(None, digest(normalised_text(b)))
+    assert item_key(None, digest(normalised_text(a))).startswith("t")
+    assert item_key("https://a.vn/x", "h").startswith("u")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Đường vào xã Pa Ủ bị sạt lở", unicodedata.normalize("NFD", "Công nhân Tân Uyên nợ lương"), "Ñandú café ü ø 中文 đĐ", "a\u0301  b\tc", ""],
+)
+def test_fast_fold_equals_shared_fold(text: str) -> None:
+    assert fast_fold(text) == fold(text)
+
+
+@pytest.mark.parametrize(
+    ("spec", "value", "expected"),
+    [
+        ({"labels": {"Tích cực": 1, "Trung tính": 0, "Tiêu cực": -1}}, "tiêu cực", -1.0),
+        ({"labels": {"Tích cực": 1, "Trung tính": 0, "Tiêu cực": -1}}, "Trung Tinh", 0.0),
+        ({"labels": {"positive": 2, "neutral": 1, "negative": 0}}, "positive", 1.0),
+        ({"range": [0, 100]}, "75", 0.5),
+        ({"range": [0, 100]}, "0", -1.0),
+        ({"range": [-5, 5]}, "-2,5", -0.5),
+        ({"range": [-5, 5]}, "5", 1.0),
+        ({"range": [1, 5], "labels": {"rất tốt": 5}}, "rất tốt", 1.0),
+        ({"range": [1, 5], "labels": {"rất tốt": 5}}, "2", -0.5),
+    ],
+)
+def test_sentiment_normalisation(spec: dict, value: str, expected: float) -> None:
+    assert SentimentScale.from_spec(spec).normalise(value) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("spec", "value", "code"),
+    [
+        ({"range": [0, 100]}, "101", "sentiment_out_of_scale"),
+        ({"range": [-5, 5]}, "-6", "sentiment_out_of_scale"),
+        ({"range": [0, 100]}, "tốt", "bad_sentiment"),
+        ({"labels": {"Tích cực": 1, "Tiêu cực": -1}}, "Rất tốt", "unknown_sentiment"),
+        ({"labels": {"Tích cực": 1, "Tiêu cực": -1}}, "3", "sentiment_out_of_scale"),
+    ],
+)
+def test_sentiment_outside_scale_is_an_error(spec: dict, value: str, code: str) -> None:
+    with pytest.raises(SentimentError) as err:
+        SentimentScale.from_spec(spec).normalise(value)
+    assert err.value.reason_code == code
+
+
+def test_gazetteer_whole_words_accent_insensitive_most_specific() -> None:
+    g = Gazetteer.from_csv()
+    assert g.find(fast_fold("Mưa lũ ở xa Ka Lang, tinh Lai Chau")).unit_code == "LDLD-MT"
+    assert g.find(fast_fold("Tỉnh Lai Châu: đường lên Sơn Bình sạt lở")).unit_code == "LDLD-TD"
+    assert g.find(fast_fold("thành phố Lai Châu tổ chức hội chợ")).unit_code == "LDLD-TP"
+    assert g.find(fast_fold("Nhân dân tỉnh Lai Châu")).unit_code == "LDLD-TINH"
+    assert g.find(fast_fold("Tân Uyên và Than Uyên")).unit_code in ("LDLD-TNU", "LDLD-TU")
+    assert g.find(fast_fold("Than Uyên")).unit_code == "LDLD-TU" and g.find(fast_fold("Tân Uyên")).unit_code == "LDLD-TNU"
+    assert g.find(fast_fold("Nhà máy Tam Đườngg")) is None
+    assert g.find(fast_fold("Phong Thổ-ca")) is not None
+    assert g.resolve_field("LDLD-PT").unit_code == "LDLD-PT"
+    assert g.resolve_field("Huyện Mường Tè, Lai Châu").unit_code == "LDLD-MT"
+    assert g.resolve_field("Hà Nội") is None
+
+
+def test_topic_keywords_from_shared_taxonomy() -> None:
+    m = TopicMatcher()
+
+    def find(text: str) -> list[str]:
+        return m.find(fast_fold(text), text)
+
+    assert find("Công ty chậm lương, nợ đọng bảo hiểm") == ["T11"]
+    assert find("Cong nhan bi no luong") == ["T11"]  # no diacritics: multi-syllable keyword still found
+    assert find("Cơn bão số 3 gây sạt lở") == ["T06"]
+    assert find("Báo cáo bao nhiêu người") == []  # «bão» only with its diacritics
+    assert find("Thực hiện Nghị định 168/2024 về an toàn giao thông") == ["T07"]
+    assert find("Không có chủ đề nào ở đây") == []
+    assert tool_topics("Thiên tai; T11") == ("T06", "T11")
+    assert tool_topics("Chủ đề lạ") == ()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("1234", 1234), ("1.234", 1234), ("1,234,567", 1234567), ("1,2K", 1200), ("3 nghìn", 3000), ("1.5M", 1_500_000), ("2 tr", 2_000_000), ("", None)],
+)
+def test_engagement_counts(value: str, expected: int | None) -> None:
+    assert parse_count(value) == expected
+
+
+def test_mappings_of_both_example_tools_load() -> None:
+    reputa, newsmon = load_mapping("reputa"), load_mapping("newsmon")
+    assert reputa.columns["url"] == "Đường dẫn" and reputa.sentiment.labels
+    assert newsmon.columns["likes"] == "engagement.likes" and (newsmon.sentiment.low, newsmon.sentiment.high) == (0, 100)
