@@ -27,11 +27,12 @@ def _salt_file(home: Path) -> Path:
     return home / SALT_FILE
 
 
-@lru_cache(maxsize=8)
-def _salt_for(configured: str | None, home: str) -> bytes:
+def ensure_salt(configured: str | None, home: Path) -> tuple[bytes, str]:
+    """(salt, origin): origin is "setting", "generated" (created now) or "file" (created before)."""
     if configured:
-        return configured.encode("utf-8")
-    path = _salt_file(Path(home))
+        return configured.encode("utf-8"), "setting"
+    path = _salt_file(home)
+    origin = "file"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -41,10 +42,16 @@ def _salt_for(configured: str | None, home: str) -> bytes:
         else:
             with os.fdopen(fd, "w", encoding="ascii") as fh:
                 fh.write(secrets.token_hex(32))
+            origin = "generated"
     value = path.read_text(encoding="ascii").strip()
     if not value:
         raise RuntimeError(f"{path} is empty: delete it to regenerate the salt, or set {SALT_SETTING}")
-    return value.encode("utf-8")
+    return value.encode("utf-8"), origin
+
+
+@lru_cache(maxsize=8)
+def _salt_for(configured: str | None, home: str) -> bytes:
+    return ensure_salt(configured, Path(home))[0]
 
 
 def salt() -> bytes:

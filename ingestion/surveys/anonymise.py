@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
-import secrets
 from dataclasses import dataclass
 
+from dlxh.privacy import SALT_FILE, ensure_salt
 from dlxh.settings import Settings, load_settings
 from dlxh.text import slug
-
-SALT_FILE = "survey-salt"
 
 
 @dataclass(frozen=True)
@@ -36,26 +33,9 @@ class Salt:
 
 
 def load_salt(settings: Settings | None = None) -> Salt:
+    """The warehouse-wide pseudonymisation salt (dlxh.privacy), with where it came from."""
     settings = settings or load_settings()
-    value = settings.get("DLXH_SURVEY_SALT")
-    if value:
-        key = value.encode("utf-8")
-        return Salt(key, "setting", hashlib.sha256(key).hexdigest()[:8])
-    path = settings.home / SALT_FILE
-    origin = "file"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another process created it first: use theirs
-        else:
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_hex(32))
-            origin = "generated"
-    key = path.read_text().strip().encode("utf-8")
-    if not key:
-        raise ValueError(f"{path} is empty: delete it to generate a new survey salt, or set DLXH_SURVEY_SALT")
+    key, origin = ensure_salt(settings.get("DLXH_SURVEY_SALT") or None, settings.home)
     return Salt(key, origin, hashlib.sha256(key).hexdigest()[:8])
 
 
