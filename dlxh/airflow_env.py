@@ -90,9 +90,8 @@ def ensure_airflow_db(settings: Settings | None = None) -> None:
     settings = settings or load_settings()
     env = {**os.environ, **airflow_environ(settings)}
     marker = settings.airflow_home / ".db-migrated"
-    from importlib.metadata import version
-
     import hashlib
+    from importlib.metadata import version
 
     wanted = version("apache-airflow-core") + " " + hashlib.sha256(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].encode()).hexdigest()[:16]
     if marker.is_file() and marker.read_text().strip() == wanted and _has_airflow_tables(settings):

@@ -7,7 +7,6 @@ Exit codes: 0 success; 1 failure; 2 bad configuration or usage; 3 database unava
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -165,7 +164,6 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--json", action="store_true", help="print the import summary as JSON")
         sp.add_argument("--quiet", action="store_true", help="no per-file progress lines")
         sp.set_defaults(func=cmd_ingest)
-    sv = ing_sub.choices  # options of the sources that need them
     sp = ing_sub.add_parser("surveys", help="survey exports (KoboToolbox, ODK Central, Google Forms)")
     sp.add_argument("paths", nargs="+", metavar="PATH")
     sp.add_argument("--form", required=True, help="the XLSForm (or Google Forms mapping) the survey was built from")
@@ -178,7 +176,6 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true")
     sp.add_argument("--quiet", action="store_true")
     sp.set_defaults(func=cmd_ingest)
-    del sv
 
     b = sub.add_parser("build", help="run dbt: seeds, models and tests into staging, intermediate, marts")
     b.add_argument("--as-of", type=_day, help="evaluate statuses as of this day (default: now)")

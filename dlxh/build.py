@@ -1,0 +1,176 @@
+"""Run the dbt project: seeds, models, unit tests and data tests into staging, intermediate, marts.
+
+One `dbt build` call does everything (each dbt start costs a few seconds). Statuses are
+evaluated as of `as_of`: a day means the end of that day in Asia/Ho_Chi_Minh.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+
+from dlxh.calendar import LOCAL
+from dlxh.dbt import DBT_PROJECT_DIR, dbt_env, run_dbt
+from dlxh.errors import DlxhError
+from dlxh.settings import Settings, load_settings
+
+BI_ROLE = "bi_reader"
+MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
+
+
+def target_path(settings: Settings) -> Path:
+    """dbt artifacts of builds live under DLXH_HOME, so two warehouses (or test sessions) never share them."""
+    return settings.home / "dbt-target"
+
+
+@dataclass
+class BuildSummary:
+    """What one `dbt build` did, from target/run_results.json."""
+
+    as_of: str | None
+    elapsed_s: float = 0.0
+    counts: dict[str, int] = field(default_factory=dict)  # status -> nodes
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def render(self) -> str:
+        parts = ", ".join(f"{n} {status}" for status, n in sorted(self.counts.items()))
+        lines = [f"dbt build (as_of {self.as_of or 'now'}): {parts} in {self.elapsed_s:.1f}s"]
+        lines += [f"  FAILED {name}" for name in self.failures]
+        return "\n".join(lines)
+
+
+def as_of_timestamp(as_of: date | datetime | None) -> str | None:
+    """The instant a build evaluates at: a day means its last second in Asia/Ho_Chi_Minh."""
+    if as_of is None:
+        return None
+    if isinstance(as_of, datetime):
+        moment = as_of if as_of.tzinfo else as_of.replace(tzinfo=LOCAL)
+    else:
+        moment = datetime.combine(as_of, time(23, 59, 59), tzinfo=LOCAL)
+    return moment.isoformat()
+
+
+def dbt_vars(as_of: date | datetime | None, settings: Settings) -> dict[str, object]:
+    values: dict[str, object] = {"as_of": as_of_timestamp(as_of)}
+    if settings.get("DLXH_DEFAULT_DUE_DAY"):
+        values["monthly_due_day"] = settings.default_due_day
+    if settings.get("DLXH_MIN_CELL_SIZE"):
+        values["min_cell_size"] = int(settings.get("DLXH_MIN_CELL_SIZE") or 5)
+    for name, var in (("DLXH_HOT_SPOT_FACTOR", "hot_spot_factor"), ("DLXH_HOT_SPOT_MIN_NEGATIVE", "hot_spot_min_negative")):
+        if settings.get(name):
+            values[var] = float(settings.get(name) or 0)
+    if settings.get("DLXH_REPORTING_START_MONTH"):
+        values["reporting_start_month"] = settings.get("DLXH_REPORTING_START_MONTH")
+    return values
+
+
+def bi_password(settings: Settings) -> str:
+    """DLXH_BI_PASSWORD, else a generated password kept in $DLXH_HOME/bi_reader-password."""
+    configured = settings.get("DLXH_BI_PASSWORD")
+    if configured:
+        return configured
+    path = settings.home / "bi_reader-password"
+    if path.is_file():
+        return path.read_text(encoding="utf-8").strip()
+    password = secrets.token_urlsafe(24)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(password + "\n", encoding="utf-8")
+    os.chmod(path, 0o600)
+    return password
+
+
+def ensure_bi_reader(settings: Settings | None = None) -> None:
+    """Give the bi_reader role (created by dlxh/sql/060_roles.sql) its login password."""
+    from psycopg2 import sql
+
+    from dlxh.db import connect
+
+    settings = settings or load_settings()
+    conn = connect(autocommit=True)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select 1 from pg_roles where rolname = %s", (BI_ROLE,))
+            if cur.fetchone() is None:
+                raise DlxhError(
+                    f"role {BI_ROLE} does not exist: the warehouse user could not create it (needs CREATEROLE). "
+                    f"Create it once as a superuser: `create role {BI_ROLE} login`."
+                )
+            cur.execute(sql.SQL("alter role {} with login password %s").format(sql.Identifier(BI_ROLE)), (bi_password(settings),))
+    finally:
+        conn.close()
+
+
+def _summary(as_of: str | None, run_results: Path) -> BuildSummary:
+    summary = BuildSummary(as_of=as_of)
+    if not run_results.is_file():
+        return summary
+    data = json.loads(run_results.read_text(encoding="utf-8"))
+    summary.elapsed_s = float(data.get("elapsed_time") or 0.0)
+    for result in data.get("results", []):
+        status = str(result.get("status"))
+        summary.counts[status] = summary.counts.get(status, 0) + 1
+        if status in ("error", "fail", "runtime error"):
+            summary.failures.append(f"{result.get('unique_id')}: {(result.get('message') or '').strip()[:300]}")
+    return summary
+
+
+def build(as_of: date | datetime | None = None, select: str | None = None, full_refresh: bool = False) -> BuildSummary:
+    """`dbt build` (seeds, models, unit tests, data tests) with the as-of instant; raises DlxhError on failure."""
+    from dlxh.db import ensure_up
+
+    settings = load_settings()
+    ensure_up(settings)
+    ensure_bi_reader(settings)
+    variables = dbt_vars(as_of, settings)
+    artifacts = target_path(settings)
+    run_results = artifacts / "run_results.json"
+    run_results.unlink(missing_ok=True)
+    args = ["build", "--vars", json.dumps(variables), "--target-path", str(artifacts)]
+    if select:
+        args += ["--select", select]
+    if full_refresh:
+        args.append("--full-refresh")
+    error: DlxhError | None = None
+    try:
+        run_dbt(args, settings, capture=True)
+    except DlxhError as exc:
+        error = exc
+    summary = _summary(variables["as_of"], run_results)  # type: ignore[arg-type]
+    print(summary.render())
+    if error is not None or not summary.ok:
+        raise DlxhError(f"dbt build failed: {len(summary.failures)} node(s) failed.\n{summary.render()}\n{error or ''}".rstrip())
+    return summary
+
+
+def compile_manifest(settings: Settings | None = None) -> Path:
+    """Write dbt_project/target/manifest.json (for astronomer-cosmos LoadMode.DBT_MANIFEST).
+
+    `dbt parse` renders the profile but does not connect, so this works without a database:
+    when no warehouse is configured or initialised, placeholder connection values are used.
+    """
+    settings = settings or load_settings()
+    try:
+        env = dbt_env(settings)
+    except DlxhError:
+        env = {
+            "DLXH_PG_HOST": "127.0.0.1", "DLXH_PG_PORT_RESOLVED": "5432", "DLXH_PG_USER": "dlxh",
+            "DLXH_PG_PASSWORD": "", "DLXH_PG_DBNAME": "warehouse", "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
+            "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR), "DBT_LOG_PATH": str(settings.logs_dir / "dbt"),
+            "DBT_TARGET_PATH": str(DBT_PROJECT_DIR / "target"), "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+        }
+    dbt = Path(sys.executable).with_name("dbt")
+    cmd = [str(dbt) if dbt.exists() else "dbt", "parse", "--project-dir", str(DBT_PROJECT_DIR)]
+    proc = subprocess.run(cmd, env={**os.environ, **env}, cwd=DBT_PROJECT_DIR, capture_output=True, text=True)
+    if proc.returncode != 0 or not MANIFEST.is_file():
+        raise DlxhError(f"dbt parse failed (exit {proc.returncode}):\n{(proc.stdout or '')[-3000:]}{proc.stderr or ''}")
+    return MANIFEST
