@@ -8,6 +8,16 @@ from ingestion.framework import Source
 
 SOURCE_NAMES = ("units", "reports", "surveys", "scans")
 
+# The file endings each source reads from its inbox (declared here so the DAGs' sensors can
+# list new files without building a source, which may need options such as a form).
+SOURCE_SUFFIXES: dict[str, frozenset[str]] = {
+    "units": frozenset({".csv", ".xlsx", ".tsv", ".txt", ".json"}),
+    "reports": frozenset({".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".json", ".jsonl", ".ndjson",
+                          ".docx", ".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".doc"}),
+    "surveys": frozenset({".csv", ".tsv", ".txt", ".xlsx", ".xlsm"}),
+    "scans": frozenset({".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson"}),
+}
+
 
 def get_source(name: str, **options: Any) -> Source:
     """Instantiate a source; options are source-specific (surveys: form=PATH; scans: tool=NAME)."""

@@ -27,6 +27,7 @@ from dlxh.parsing import parse_date
 from dlxh.tabular import TableError, iter_cells, read_table
 from dlxh.text import fold, nfc
 from ingestion.framework import FileContext, FileOutcome, Quarantined
+from ingestion.sources import SOURCE_SUFFIXES
 
 ALIASES: dict[str, set[str]] = {
     "unit_code": {"ma_don_vi", "ma_dv", "ma", "code", "unit_code"},
@@ -61,7 +62,7 @@ class UnitsSource:
     table: ClassVar[str] = "raw.units"
     primary_key: ClassVar[tuple[str, ...]] = ("unit_code", "valid_from")
     cursor: ClassVar[str] = "file"
-    suffixes: ClassVar[frozenset[str]] = frozenset({".csv", ".xlsx", ".tsv", ".txt", ".json"})
+    suffixes: ClassVar[frozenset[str]] = SOURCE_SUFFIXES["units"]
 
     def load_file(self, cur: Any, ctx: FileContext, outcome: FileOutcome) -> None:
         try:

@@ -26,14 +26,33 @@ def inbox(source: str) -> Path:
     return path
 
 
+FORM_NAMES = ("form.xlsx", "form.yaml", "form.yml")
+
+
+def _group_of(source: str, path: Path) -> tuple[tuple[str, str], ...]:
+    """Source options a file needs, from the inbox layout:
+
+    * surveys: `inbox/surveys/<survey>/` holds the survey's questionnaire (`form.xlsx`, or a
+      Google Forms mapping `form.yaml`) and its exports;
+    * scans: `inbox/scans/<tool>/` holds the exports of one monitoring tool (mapping name).
+    """
+    if source == "surveys":
+        form = next((path.parent / n for n in FORM_NAMES if (path.parent / n).is_file()), None)
+        return (("form", str(form)),) if form else ()
+    if source == "scans":
+        rel = path.relative_to(inbox("scans"))
+        return (("tool", rel.parts[0]),) if len(rel.parts) > 1 else ()
+    return ()
+
+
 def new_files(source: str) -> list[str]:
     """Inbox files whose content has never been seen by this source (the sensor's question)."""
     from dlxh.db import connect, ensure_up
     from ingestion.framework import expand_paths, sha256_bytes
-    from ingestion.sources import get_source
+    from ingestion.sources import SOURCE_SUFFIXES
 
     target = ensure_up()
-    files = expand_paths([inbox(source)], get_source(source, **_source_options(source)).suffixes)
+    files = [f for f in expand_paths([inbox(source)], SOURCE_SUFFIXES[source]) if f.name not in FORM_NAMES]
     if not files:
         return []
     conn = connect(target)
@@ -48,36 +67,52 @@ def new_files(source: str) -> list[str]:
     return fresh
 
 
-def _source_options(source: str) -> dict[str, Any]:
-    settings = load_settings()
-    if source == "surveys":
-        return {"form": settings.get("DLXH_SURVEY_FORM", str(inbox("surveys") / "form.xlsx"))}
-    if source == "scans":
-        return {"tool": settings.get("DLXH_SCAN_TOOL", "reputa")}
-    return {}
-
-
 def ingest(source: str, paths: list[str] | None = None) -> dict[str, Any]:
     """Ingest the given files (default: the whole inbox; already-loaded files are skipped by hash)."""
     from dlxh.db import connect, ensure_up
-    from ingestion.framework import run_ingest
-    from ingestion.sources import get_source
+    from ingestion.framework import expand_paths, run_ingest
+    from ingestion.sources import SOURCE_SUFFIXES, get_source
 
     target = ensure_up()
+    files = [Path(p) for p in paths] if paths else expand_paths([inbox(source)], SOURCE_SUFFIXES[source])
+    groups: dict[tuple[tuple[str, str], ...], list[Path]] = {}
+    skipped: list[str] = []
+    for f in files:
+        if f.name in FORM_NAMES:
+            continue
+        options = _group_of(source, f)
+        if source in ("surveys", "scans") and not options:
+            skipped.append(str(f))
+            continue
+        groups.setdefault(options, []).append(f)
+    for f in skipped:
+        log.warning(
+            "%s: not in a %s folder; left in the inbox. Put survey exports in inbox/surveys/<survey>/ beside its form.xlsx "
+            "(or form.yaml), and scan exports in inbox/scans/<tool>/.", f, "survey" if source == "surveys" else "tool",
+        )
+    totals: dict[str, int] = {}
+    months: set[str] = set()
+    load_ids: list[int] = []
+    reconciles = True
     conn = connect(target)
     try:
-        summary = run_ingest(get_source(source, **_source_options(source)), paths or [inbox(source)], conn, progress=log.info)
-        months = _months_of_load(conn, source, summary.load_id)
+        for options, group in groups.items():
+            summary = run_ingest(get_source(source, **dict(options)), group, conn, progress=log.info)
+            log.info(summary.render())
+            for k, v in summary.totals().items():
+                totals[k] = totals.get(k, 0) + v
+            months |= set(_months_of_load(conn, source, summary.load_id))
+            load_ids.append(summary.load_id)
+            reconciles = reconciles and summary.reconciles()
     finally:
         conn.close()
-    totals = summary.totals()
-    log.info(summary.render())
     log.info(
-        "%s: files=%d rows_loaded=%d rows_updated=%d rows_unchanged=%d rows_quarantined=%d months=%s",
-        source, totals["files_read"], totals["rows_loaded"], totals["rows_updated"], totals["rows_unchanged"],
-        totals["rows_quarantined"], months,
+        "%s: files=%d rows_loaded=%d rows_updated=%d rows_unchanged=%d rows_quarantined=%d skipped_files=%d months=%s",
+        source, totals.get("files_read", 0), totals.get("rows_loaded", 0), totals.get("rows_updated", 0),
+        totals.get("rows_unchanged", 0), totals.get("rows_quarantined", 0), len(skipped), sorted(months),
     )
-    return {"source": source, "load_id": summary.load_id, "totals": totals, "months": months, "reconciles": summary.reconciles()}
+    return {"source": source, "load_ids": load_ids, "load_id": load_ids[-1] if load_ids else None, "totals": totals,
+            "months": sorted(months), "reconciles": reconciles, "skipped": skipped}
 
 
 def _months_of_load(conn, source: str, load_id: int) -> list[str]:

@@ -15,6 +15,7 @@ from ingestion.framework import FileContext, FileOutcome, Quarantined
 from ingestion.reports import form, register
 from ingestion.reports.records import ReportRecord
 from ingestion.reports.registry_lookup import UnitRegistry
+from ingestion.sources import SOURCE_SUFFIXES
 
 DOCUMENT_SUFFIXES = frozenset({".docx", ".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".txt", ".doc"})
 
@@ -32,7 +33,7 @@ class ReportsSource:
     table: ClassVar[str] = "raw.reports"
     primary_key: ClassVar[tuple[str, ...]] = ("report_key",)
     cursor: ClassVar[str] = "file_hash"
-    suffixes: ClassVar[frozenset[str]] = frozenset(TABULAR_SUFFIXES | DOCUMENT_SUFFIXES)
+    suffixes: ClassVar[frozenset[str]] = SOURCE_SUFFIXES["reports"]
 
     def __init__(self) -> None:
         self._adhoc = None

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from dlxh.settings import load_settings
 from dlxh.tabular import TableError
 from ingestion.framework import FileContext, FileOutcome, Quarantined
+from ingestion.sources import SOURCE_SUFFIXES
 from ingestion.surveys.anonymise import load_salt
 from ingestion.surveys.columns import plan_columns
 from ingestion.surveys.loader import SubmissionWriter, save_questionnaire
@@ -31,7 +32,7 @@ class SurveysSource:
     table: ClassVar[str] = "raw.survey_responses"
     primary_key: ClassVar[tuple[str, ...]] = ("submission_uuid",)
     cursor: ClassVar[str] = "content_hash"
-    suffixes: ClassVar[frozenset[str]] = frozenset({".csv", ".tsv", ".txt", ".xlsx", ".xlsm"})
+    suffixes: ClassVar[frozenset[str]] = SOURCE_SUFFIXES["surveys"]
 
     def __init__(self, form: str | Path, chunk_rows: int | None = None):
         self.form_path = Path(form)
