@@ -1,4 +1,5 @@
-"""Demo inputs for the Lai Châu federation: unit registry and monthly report forms.
+"""Demo inputs for the Lai Châu federation: unit registry, monthly report forms, a worker
+survey (Kobo export with its XLSForm) and media scans from two monitoring tools.
 
 Deterministic for a seed and an as-of day: the last `months` reporting months whose deadline
 has passed, with most reports on time, some late, some missing, one unit renamed and one
@@ -10,7 +11,7 @@ from __future__ import annotations
 import csv
 import os
 import random
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from dlxh.calendar import LOCAL, add_months, monthly_due_at
@@ -150,4 +151,81 @@ def write_demo(out: Path, as_of: date, months: int = 6, seed: int = 2025) -> dic
                              SENTIMENT_OF[t], hot, cause, forecast, proposal])
             path = out / "reports" / f"{period:%Y-%m}" / f"BC_{code}_{period:%Y-%m}.csv"
             written["reports"].append(_write_csv(path, FORM_HEADER, rows, mtime=received))
+    # Surveys and scans only cover whole months before the as-of day: nothing dated in the future.
+    complete = [p for p in periods if add_months(p, 1) <= date(as_of.year, as_of.month, 1)]
+    written["surveys"] = write_demo_surveys(out, complete)
+    written["scans"] = write_demo_scans(out, complete, seed)
+    return written
+
+
+# -- surveys and scans -------------------------------------------------------------------------
+SCAN_POSTS = [
+    ("Công nhân tại {place} phản ánh doanh nghiệp chậm lương hai tháng, nợ đọng bảo hiểm xã hội.", "Tiêu cực", 20),
+    ("Người dân {place} đồng tình với việc xử phạt vi phạm nồng độ cồn theo Nghị định 168/2024/NĐ-CP.", "Tích cực", 80),
+    ("Mưa lớn gây sạt lở, lũ quét tại {place}, nhiều hộ dân phải di dời khẩn cấp.", "Tiêu cực", 25),
+    ("Cán bộ {place} bàn về sắp xếp, tinh gọn tổ chức bộ máy và chế độ cho người nghỉ hưu trước tuổi.", "Trung tính", 50),
+    ("Xuất hiện thông tin xấu độc, xuyên tạc về công tác nhân sự đại hội trên mạng xã hội ở {place}.", "Tiêu cực", 10),
+    ("{place} đẩy mạnh chuyển đổi số theo Nghị quyết 57-NQ/TW, đoàn viên phấn khởi.", "Tích cực", 85),
+]
+SCAN_PLACES = ["Tam Đường", "Phong Thổ", "Sìn Hồ", "Mường Tè", "Than Uyên", "Tân Uyên", "thành phố Lai Châu"]
+REPUTA_HEADER = [
+    "Đường dẫn", "Nền tảng", "Thời gian đăng", "Thời gian quét", "Tiêu đề", "Nội dung", "Tài khoản",
+    "Lượt thích", "Lượt chia sẻ", "Bình luận", "Lượt xem", "Sắc thái", "Chủ đề", "Địa bàn",
+]
+
+
+def write_demo_surveys(out: Path, periods: list[date], per_month: int = 60) -> list[Path]:
+    """A Kobo survey (the documented example XLSForm) with exports for the last two demo months."""
+    from ingestion.surveys import sample
+
+    folder = out / "surveys" / sample.FORM_ID
+    folder.mkdir(parents=True, exist_ok=True)
+    written = [sample.write_xlsform(folder / "form.xlsx")]
+    for n, period in enumerate(periods[-2:]):
+        answers = list(sample.generate(per_month, (period.year, period.month), start=n * per_month))
+        written.append(sample.kobo_export(folder / f"kobo_{period:%Y-%m}.csv", answers))
+    return written
+
+
+def write_demo_scans(out: Path, periods: list[date], seed: int, per_month: int = 40) -> list[Path]:
+    """Exports of two monitoring tools (reputa CSV, newsmon JSONL) that overlap by about a third."""
+    import json
+
+    rng = random.Random(seed + 1)
+    written: list[Path] = []
+    for period in periods[-3:]:
+        items = []
+        for i in range(per_month):
+            text, label, score = SCAN_POSTS[rng.randrange(len(SCAN_POSTS))]
+            place = SCAN_PLACES[rng.randrange(len(SCAN_PLACES))]
+            published = datetime(period.year, period.month, rng.randint(1, 27), rng.randint(6, 22), rng.randint(0, 59), tzinfo=LOCAL)
+            items.append({
+                "url": f"https://www.facebook.com/groups/laichau{rng.randint(1, 9)}/posts/{period:%Y%m}{i:04d}",
+                "text": text.format(place=place), "label": label, "score": score, "published": published,
+                "handle": f"taikhoan_{rng.randint(1, 300)}", "likes": rng.randint(0, 500), "shares": rng.randint(0, 80),
+            })
+        reputa_rows, newsmon_lines = [], []
+        for i, it in enumerate(items):
+            captured = it["published"] + timedelta(hours=rng.randint(1, 30))
+            if i % 3 != 2:  # two thirds seen by reputa
+                reputa_rows.append([
+                    it["url"] + "?utm_source=reputa&fbclid=demo", "Facebook", it["published"].strftime("%d/%m/%Y %H:%M"),
+                    captured.strftime("%d/%m/%Y %H:%M"), "", it["text"], "@" + it["handle"], it["likes"], it["shares"],
+                    rng.randint(0, 40), it["likes"] * 10, it["label"], "", "",
+                ])
+            if i % 3 != 0:  # two thirds seen by newsmon: a third of all items by both tools
+                later = captured + timedelta(hours=6)
+                newsmon_lines.append(json.dumps({
+                    "link": it["url"].replace("www.facebook.com", "m.facebook.com"),
+                    "published": it["published"].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "crawled_at": later.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "body": it["text"],
+                    "source": {"type": "fb", "handle": it["handle"]},
+                    "engagement": {"likes": it["likes"] + 5, "shares": it["shares"], "comments": 3, "views": it["likes"] * 12},
+                    "sentiment_score": it["score"],
+                }, ensure_ascii=False))
+        written.append(_write_csv(out / "scans" / "reputa" / f"reputa_{period:%Y-%m}.csv", REPUTA_HEADER, reputa_rows))
+        path = out / "scans" / "newsmon" / f"newsmon_{period:%Y-%m}.jsonl"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(newsmon_lines) + "\n", encoding="utf-8")
+        written.append(path)
     return written

@@ -34,11 +34,16 @@ def run_pipeline(as_of: date, demo: bool = True) -> str:
     options = {"dags_folder": str(DAGS_FOLDER), "months": months, "as_of": as_of.isoformat()}
     # dag.test() waits out retry delays for real: fail fast in the one-shot demo run.
     env = {"DLXH_TASK_RETRIES": "1", "DLXH_RETRY_DELAY_SECONDS": "5", **os.environ, **airflow_environ(settings)}
-    print("• running DAGs: ingest units → ingest reports → build → validate → alerts", flush=True)
+    print("• running DAGs: ingest units, reports, surveys, scans → build → validate → alerts", flush=True)
     proc = subprocess.run([sys.executable, "-m", "dlxh.orchestration.runner", json.dumps(options)], env=env)
     if proc.returncode != 0:
         raise DlxhError("the pipeline failed; see the DAG output above")
     return summary_text(as_of)
+
+
+def _exists(cur, relation: str) -> bool:
+    cur.execute("select to_regclass(%s) is not null", (relation,))
+    return bool(cur.fetchone()[0])
 
 
 def summary_text(as_of: date) -> str:
@@ -61,6 +66,14 @@ def summary_text(as_of: date) -> str:
             alerts, sent, unsent = cur.fetchone()
             cur.execute("select count(*) filter (where resolved_at is null) from ops.quarantine")
             quarantined = cur.fetchone()[0]
+            cur.execute("select count(*) from raw.survey_responses")
+            responses = cur.fetchone()[0]
+            cur.execute("select count(*) from raw.scan_items")
+            scan_items = cur.fetchone()[0]
+            hot_spots = 0
+            if _exists(cur, "marts.mart_hot_spots"):
+                cur.execute("select count(*) from marts.mart_hot_spots")
+                hot_spots = cur.fetchone()[0]
     finally:
         conn.close()
     due = expected - pending
@@ -75,6 +88,9 @@ def summary_text(as_of: date) -> str:
             f"  Trễ hạn:               {late}",
             f"  Chưa nộp:              {missing}",
             f"  Cảnh báo đã ghi nhận:  {alerts} (đã gửi {sent}, chờ/lỗi {unsent})",
+            f"  Phiếu khảo sát:        {responses}",
+            f"  Tin bài rà quét:       {scan_items} (sau khi loại trùng)",
+            f"  Điểm nóng phát hiện:   {hot_spots}",
             f"  Bản ghi bị cách ly:    {quarantined}",
         ]
     )

@@ -14,6 +14,8 @@ from dlxh.calendar import LOCAL
 PIPELINE = (
     ("dlxh_ingest_units", None),
     ("dlxh_ingest_reports", None),
+    ("dlxh_ingest_surveys", None),
+    ("dlxh_ingest_scans", None),
     ("dlxh_build", None),
     ("dlxh_validate", "months"),
     ("dlxh_alerts", "as_of"),
