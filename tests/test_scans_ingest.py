@@ -143,3 +143,15 @@ def test_file_without_url_or_text_column_is_quarantined(warehouse, tmp_path: Pat
     s = ingest(warehouse, "reputa", bad)
     assert s.files[0].status == "quarantined"
     assert "không có cột đường dẫn hay nội dung" in s.files[0].quarantined[0].reason
+
+
+def test_text_with_tabs_newlines_and_backslashes_is_stored_verbatim(warehouse, tmp_path: Path) -> None:
+    """COPY lines are built by hand (records.copy_line): special characters must survive."""
+    text = "Dòng 1\tcột\\n thật\r\nDòng 2 \\ gạch \\N"
+    row = ["https://baolaichau.vn/a\\b", "Báo điện tử", "05/03/2025 08:15", "06/03/2025 09:00", "Tiêu đề\tcó tab", text,
+           "", "1", "", "", "", "Trung tính", "", ""]
+    s = ingest(warehouse, "reputa", reputa_csv(tmp_path / "special.csv", [row]))
+    assert s.totals()["rows_loaded"] == 1, s.render()
+    with warehouse, warehouse.cursor() as cur:
+        cur.execute("select i.title, i.url, t.text from raw.scan_items i join restricted.scan_item_text t using (item_key)")
+        assert cur.fetchone() == ("Tiêu đề\tcó tab", "https://baolaichau.vn/a\\b", text.strip())

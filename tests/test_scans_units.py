@@ -135,3 +135,63 @@ def test_mappings_of_both_example_tools_load() -> None:
     reputa, newsmon = load_mapping("reputa"), load_mapping("newsmon")
     assert reputa.columns["url"] == "Đường dẫn" and reputa.sentiment.labels
     assert newsmon.columns["likes"] == "engagement.likes" and (newsmon.sentiment.low, newsmon.sentiment.high) == (0, 100)
+
+
+def test_canonical_url_fast_path_equals_general_path() -> None:
+    """The regex fast path must give exactly the general path's result (or its error)."""
+    from itertools import product
+
+    from ingestion.scans import canonical
+
+    schemes = ["https://", "http://", "HTTP://", "", "//"]
+    hosts = ["www.facebook.com", "m.facebook.com", "FB.com", "youtu.be", "m.youtube.com", "x.com", "Example.VN.", "localhost", "a..b"]
+    paths = ["", "/", "/a/b/", "/shorts/abc", "/p~x/_y-z.html"]
+    queries = ["", "?", "?b=2&a=1", "?fbclid=x&v=9", "?a", "?=x", "?a=b=c", "?a&&b=", "?utm_source=x&Ref=y", "?t=30&v=abc"]
+    fragments = ["", "#frag", "#a b"]
+
+    def outcome(fn, url):
+        try:
+            return fn(url)
+        except ValueError as exc:
+            return ("error", str(exc))
+
+    for parts in product(schemes, hosts, paths, queries, fragments):
+        url = "".join(parts)
+        canonical._cache.clear()
+        assert outcome(canonical.canonical_url, url) == outcome(canonical._canonical_url_general, url), url
+
+
+def test_numeric_date_fast_path_equals_strptime() -> None:
+    from datetime import datetime
+
+    from ingestion.scans.mapping import _fast_datetime, _numeric_pattern
+
+    values = ["05/03/2025 08:15", "5/3/2025 8:15:07", " 5/03/2025", "05/ 3/2025", "31/02/2025", "32/13/2025 10:00",
+              "05/03/2025  08:15", "05/03/2025 24:00", "05/03/2025 23:59:61", "05/03/25", "05/03/2025T08:15", "١٢/03/2025"]
+    for fmt in ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y"):
+        fast = _numeric_pattern(fmt)
+        assert fast is not None
+        for value in values:
+            text = value.strip()
+            try:
+                expected = datetime.strptime(text, fmt)
+            except ValueError:
+                expected = None
+            try:
+                got = _fast_datetime(fast, text)
+            except ValueError:
+                got = None
+            assert got == expected, (fmt, value)
+    assert _numeric_pattern("%d%m%Y") is None and _numeric_pattern("%d %b %Y") is None
+
+
+def test_line_stream_hands_over_every_line_in_bounded_reads() -> None:
+    from ingestion.scans.load import LineStream
+
+    lines = [f"{i}\tx{'y' * (i % 50)}\n" for i in range(2000)]
+    stream = LineStream(iter(lines))
+    chunks = []
+    while chunk := stream.read(1000):
+        assert len(chunk) <= 1000
+        chunks.append(chunk)
+    assert "".join(chunks) == "".join(lines)

@@ -52,11 +52,64 @@ _SPACE = re.compile(r"\s")
 _HOSTLIKE = re.compile(r"^(?:[a-z0-9\-]+\.)+[a-z]{2,}$")
 
 
+# Fast path for the common shape (ASCII, no credentials/port/percent-escapes, plain query
+# values): identical result to `_canonical_url_general`, without urlsplit/parse_qsl/urlencode.
+_SIMPLE = re.compile(r"^(?:[hH][tT][tT][pP][sS]?://)?([A-Za-z0-9.\-]+)(/[A-Za-z0-9/_.\-~]*)?(?:\?([A-Za-z0-9_.\-~=&]*))?(?:#\S*)?$")
+_CACHE_LIMIT = 65536
+_cache: dict[str, str | None] = {}
+
+
 def canonical_url(url: str | None) -> str | None:
     """The canonical form of an http(s) URL, or None when `url` is empty.
 
-    Raises ValueError when the text is not a web address at all.
+    Raises ValueError when the text is not a web address at all. Results are cached per raw
+    URL (the same link recurs across exports and captures).
     """
+    if url is None:
+        return None
+    hit = _cache.get(url)
+    if hit is not None:
+        return hit
+    m = _SIMPLE.match(url)
+    result = _canonical_simple(*m.groups()) if m is not None else None
+    if result is None:
+        result = _canonical_url_general(url)
+    if result is not None:
+        if len(_cache) >= _CACHE_LIMIT:
+            _cache.clear()
+        _cache[url] = result
+    return result
+
+
+def _canonical_simple(host: str, path: str | None, query: str | None) -> str | None:
+    """Canonical form of an already split simple URL; None hands over to the general path."""
+    host = host.lower().rstrip(".")
+    if host.startswith("www."):
+        host = host[4:]
+    if not _HOSTLIKE.match(host):
+        return None  # let the general path word the error
+    host = HOST_ALIASES.get(host, host)
+    path = path or ""
+    pairs = []
+    if query:
+        for pair in query.split("&"):
+            if pair:
+                k, _, v = pair.partition("=")
+                if "=" in v:
+                    return None  # urlencode would escape it
+                if not _is_tracking(k):
+                    pairs.append((k, v))
+    if host == "youtu.be" or host == "youtube.com":
+        return None
+    path = path.rstrip("/")
+    if not pairs:
+        return f"https://{host}{path}"
+    pairs.sort()
+    return f"https://{host}{path}?" + "&".join(f"{k}={v}" for k, v in pairs)
+
+
+def _canonical_url_general(url: str) -> str | None:
+    """Reference canonicalisation (any URL shape)."""
     if url is None:
         return None
     text = url.strip()
@@ -109,7 +162,14 @@ def _is_tracking(key: str) -> bool:
 
 
 def url_host(canonical: str) -> str:
-    return urlsplit(canonical).hostname or ""
+    """Host of a canonical URL ("https://host/path?query", as `canonical_url` builds it)."""
+    rest = canonical[8:] if canonical.startswith("https://") else canonical
+    end = len(rest)
+    for sep in ("/", "?"):
+        i = rest.find(sep)
+        if 0 <= i < end:
+            end = i
+    return rest[:end]
 
 
 def normalised_text(text: str | None) -> str:

@@ -15,11 +15,11 @@ keep the higher engagement, so the result does not depend on the order files arr
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import io
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dlxh.db import copy_rows
 from ingestion.scans.records import STAGE_COLUMNS
 
 STAGE_DDL = """
@@ -32,12 +32,15 @@ create temp table scan_stage (
 ) on commit drop
 """
 
+# %(replay)s: whether any row of this file was stored before (a partly loaded file run again);
+# when not (the usual case), the per-row replay probe is skipped. The identical-capture probe
+# runs only for rows of items that already existed (AND short-circuits in the select list).
 CLASSIFY = """
 create temp table scan_rows on commit drop as
 with fresh as (
     select s.*
     from scan_stage as s
-    where not exists (
+    where not %(replay)s or not exists (
         select 1 from raw.scan_captures as c where c.file_hash = %(file_hash)s and c.row_number = s.row_number
     )
 ),
@@ -50,7 +53,7 @@ ranked as (
         row_number() over (
             partition by f.item_key, f.captured_at, f.likes, f.shares, f.comments, f.views order by f.row_number
         ) as same_rn,
-        exists (
+        i.item_key is not null and exists (
             select 1 from raw.scan_captures as c
             where c.item_key = f.item_key and c.tool = %(tool)s and c.captured_at = f.captured_at
                 and c.likes is not distinct from f.likes and c.shares is not distinct from f.shares
@@ -69,6 +72,8 @@ select
     end as outcome
 from ranked
 """
+
+REPLAY = "select exists (select 1 from raw.scan_captures where file_hash = %(file_hash)s)"
 
 COUNTS = """
 select
@@ -191,12 +196,57 @@ class LandedCounts:
     unchanged: int
 
 
-def land(cur: Any, rows: Iterable[tuple], *, tool: str, load_id: int, source_file: str, file_hash: str) -> LandedCounts:
-    """COPY staged rows into a temp table and merge them into raw.scan_* (one transaction)."""
+class LineStream(io.TextIOBase):
+    """A read()-able view of an iterator of COPY lines, so one COPY streams a whole file.
+
+    The server parses what was sent while Python prepares the next lines, and only about one
+    read() worth of text (`size`, 8 KB by default in psycopg2) is held at a time.
+    """
+
+    def __init__(self, lines: Iterable[str]):
+        self._lines = iter(lines)
+        self._pending = ""
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> str:
+        limit = size if size and size > 0 else 1 << 62
+        parts, n = [self._pending], len(self._pending)
+        for line in self._lines:
+            if n >= limit:
+                parts.append(line)
+                break
+            parts.append(line)
+            n += len(line)
+        else:
+            if n < limit:
+                self._pending = ""
+                return "".join(parts)
+        data = "".join(parts)
+        self._pending = data[limit:]
+        return data[:limit]
+
+    def readline(self, size: int | None = -1) -> str:  # pragma: no cover - COPY uses read()
+        return self.read(size)
+
+
+def copy_lines(cur: Any, table: str, columns: Sequence[str], lines: Iterable[str]) -> None:
+    """COPY pre-formatted text-format lines (see `records.copy_text`) in one streaming command."""
+    cols = ", ".join(f'"{c}"' for c in columns)
+    cur.copy_expert(f"copy {table} ({cols}) from stdin", LineStream(lines), size=1 << 16)
+
+
+def land(cur: Any, lines: Iterable[str], *, tool: str, load_id: int, source_file: str, file_hash: str) -> LandedCounts:
+    """COPY staged lines into a temp table and merge them into raw.scan_* (one transaction)."""
     cur.execute(STAGE_DDL)
-    copy_rows(cur, "scan_stage", STAGE_COLUMNS, rows)
+    copy_lines(cur, "scan_stage", STAGE_COLUMNS, lines)
     params = {"tool": tool, "load_id": load_id, "source_file": source_file, "file_hash": file_hash}
-    cur.execute("analyze scan_stage")
+    cur.execute(REPLAY, params)
+    params["replay"] = cur.fetchone()[0]
+    cur.execute("set local work_mem = '256MB'")
+    # Statistics of the join/sort keys only: analysing the wide text columns costs more than it helps.
+    cur.execute("analyze scan_stage (item_key, row_number, captured_at)")
     cur.execute(CLASSIFY, params)
     cur.execute(COUNTS)
     replayed, loaded, updated, unchanged = cur.fetchone()

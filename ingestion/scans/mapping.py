@@ -7,6 +7,7 @@ means adding a file, not code. See docs/scans.md for the format.
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -30,14 +31,63 @@ FIELD_LABELS_VI = {
 }
 
 
+# The regexes strptime itself uses for these directives (CPython's _strptime.TimeRE).
+_NUMERIC_DIRECTIVES = {
+    "%d": r"(3[01]|[12]\d|0[1-9]|[1-9]| [1-9])", "%m": r"(1[0-2]|0[1-9]|[1-9])", "%Y": r"(\d\d\d\d)",
+    "%H": r"(2[0-3]|[0-1]\d|\d)", "%M": r"([0-5]\d|\d)", "%S": r"(6[0-1]|[0-5]\d|\d)",
+}
+_DATE_PARTS = ("%Y", "%m", "%d", "%H", "%M", "%S")
+_DATE_CACHE_LIMIT = 65536
+
+
+def _numeric_pattern(fmt: str) -> tuple[re.Pattern[str], tuple[int, ...]] | None:
+    """A regex for a strptime format made only of %d %m %Y %H %M %S and literals, else None.
+
+    Built like strptime builds its own (same directive regexes, whitespace = \\s+), so a
+    non-match is strptime's "does not match format" and a match gives strptime's datetime;
+    an impossible date (31/02) fails in the datetime constructor as it does in strptime.
+    """
+    if re.search(r"%.%.", fmt):
+        return None  # adjacent directives: strptime's first-match semantics differ from a full match
+    pieces, order = [], []
+    for token in re.split(r"(%.)", fmt):
+        if token in _NUMERIC_DIRECTIVES:
+            if token in order:
+                return None
+            pieces.append(_NUMERIC_DIRECTIVES[token])
+            order.append(token)
+        elif token.startswith("%") and len(token) == 2:
+            return None
+        else:
+            pieces.append(r"\s+".join(re.escape(part) for part in re.split(r"\s+", token)))
+    if "%Y" not in order or "%m" not in order or "%d" not in order:
+        return None
+    return re.compile("".join(pieces) + r"\Z"), tuple(order.index(p) if p in order else -1 for p in _DATE_PARTS)
+
+
 @dataclass(frozen=True)
 class DateFormat:
     formats: tuple[str, ...]  # strptime formats, or "iso", "epoch", "epoch_ms"
     tz: tzinfo
+    _fast: tuple = field(default=(), init=False, repr=False, compare=False)
+    _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_fast", tuple(_numeric_pattern(f) if f not in ("iso", "epoch", "epoch_ms") else None for f in self.formats))
 
     def parse(self, value: str) -> datetime:
+        """The aware datetime of `value` (cached per distinct text: export times repeat)."""
+        hit = self._cache.get(value)
+        if hit is None:
+            hit = self._parse(value)
+            if len(self._cache) >= _DATE_CACHE_LIMIT:
+                self._cache.clear()
+            self._cache[value] = hit
+        return hit
+
+    def _parse(self, value: str) -> datetime:
         text = value.strip()
-        for fmt in self.formats:
+        for fmt, fast in zip(self.formats, self._fast, strict=True):
             try:
                 if fmt == "iso":
                     dt = datetime.fromisoformat(text)
@@ -45,11 +95,21 @@ class DateFormat:
                     seconds = float(text) / (1000 if fmt == "epoch_ms" else 1)
                     return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=seconds)
                 else:
-                    dt = datetime.strptime(text, fmt)
+                    dt = _fast_datetime(fast, text) if fast is not None else datetime.strptime(text, fmt)
             except ValueError:
                 continue
             return dt if dt.tzinfo else dt.replace(tzinfo=self.tz)
         raise ValueError(f"không hiểu thời gian «{value}» (định dạng khai báo: {', '.join(self.formats)})")
+
+
+def _fast_datetime(fast: tuple[re.Pattern[str], tuple[int, ...]], text: str) -> datetime:
+    """strptime for numeric formats, without strptime's per-call overhead; ValueError if no match."""
+    pattern, order = fast
+    m = pattern.match(text)
+    if m is None:
+        raise ValueError(f"{text!r} does not match the format")
+    g = m.groups()
+    return datetime(*(int(g[i]) if i >= 0 else 0 for i in order))
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from dlxh.parsing import LOCAL
 from dlxh.text import nfc
 from ingestion.framework import Quarantined
 from ingestion.scans.canonical import canonical_url, digest, item_key, url_host
-from ingestion.scans.mapping import DATE_FIELDS, ENGAGEMENT, FIELD_LABELS_VI, ToolMapping
+from ingestion.scans.mapping import ENGAGEMENT, FIELD_LABELS_VI, ToolMapping
 from ingestion.scans.matching import Gazetteer, TopicMatcher, fast_fold, tool_topics
 from ingestion.scans.sentiment import SentimentError
 
@@ -53,8 +53,28 @@ def parse_count(value: str) -> int | None:
     return round(number * _MULTIPLIER[unit])
 
 
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
+_CACHE_LIMIT = 65536
+
+
+def copy_text(value: str | None) -> str:
+    """One text value in COPY text format (\\N for NULL, backslash escapes)."""
+    if value is None:
+        return "\\N"
+    if _COPY_SPECIAL.search(value) is None:
+        return value
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _copy_value(value: object) -> str:
+    return "\\N" if value is None else str(value)
+
+
 class RowParser:
-    """Parses rows of one tool's export; built once per file (compiled matchers, salt)."""
+    """Parses rows of one tool's export; built once per file (compiled matchers, salt).
+
+    Values that recur across rows (author handles, platform labels) are cached per parser.
+    """
 
     def __init__(self, mapping: ToolMapping, gazetteer: Gazetteer, topics: TopicMatcher,
                  pseudonymise: Callable[[str], str], default_captured_at: datetime):
@@ -63,15 +83,19 @@ class RowParser:
         self.topics = topics
         self.pseudonymise = pseudonymise
         self.default_captured_at = default_captured_at
+        self._authors: dict[str, str] = {}
+        self._platforms: dict[str, str] = {}
+        self._months: dict[tuple[int, int], str] = {}
 
     def parse(self, row_number: int, rec: dict[str, str]) -> tuple:
         """The stage tuple (STAGE_COLUMNS order); raises RowProblem with a Vietnamese reason."""
         if "__error__" in rec:
             raise RowProblem("bad_json", rec["__error__"])
         m = self.mapping
-        url = rec.get("url") or ""
-        text = nfc(rec.get("text")) or None
-        title = nfc(rec.get("title")) or None
+        get = rec.get
+        url = get("url") or ""
+        text = nfc(get("text")) or None
+        title = nfc(get("title")) or None
         try:
             canonical = canonical_url(url)
         except ValueError as exc:
@@ -79,54 +103,94 @@ class RowParser:
         body = text or title or ""
         if canonical is None and not body:
             raise RowProblem("no_url_no_text", "Không có đường dẫn (URL) và không có nội dung: không nhận diện được tin/bài.", "url")
-        times: dict[str, datetime | None] = {}
-        for f in DATE_FIELDS:
-            raw = rec.get(f) or ""
-            try:
-                times[f] = m.dates.parse(raw) if raw else None
-            except ValueError as exc:
-                raise RowProblem("bad_date", f"Không đọc được {FIELD_LABELS_VI[f]}: {exc}.", f) from None
-        published, captured = times["published_at"], times["captured_at"] or self.default_captured_at
-        counts = []
-        for f in ENGAGEMENT:
-            raw = rec.get(f) or ""
-            try:
-                n = parse_count(raw) if raw else None
-            except ValueError:
-                raise RowProblem("bad_number", f"{FIELD_LABELS_VI[f].capitalize()} «{raw}» không phải là số.", f) from None
-            if n is not None and n < 0:
-                raise RowProblem("bad_number", f"{FIELD_LABELS_VI[f].capitalize()} không được âm ({raw}).", f)
-            counts.append(n)
-        sentiment_raw = rec.get("sentiment") or None
+        published = self._time(get("published_at"), "published_at")
+        captured = self._time(get("captured_at"), "captured_at") or self.default_captured_at
+        counts = [self._count(get(f), f) for f in ENGAGEMENT]
+        sentiment_raw = get("sentiment") or None
         sentiment = None
         if sentiment_raw and m.sentiment is not None:
             try:
                 sentiment = m.sentiment.normalise(sentiment_raw)
             except SentimentError as exc:
                 raise RowProblem(exc.reason_code, f"Sắc thái không hợp lệ: {exc}.", "sentiment") from None
-        folded = fast_fold(f"{title or ''}\n{text or ''}") if (title and text) else fast_fold(body)
-        text_hash = digest(fast_fold(body))
-        platform = self._platform(rec.get("platform") or "", canonical)
-        topic_codes, topic_source = self._topics(rec.get("topic") or "", folded, f"{title or ''}\n{text or ''}")
-        place_raw, unit_code, unit_source = self._place(rec.get("place") or "", folded)
-        author = (rec.get("author") or "").strip().lstrip("@")
-        month_of = (published or captured).astimezone(LOCAL)
+        folded_body = fast_fold(body)
+        folded = fast_fold(f"{title}\n{text}") if (title and text) else folded_body
+        text_hash = digest(folded_body)
+        platform = self._platform(get("platform") or "", canonical)
+        topic_codes, topic_source = self._topics(get("topic") or "", folded, f"{title or ''}\n{text or ''}")
+        place_raw, unit_code, unit_source = self._place(get("place") or "", folded)
+        author = get("author")
+        author_hash = self._author(author) if author else None
         return (
             row_number, item_key(canonical, text_hash), canonical, url.strip() or None, text_hash, platform,
-            published, captured, date(month_of.year, month_of.month, 1), title,
-            self.pseudonymise(author) if author else None, *counts, sentiment, sentiment_raw,
-            "{" + ",".join(topic_codes) + "}", topic_source, place_raw, unit_code, unit_source, text,
+            published, captured, self._month(published or captured), title, author_hash, *counts, sentiment,
+            sentiment_raw, "{" + ",".join(topic_codes) + "}", topic_source, place_raw, unit_code, unit_source, text,
         )
 
+    def copy_line(self, row_number: int, rec: dict[str, str]) -> str:
+        """The stage row as one line of COPY text format (what `load.land` streams)."""
+        r = self.parse(row_number, rec)
+        t = copy_text
+        return (
+            f"{r[0]}\t{r[1]}\t{t(r[2])}\t{t(r[3])}\t{r[4]}\t{t(r[5])}\t{_copy_value(r[6])}\t{r[7]}\t{r[8]}\t{t(r[9])}\t"
+            f"{t(r[10])}\t{_copy_value(r[11])}\t{_copy_value(r[12])}\t{_copy_value(r[13])}\t{_copy_value(r[14])}\t"
+            f"{_copy_value(r[15])}\t{t(r[16])}\t{t(r[17])}\t{t(r[18])}\t{t(r[19])}\t{t(r[20])}\t{t(r[21])}\t{t(r[22])}\n"
+        )
+
+    def _time(self, raw: str | None, f: str) -> datetime | None:
+        if not raw:
+            return None
+        try:
+            return self.mapping.dates.parse(raw)
+        except ValueError as exc:
+            raise RowProblem("bad_date", f"Không đọc được {FIELD_LABELS_VI[f]}: {exc}.", f) from None
+
+    @staticmethod
+    def _count(raw: str | None, f: str) -> int | None:
+        if not raw:
+            return None
+        if raw.isdigit() and raw.isascii():
+            return int(raw)
+        try:
+            n = parse_count(raw)
+        except ValueError:
+            raise RowProblem("bad_number", f"{FIELD_LABELS_VI[f].capitalize()} «{raw}» không phải là số.", f) from None
+        if n is not None and n < 0:
+            raise RowProblem("bad_number", f"{FIELD_LABELS_VI[f].capitalize()} không được âm ({raw}).", f)
+        return n
+
+    def _author(self, raw: str) -> str | None:
+        hit = self._authors.get(raw)
+        if hit is None:
+            handle = raw.strip().lstrip("@")
+            if not handle:
+                return None
+            hit = self.pseudonymise(handle)
+            if len(self._authors) >= _CACHE_LIMIT:
+                self._authors.clear()
+            self._authors[raw] = hit
+        return hit
+
+    def _month(self, moment: datetime) -> str:
+        local = moment.astimezone(LOCAL)
+        key = (local.year, local.month)
+        hit = self._months.get(key)
+        if hit is None:
+            hit = self._months[key] = str(date(local.year, local.month, 1))
+        return hit
+
     def _platform(self, value: str, canonical: str | None) -> str | None:
+        """The tool's platform label (folded, mapped), else the mapping's constant, else the URL host's."""
         if value:
-            key = fast_fold(value)
-            return self.mapping.platforms.get(key, key.replace(" ", "_"))
+            hit = self._platforms.get(value)
+            if hit is None:
+                key = fast_fold(value)
+                hit = self._platforms[value] = self.mapping.platforms.get(key, key.replace(" ", "_"))
+            return hit
         if self.mapping.platform:
             return self.mapping.platform
         if canonical:
-            host = url_host(canonical)
-            return HOST_PLATFORMS.get(host, "web")
+            return HOST_PLATFORMS.get(url_host(canonical), "web")
         return None
 
     def _topics(self, value: str, folded: str, text: str) -> tuple[list[str], str | None]:

@@ -56,7 +56,7 @@ class ScansSource:
             for row_number, rec in export.rows:
                 outcome.rows_read += 1
                 try:
-                    yield parser.parse(row_number, rec)
+                    yield parser.copy_line(row_number, rec)
                 except RowProblem as problem:
                     outcome.quarantine(to_quarantine(problem, row_number, rec))
 
