@@ -142,7 +142,7 @@ def alerts_dag(doc: str):
 def build_dag(doc: str):
     """dbt models as Airflow tasks (astronomer-cosmos, precompiled manifest: parsing never runs dbt)."""
     from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
-    from cosmos.constants import InvocationMode, LoadMode, TestBehavior
+    from cosmos.constants import InvocationMode, LoadMode, TestBehavior, TestIndirectSelection
     from cosmos.profiles import PostgresUserPasswordProfileMapping
 
     from dlxh.airflow_env import WAREHOUSE_CONN_ID
@@ -187,7 +187,14 @@ def build_dag(doc: str):
             # One task per model running `dbt build --select <model>` (model + its tests): half the
             # tasks of AFTER_EACH, and a failing test still stops everything downstream.
             render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.BUILD),
-            execution_config=ExecutionConfig(dbt_executable_path=dbt_executable(), invocation_mode=InvocationMode.DBT_RUNNER),
+            # BUILDABLE: `build --select <model>` runs only the tests whose other parents are already
+            # built (upstream); the default (eager) also picks a relationships test towards a model
+            # built later, which fails with "relation does not exist" on a fresh warehouse.
+            execution_config=ExecutionConfig(
+                dbt_executable_path=dbt_executable(),
+                invocation_mode=InvocationMode.DBT_RUNNER,
+                test_indirect_selection=TestIndirectSelection.BUILDABLE,
+            ),
         )
 
         @task(task_id="publish_marts", outlets=[Asset(MARTS_ASSET)])

@@ -1,0 +1,172 @@
+"""The real DAGs run with `dag.test()` on the session's embedded PostgreSQL, in pipeline order.
+
+One module-scoped sequence on demo data (registry + six months of report forms as of today):
+ingest units -> ingest reports (a second run short-circuits) -> build (astronomer-cosmos, one
+task per dbt model) -> validate (months param) -> alerts (as_of param). Each test checks the
+DAG run's state and what landed in the warehouse; durations are printed (`pytest -s`).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import date, datetime
+
+import pytest
+
+from dlxh.calendar import LOCAL
+
+TODAY = datetime.now(LOCAL).date()
+# dag.test() honours retries with real delays: keep a failing task from stalling the suite.
+FAST_RETRIES = {"DLXH_TASK_RETRIES": "1", "DLXH_RETRY_DELAY_SECONDS": "1", "DLXH_ALERT_CHANNELS": "log"}
+
+
+@pytest.fixture(scope="module")
+def pipeline(airflow_env, warehouse_target):
+    """Emptied warehouse, demo inbox written, the DagBag of dags/ (after the Airflow env is set)."""
+    old = {k: os.environ.get(k) for k in FAST_RETRIES}
+    os.environ.update(FAST_RETRIES)
+    from airflow.dag_processing.dagbag import DagBag
+
+    from dlxh.airflow_env import DAGS_FOLDER
+    from dlxh.db import connect
+    from dlxh.demo import demo_months, write_demo
+    from dlxh.settings import load_settings
+    from tests.conftest import truncate_all
+
+    conn = connect(warehouse_target)
+    conn.autocommit = True
+    truncate_all(conn)
+    settings = load_settings()
+    empty_inboxes(settings, ("units", "reports"))
+    write_demo(settings.inbox, as_of=TODAY)
+    bag = DagBag(dag_folder=str(DAGS_FOLDER))
+    assert not bag.import_errors, bag.import_errors
+    yield {"bag": bag, "conn": conn, "latest": demo_months(TODAY, 1)[-1]}
+    conn.close()
+    for k, v in old.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
+def empty_inboxes(settings, sources: tuple[str, ...]) -> None:
+    """Remove every file and sub-folder of the given sources' inboxes (the session shares DLXH_HOME)."""
+    for source in sources:
+        folder = settings.inbox_for(source)
+        if folder.is_dir():
+            for path in sorted(folder.rglob("*"), reverse=True):
+                path.unlink() if path.is_file() else path.rmdir()
+
+
+def run_dag(pipeline, dag_id: str, conf: dict | None = None):
+    """dag.test() one DAG; returns (state, {task_id: state}, seconds)."""
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+
+    dag = pipeline["bag"].get_dag(dag_id)
+    assert dag is not None, f"{dag_id} not in the DagBag"
+    t0 = time.perf_counter()
+    dr = dag.test(logical_date=datetime.now(LOCAL), run_conf=conf)
+    seconds = time.perf_counter() - t0
+    with create_session() as session:
+        rows = session.query(TaskInstance.task_id, TaskInstance.state).filter(
+            TaskInstance.dag_id == dag_id, TaskInstance.run_id == dr.run_id
+        ).all()
+    states = {task_id: str(state) if state is not None else None for task_id, state in rows}
+    print(f"\n{dag_id}: {dr.state} in {seconds:.1f}s ({len(states)} tasks)")
+    return str(dr.state), states, seconds
+
+
+def scalar(conn, sql: str, params: tuple = ()):
+    with conn.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchone()[0]
+
+
+def test_ingest_units_dag_loads_the_registry(pipeline):
+    state, tasks, _ = run_dag(pipeline, "dlxh_ingest_units")
+    assert state == "success", tasks
+    assert tasks == {"detect_new_files": "success", "ingest_units": "success"}
+    conn = pipeline["conn"]
+    assert scalar(conn, "select count(distinct unit_code) from raw.units") == 12  # province + 8 districts + 3 sectors
+    assert scalar(conn, "select count(*) from ops.files where source = 'units'") == 1
+
+
+def test_ingest_reports_dag_lands_reports_then_short_circuits(pipeline):
+    conn = pipeline["conn"]
+    state, tasks, _ = run_dag(pipeline, "dlxh_ingest_reports")
+    assert state == "success", tasks
+    assert tasks == {"detect_new_files": "success", "ingest_reports": "success"}
+    reports = scalar(conn, "select count(*) from raw.reports")
+    files = scalar(conn, "select count(*) from ops.files where source = 'reports'")
+    assert reports > 0 and files > 0
+    assert scalar(conn, "select count(*) from raw.reports where unit_code = 'LDLD-SH' and period_month = %s",
+                  (pipeline["latest"],)) == 1
+
+    # Nothing new in the inbox: the sensor short-circuits, the ingest task is skipped, nothing is loaded.
+    loads_before = scalar(conn, "select count(*) from ops.loads")
+    state, tasks, _ = run_dag(pipeline, "dlxh_ingest_reports")
+    assert state == "success", tasks
+    assert tasks == {"detect_new_files": "success", "ingest_reports": "skipped"}
+    assert scalar(conn, "select count(*) from raw.reports") == reports
+    assert scalar(conn, "select count(*) from ops.loads") == loads_before
+
+
+def test_build_dag_runs_every_dbt_model_with_cosmos(pipeline):
+    state, tasks, seconds = run_dag(pipeline, "dlxh_build")
+    failed = {t: s for t, s in tasks.items() if s != "success"}
+    assert state == "success", failed
+    dbt_tasks = [t for t in tasks if t.startswith("dbt.")]
+    assert any("fct_report_submission" in t for t in dbt_tasks), sorted(tasks)
+    assert tasks["publish_marts"] == "success"
+    print(f"cosmos build: {len(dbt_tasks)} dbt tasks in {seconds:.1f}s ({seconds / max(1, len(dbt_tasks)):.1f}s per task)")
+    conn = pipeline["conn"]
+    with conn.cursor() as cur:
+        cur.execute(
+            "select unit_code, status, days_late from marts.fct_report_submission "
+            "where period_month = %s and report_type = 'monthly' and unit_code in ('LDLD-SH', 'CDVC') order by unit_code",
+            (pipeline["latest"],),
+        )
+        rows = {code: (status, days_late) for code, status, days_late in cur.fetchall()}
+    # The demo's latest month always has a late report (LDLD-SH) and a missing one (CDVC).
+    assert rows["LDLD-SH"][0] == "late" and rows["LDLD-SH"][1] >= 1
+    assert rows["CDVC"][0] == "missing"
+    assert scalar(conn, "select count(*) from marts.fct_report_submission") >= 6 * 10
+
+
+def test_validate_dag_records_a_run_per_month(pipeline):
+    latest: date = pipeline["latest"]
+    month = latest.strftime("%Y-%m")
+    conn = pipeline["conn"]
+    before = scalar(conn, "select count(*) from quality.validation_runs where period_month = %s", (latest,))
+    state, tasks, _ = run_dag(pipeline, "dlxh_validate", {"months": [month]})
+    assert state == "success", tasks
+    assert scalar(conn, "select count(*) from quality.validation_runs where period_month = %s", (latest,)) > before
+    # The missing CDVC report is a business finding stored with the run, not a task failure.
+    assert scalar(
+        conn,
+        "select count(*) from quality.validation_results where period_month = %s and not success "
+        "and 'CDVC' = any(offending_keys)",
+        (latest,),
+    ) >= 1
+
+
+def test_alerts_dag_logs_alerts_for_the_day(pipeline):
+    conn = pipeline["conn"]
+    state, tasks, _ = run_dag(pipeline, "dlxh_alerts", {"as_of": TODAY.isoformat()})
+    assert state == "success", tasks
+    with conn.cursor() as cur:
+        cur.execute(
+            "select unit_code, rule, status from ops.alert_log where as_of = %s and period_month = %s",
+            (TODAY, pipeline["latest"]),
+        )
+        rows = {(code, rule): status for code, rule, status in cur.fetchall()}
+    assert rows.get(("CDVC", "late")) == "sent", rows
+    assert rows.get(("LDLD-SH", "ack")) == "sent", rows
+    # Re-running the day sends nothing twice.
+    total = scalar(conn, "select count(*) from ops.alert_log")
+    state, _, _ = run_dag(pipeline, "dlxh_alerts", {"as_of": TODAY.isoformat()})
+    assert state == "success"
+    assert scalar(conn, "select count(*) from ops.alert_log") == total
