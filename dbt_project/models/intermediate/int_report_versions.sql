@@ -1,0 +1,130 @@
+-- One row per received report version, with its received time by the rule
+-- register > form > inbox, its ad-hoc request, and its version number within
+-- unit x month x report type x request (1 = first received; the first counts for timeliness,
+-- the latest is current).
+with
+
+reports as (
+    select * from {{ ref('stg_raw__reports') }}
+),
+
+register as (
+    select * from {{ ref('stg_raw__document_register') }}
+),
+
+adhoc_requests as (
+    select * from {{ ref('adhoc_requests') }}
+),
+
+-- A register entry matches a report by attachment file name, else by unit + document number.
+register_by_file as (
+    select
+        reports.report_key,
+        min(register.received_at) as received_at,
+        max(register.loaded_at) as loaded_at
+    from reports
+    inner join register on register.attachment_name_key = reports.source_file_key
+    group by reports.report_key
+),
+
+register_by_number as (
+    select
+        reports.report_key,
+        min(register.received_at) as received_at,
+        max(register.loaded_at) as loaded_at
+    from reports
+    inner join register
+        on register.unit_code = reports.unit_code
+        and register.doc_number = reports.doc_number
+    group by reports.report_key
+),
+
+-- An ad-hoc report belongs to the request of its month with the same deadline, else to the
+-- request of its month whose deadline is nearest.
+adhoc_candidates as (
+    select
+        reports.report_key,
+        adhoc_requests.request_code,
+        adhoc_requests.due_at,
+        row_number() over (
+            partition by reports.report_key
+            order by
+                (adhoc_requests.due_at = reports.requested_due_at) desc nulls last,
+                abs(extract(epoch from coalesce(adhoc_requests.due_at - reports.requested_due_at, interval '0'))),
+                adhoc_requests.request_code
+        ) as preference
+    from reports
+    inner join adhoc_requests
+        on reports.report_type = 'ad_hoc'
+        and adhoc_requests.period_month = reports.period_month
+),
+
+received as (
+    select
+        reports.*,
+        coalesce(register_by_file.received_at, register_by_number.received_at) as register_received_at,
+        coalesce(
+            register_by_file.received_at, register_by_number.received_at,
+            reports.form_received_at, reports.inbox_received_at
+        ) as received_at,
+        case
+            when coalesce(register_by_file.received_at, register_by_number.received_at) is not null then 'register'
+            when reports.form_received_at is not null then 'form'
+            else 'inbox'
+        end as received_at_source,
+        adhoc_candidates.request_code,
+        greatest(reports.loaded_at, register_by_file.loaded_at, register_by_number.loaded_at) as changed_at
+    from reports
+    left join register_by_file on reports.report_key = register_by_file.report_key
+    left join register_by_number on reports.report_key = register_by_number.report_key
+    left join adhoc_candidates
+        on reports.report_key = adhoc_candidates.report_key
+        and adhoc_candidates.preference = 1
+),
+
+numbered as (
+    select
+        received.*,
+        row_number() over (
+            partition by unit_code, period_month, report_type, coalesce(request_code, '')
+            order by received_at, loaded_at, report_key
+        ) as version_no,
+        count(*) over (
+            partition by unit_code, period_month, report_type, coalesce(request_code, '')
+        ) as version_count
+    from received
+)
+
+select
+    report_key,
+    unit_code,
+    unit_name_raw,
+    period_month,
+    report_type,
+    request_code,
+    requested_due_at,
+    doc_number,
+    source_format,
+    source_file,
+    source_file_name,
+    load_id,
+    loaded_at,
+    changed_at,
+    received_at,
+    received_at_source,
+    register_received_at,
+    form_received_at,
+    inbox_received_at,
+    situation,
+    causes,
+    forecast,
+    proposals,
+    situation is not null as has_situation,
+    causes is not null as has_causes,
+    forecast is not null as has_forecast,
+    proposals is not null as has_proposals,
+    version_no,
+    version_count,
+    version_no = 1 as is_first_version,
+    version_no = version_count as is_current_version
+from numbered

@@ -1,0 +1,107 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='period_month',
+        on_schema_change='append_new_columns',
+        post_hook=[
+            "create index if not exists mart_unit_topic_month_idx on {{ this }} (period_month, topic_code, unit_code)",
+            "create index if not exists mart_unit_topic_month_unit_idx on {{ this }} (unit_code, topic_code, period_month)",
+        ],
+    )
+}}
+-- Opinion per unit x topic x month across the three sources. Survey figures are null below
+-- var min_cell_size respondents (survey_is_suppressed). mean_sentiment is weighted by the signal
+-- weights over signals with a (non-suppressed) sentiment; negative_share = negative signals /
+-- signals with a sentiment. Incremental: months with signals changed since the last run are
+-- recomputed, and so is the month after each (its change from the previous month).
+with
+
+signals as (
+    select * from {{ ref('fct_opinion_signal') }}
+),
+
+{% if is_incremental() %}
+changed_months as (
+    select distinct period_month
+    from signals
+    where updated_at > (select coalesce(max(source_updated_at), '-infinity'::timestamptz) from {{ this }})
+),
+
+recomputed_months as (
+    select period_month from changed_months
+    union
+    select cast(period_month + interval '1 month' as date) from changed_months
+),
+{% endif %}
+
+scoped_signals as (
+    select signals.*
+    from signals
+    {% if is_incremental() %}
+    where signals.period_month in (
+        select period_month from recomputed_months
+        union
+        select cast(period_month - interval '1 month' as date) from recomputed_months
+    )
+    {% endif %}
+),
+
+aggregated as (
+    select
+        unit_code,
+        topic_code,
+        period_month,
+        count(*) as signals,
+        count(*) filter (where source = 'report') as report_mentions,
+        count(*) filter (where source = 'report' and sentiment < 0) as report_negative_mentions,
+        max(case when source = 'report' and is_hot_spot then 1 else 0 end) as units_flagging_hot_spot,
+        sum(respondents) filter (where source = 'survey' and not is_suppressed) as survey_respondents,
+        avg(sentiment) filter (where source = 'survey' and not is_suppressed) as survey_mean_score,
+        coalesce(bool_or(is_suppressed) filter (where source = 'survey'), false) as survey_is_suppressed,
+        count(*) filter (where source = 'scan') as scan_items,
+        sum(engagement) filter (where source = 'scan') as scan_engagement,
+        sum(sentiment * weight) filter (where sentiment is not null and weight > 0)
+        / nullif(sum(weight) filter (where sentiment is not null and weight > 0), 0) as mean_sentiment,
+        count(*) filter (where sentiment is not null) as signals_with_sentiment,
+        count(*) filter (where is_negative) as negative_signals,
+        max(updated_at) as source_updated_at
+    from scoped_signals
+    group by unit_code, topic_code, period_month
+),
+
+with_previous as (
+    select
+        current_month.*,
+        previous_month.mean_sentiment as previous_mean_sentiment
+    from aggregated as current_month
+    left join aggregated as previous_month
+        on current_month.unit_code is not distinct from previous_month.unit_code
+        and current_month.topic_code is not distinct from previous_month.topic_code
+        and previous_month.period_month = cast(current_month.period_month - interval '1 month' as date)
+    {% if is_incremental() %}
+    where current_month.period_month in (select period_month from recomputed_months)
+    {% endif %}
+)
+
+select
+    {{ surrogate_key(['unit_code', 'topic_code', 'period_month']) }} as unit_topic_month_key,
+    unit_code,
+    topic_code,
+    period_month,
+    cast(signals as integer) as signals,
+    cast(report_mentions as integer) as report_mentions,
+    cast(report_negative_mentions as integer) as report_negative_mentions,
+    cast(units_flagging_hot_spot as integer) as units_flagging_hot_spot,
+    cast(survey_respondents as integer) as survey_respondents,
+    cast(round(survey_mean_score, 4) as numeric) as survey_mean_score,
+    survey_is_suppressed,
+    cast(scan_items as integer) as scan_items,
+    cast(scan_engagement as bigint) as scan_engagement,
+    cast(round(mean_sentiment, 4) as numeric) as mean_sentiment,
+    cast(negative_signals as integer) as negative_signals,
+    cast(round(negative_signals::numeric / nullif(signals_with_sentiment, 0), 4) as numeric) as negative_share,
+    cast(round(previous_mean_sentiment, 4) as numeric) as previous_mean_sentiment,
+    cast(round(mean_sentiment - previous_mean_sentiment, 4) as numeric) as mean_sentiment_change,
+    source_updated_at
+from with_previous
