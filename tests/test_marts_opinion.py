@@ -3,7 +3,7 @@ raised by a spike of negative scan items, and incremental runs equal to a full r
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -52,14 +52,15 @@ def conn(warehouse_target):
     from dlxh.db import connect
     from tests.conftest import truncate_all
 
-    connection = connect(warehouse_target)
+    connection = connect(warehouse_target, autocommit=True)  # an open transaction would block dbt's table swaps
     truncate_all(connection)
     yield connection
     connection.close()
 
 
 def _q(conn, sql: str, params=()) -> list[tuple]:
-    with conn.cursor() as cur:
+    # `with conn` ends the transaction: an open one would block dbt's table swaps in the next build.
+    with conn, conn.cursor() as cur:
         cur.execute(sql, params)
         return cur.fetchall()
 
