@@ -47,11 +47,15 @@ def warehouse_target(dlxh_home: Path):
 
 
 def truncate_all(conn) -> None:
-    """Empty every table in raw, restricted, ops, quality (schemas stay)."""
+    """Empty every table in raw, restricted, ops, quality and the dbt schemas (schemas stay).
+
+    The dbt tables are emptied too: incremental models would otherwise keep rows built from an
+    earlier test's data (all tests of a session share one database).
+    """
     with conn, conn.cursor() as cur:
         cur.execute(
             """select format('%I.%I', schemaname, tablename) from pg_tables
-               where schemaname in ('raw', 'restricted', 'ops', 'quality')"""
+               where schemaname in ('raw', 'restricted', 'ops', 'quality', 'staging', 'intermediate', 'marts')"""
         )
         tables = [r[0] for r in cur.fetchall()]
         if tables:

@@ -195,3 +195,48 @@ def test_line_stream_hands_over_every_line_in_bounded_reads() -> None:
         assert len(chunk) <= 1000
         chunks.append(chunk)
     assert "".join(chunks) == "".join(lines)
+
+
+def test_prefetch_hands_over_every_line_in_parts() -> None:
+    from ingestion.scans.prefetch import Prefetch
+
+    lines = [f"{i}\tx\n" for i in range(1003)]
+    parts = list(Prefetch(iter(lines), part_rows=100))
+    assert len(parts) == 11 and all(p.count("\n") == 100 for p in parts[:10]) and parts[10].count("\n") == 3
+    assert "".join(parts) == "".join(lines)
+    assert list(Prefetch(iter([]), part_rows=5)) == []
+
+
+def test_prefetch_reraises_the_producer_error_and_stops_its_thread() -> None:
+    import threading
+
+    from ingestion.scans.prefetch import Prefetch
+
+    def broken():
+        yield "1\n"
+        raise RuntimeError("row 2 broke the parser")
+
+    with pytest.raises(RuntimeError, match="row 2 broke"):
+        list(Prefetch(broken(), part_rows=1))
+
+    # the consumer stops early (e.g. a database error): the producer is stopped and joined
+    produced = []
+
+    def endless():
+        n = 0
+        while True:
+            n += 1
+            produced.append(n)
+            yield f"{n}\n"
+
+    for part in Prefetch(endless(), part_rows=10, depth=1):
+        assert part.startswith("1\n")
+        break
+    assert not any(t.name == "scans-prefetch" for t in threading.enumerate())
+    assert len(produced) < 1000
+    # what ScansSource does when the merge fails: close() stops and joins the thread at once
+    parts = iter(Prefetch(endless(), part_rows=10, depth=1))
+    next(parts)
+    assert any(t.name == "scans-prefetch" for t in threading.enumerate())
+    parts.close()
+    assert not any(t.name == "scans-prefetch" for t in threading.enumerate())

@@ -1,6 +1,7 @@
 """Set-based landing of one file's staged rows: classify, keep every capture, upsert items.
 
-Rows are first COPYed into a temporary table (`scan_stage`), then:
+A file's rows come in parts (see `source.ScansSource` and `prefetch.Prefetch`); each part is
+COPYed into a temporary table (`scan_stage`), then, within the file's one transaction:
 
 * a row whose (file_hash, row_number) capture is already stored is *unchanged* (a partly
   loaded file run again);
@@ -231,27 +232,46 @@ class LineStream(io.TextIOBase):
         return self.read(size)
 
 
-def copy_lines(cur: Any, table: str, columns: Sequence[str], lines: Iterable[str]) -> None:
-    """COPY pre-formatted text-format lines (see `records.copy_text`) in one streaming command."""
+def copy_lines(cur: Any, table: str, columns: Sequence[str], lines: str | Iterable[str]) -> None:
+    """COPY pre-formatted text-format lines (see `records.copy_text`) in one streaming command.
+
+    `lines` is either an iterator of lines or one string holding many lines (a prepared part).
+    """
     cols = ", ".join(f'"{c}"' for c in columns)
-    cur.copy_expert(f"copy {table} ({cols}) from stdin", LineStream(lines), size=1 << 16)
+    stream = io.StringIO(lines) if isinstance(lines, str) else LineStream(lines)
+    cur.copy_expert(f"copy {table} ({cols}) from stdin", stream, size=1 << 16)
 
 
-def land(cur: Any, lines: Iterable[str], *, tool: str, load_id: int, source_file: str, file_hash: str) -> LandedCounts:
-    """COPY staged lines into a temp table and merge them into raw.scan_* (one transaction)."""
+def land_parts(cur: Any, parts: Iterable[str | Iterable[str]], *, tool: str, load_id: int, source_file: str,
+                file_hash: str) -> LandedCounts:
+    """COPY a file's staged lines part by part into a temp table and merge each into raw.scan_*.
+
+    Each part is COPYed into `scan_stage` and merged before the next one is taken, so a
+    producer preparing the next part (see `source.ScansSource`) runs while the server merges
+    this one. Merging parts one after the other equals merging consecutive files: a part sees
+    the items and captures stored by the parts before it.
+    """
+    params: dict[str, Any] = {"tool": tool, "load_id": load_id, "source_file": source_file, "file_hash": file_hash}
     cur.execute(STAGE_DDL)
-    copy_lines(cur, "scan_stage", STAGE_COLUMNS, lines)
-    params = {"tool": tool, "load_id": load_id, "source_file": source_file, "file_hash": file_hash}
     cur.execute(REPLAY, params)
     params["replay"] = cur.fetchone()[0]
     cur.execute("set local work_mem = '256MB'")
-    # Statistics of the join/sort keys only: analysing the wide text columns costs more than it helps.
-    cur.execute("analyze scan_stage (item_key, row_number, captured_at)")
-    cur.execute(CLASSIFY, params)
-    cur.execute(COUNTS)
-    replayed, loaded, updated, unchanged = cur.fetchone()
-    cur.execute(INSERT_CAPTURES, params)
-    cur.execute(UPSERT_ITEMS, params)
-    cur.execute(UPSERT_TEXT)
-    cur.execute("drop table scan_rows; drop table scan_stage")
-    return LandedCounts(loaded, updated, unchanged + replayed)
+    total = LandedCounts(0, 0, 0)
+    for n, lines in enumerate(parts):
+        if n:
+            cur.execute("truncate scan_stage")
+        copy_lines(cur, "scan_stage", STAGE_COLUMNS, lines)
+        # Statistics of the join/sort keys only: analysing the wide text columns costs more than it helps.
+        cur.execute("analyze scan_stage (item_key, row_number, captured_at)")
+        cur.execute(CLASSIFY, params)
+        cur.execute(COUNTS)
+        replayed, loaded, updated, unchanged = cur.fetchone()
+        cur.execute(INSERT_CAPTURES, params)
+        cur.execute(UPSERT_ITEMS, params)
+        cur.execute(UPSERT_TEXT)
+        cur.execute("drop table scan_rows")
+        total.loaded += loaded
+        total.updated += updated
+        total.unchanged += unchanged + replayed
+    cur.execute("drop table scan_stage")
+    return total

@@ -128,7 +128,7 @@ class RowParser:
         )
 
     def copy_line(self, row_number: int, rec: dict[str, str]) -> str:
-        """The stage row as one line of COPY text format (what `load.land` streams)."""
+        """The stage row as one line of COPY text format (what `load.land_parts` COPYs)."""
         r = self.parse(row_number, rec)
         t = copy_text
         return (

@@ -3,7 +3,8 @@
 Primary key: item_key (canonical URL, else normalised text hash). Cursor: the file content
 hash (ops.files) plus each capture's (file_hash, row_number). Every export row is parsed with
 the tool's declarative mapping (ingestion/scans/mappings/<tool>.toml), streamed into a
-temporary table with COPY and merged set-based (ingestion/scans/load.py).
+temporary table with COPY and merged set-based (ingestion/scans/load.py), in parts of PART_ROWS
+rows: a background thread parses the next part while the server merges this one.
 """
 
 from __future__ import annotations
@@ -13,11 +14,15 @@ from typing import Any, ClassVar
 from dlxh.privacy import pseudonymiser
 from dlxh.tabular import TableError
 from ingestion.framework import FileContext, FileOutcome, Quarantined
-from ingestion.scans.load import land
+from ingestion.scans.load import land_parts
 from ingestion.scans.mapping import FIELD_LABELS_VI, ToolMapping, load_mapping
 from ingestion.scans.matching import Gazetteer, TopicMatcher
+from ingestion.scans.prefetch import Prefetch
 from ingestion.scans.reader import SUFFIXES, open_export
 from ingestion.scans.records import RowParser, RowProblem, to_quarantine
+
+# Rows per part: the next part is parsed while the server merges this one (ingestion/scans/prefetch.py).
+PART_ROWS = 20_000
 
 
 class ScansSource:
@@ -27,8 +32,9 @@ class ScansSource:
     cursor: ClassVar[str] = "file_hash"
     suffixes: ClassVar[frozenset[str]] = SUFFIXES
 
-    def __init__(self, tool: str):
+    def __init__(self, tool: str, part_rows: int = PART_ROWS):
         self.tool = tool
+        self.part_rows = part_rows
         self.mapping: ToolMapping = load_mapping(tool)
         self.gazetteer = Gazetteer.from_csv()
         self.topics = TopicMatcher()
@@ -60,6 +66,10 @@ class ScansSource:
                 except RowProblem as problem:
                     outcome.quarantine(to_quarantine(problem, row_number, rec))
 
-        counts = land(cur, staged(), tool=self.tool, load_id=ctx.load_id, source_file=str(ctx.path), file_hash=ctx.file_hash)
+        parts = iter(Prefetch(staged(), self.part_rows, depth=1))
+        try:
+            counts = land_parts(cur, parts, tool=self.tool, load_id=ctx.load_id, source_file=str(ctx.path), file_hash=ctx.file_hash)
+        finally:
+            parts.close()  # on a database error: stop and join the parser thread before `outcome` is read
         outcome.rows_loaded, outcome.rows_updated, outcome.rows_unchanged = counts.loaded, counts.updated, counts.unchanged
         outcome.rows_quarantined = len({q.row_number for q in outcome.quarantined})
