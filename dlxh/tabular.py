@@ -6,6 +6,7 @@ Windows-1258 (Excel CSV on Vietnamese Windows) and normalised to NFC.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -13,6 +14,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO, TextIO
 
 from dlxh.text import slug
 
@@ -41,6 +43,47 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
         except UnicodeDecodeError:
             text, enc = data.decode("cp1258", errors="strict"), "cp1258"
     return unicodedata.normalize("NFC", text), enc
+
+
+def detect_encoding(fh: BinaryIO) -> tuple[str, int]:
+    """(codec, bytes to skip) of a binary file, read in 1 MiB blocks; leaves `fh` at the start.
+
+    Same rules as `decode_bytes`, without holding the file in memory.
+    """
+    head = fh.read(4)
+    fh.seek(0)
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8", 3
+    if head.startswith(b"\xff\xfe"):
+        return "utf-16-le", 2
+    if head.startswith(b"\xfe\xff"):
+        return "utf-16-be", 2
+    if len(head) >= 4 and head[1] == 0 and head[3] == 0 and head[0] != 0:
+        return "utf-16-le", 0
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        while block := fh.read(1 << 20):
+            decoder.decode(block)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return "cp1258", 0
+    finally:
+        fh.seek(0)
+    return "utf-8", 0
+
+
+def nfc_lines(text: TextIO) -> Iterator[str]:
+    """Lines of a text stream, each normalised to NFC (cheap for lines already in NFC)."""
+    normalize, is_nfc = unicodedata.normalize, unicodedata.is_normalized
+    for line in text:
+        yield line if line.isascii() or is_nfc("NFC", line) else normalize("NFC", line)
+
+
+def open_text(fh: BinaryIO) -> tuple[TextIO, str]:
+    """A streaming text view of a binary file in whatever encoding it is (see `detect_encoding`)."""
+    encoding, skip = detect_encoding(fh)
+    fh.seek(skip)
+    return io.TextIOWrapper(fh, encoding=encoding, newline=""), ("utf-8-sig" if skip == 3 else encoding)
 
 
 @dataclass

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, BinaryIO, ClassVar, Protocol
 
 from dlxh.errors import InputError
 
@@ -68,11 +68,22 @@ class FileOutcome:
 @dataclass
 class FileContext:
     path: Path
-    data: bytes
     file_hash: str
     load_id: int
     first_seen_at: datetime
     file_mtime: datetime
+    _data: bytes | None = field(default=None, repr=False)
+
+    @property
+    def data(self) -> bytes:
+        """The whole file, read on first use (documents and small forms). Large exports should
+        stream with `open()` instead, so memory stays bounded."""
+        if self._data is None:
+            self._data = self.path.read_bytes()
+        return self._data
+
+    def open(self) -> BinaryIO:
+        return self.path.open("rb")
 
 
 @dataclass
@@ -175,6 +186,12 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def sha256_file(path: Path) -> str:
+    """Content hash read in blocks: a large export is never held in memory whole."""
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
 ProgressFn = Callable[[str], None]
 
 
@@ -223,10 +240,9 @@ def run_ingest(source: Source, paths: Iterable[str | Path], conn: Any, progress:
 
 def _ingest_one(source: Source, path: Path, conn: Any, load_id: int) -> FileOutcome:
     try:
-        data = path.read_bytes()
+        file_hash = sha256_file(path)
     except OSError as exc:
         raise InputError(f"{path}: cannot read file: {exc.strerror}") from exc
-    file_hash = sha256_bytes(data)
     mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
     outcome = FileOutcome(str(path), file_hash)
     with conn, conn.cursor() as cur:
@@ -244,7 +260,7 @@ def _ingest_one(source: Source, path: Path, conn: Any, load_id: int) -> FileOutc
             outcome.detail["note"] = "Tệp có cùng nội dung đã được nạp trước đó; bỏ qua."
             return outcome
         first_seen = row[1] if row else datetime.now(UTC)
-    ctx = FileContext(path, data, file_hash, load_id, first_seen, mtime)
+    ctx = FileContext(path, file_hash, load_id, first_seen, mtime)
     try:
         with conn, conn.cursor() as cur:
             source.load_file(cur, ctx, outcome)

@@ -48,7 +48,7 @@ def _group_of(source: str, path: Path) -> tuple[tuple[str, str], ...]:
 def new_files(source: str) -> list[str]:
     """Inbox files whose content has never been seen by this source (the sensor's question)."""
     from dlxh.db import connect, ensure_up
-    from ingestion.framework import expand_paths, sha256_bytes
+    from ingestion.framework import expand_paths, sha256_file
     from ingestion.sources import SOURCE_SUFFIXES
 
     target = ensure_up()
@@ -62,7 +62,7 @@ def new_files(source: str) -> list[str]:
             seen = {r[0] for r in cur.fetchall()}
     finally:
         conn.close()
-    fresh = [str(f) for f in files if sha256_bytes(f.read_bytes()) not in seen]
+    fresh = [str(f) for f in files if sha256_file(f) not in seen]
     log.info("inbox %s: %d files, %d new", inbox(source), len(files), len(fresh))
     return fresh
 

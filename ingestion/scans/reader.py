@@ -10,12 +10,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import BinaryIO, TextIO
 
-from dlxh.tabular import TableError, decode_bytes
+from dlxh.tabular import TableError, decode_bytes, nfc_lines, open_text
 from dlxh.text import slug
 
 SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson"})
@@ -28,28 +29,35 @@ class Export:
     rows: Iterator[tuple[int, dict[str, str]]]  # (row number as a person sees it, field -> text)
 
 
-def open_export(path: Path, data: bytes, columns: dict[str, str]) -> Export:
-    if not data.strip():
+def open_export(path: Path, data: bytes | None, columns: dict[str, str]) -> Export:
+    """Open an export for streaming: CSV and JSONL are read from disk line by line (memory stays
+    bounded whatever the file size); a JSON document is parsed whole. `data` overrides the file."""
+    fh: BinaryIO = io.BytesIO(data) if data is not None else path.open("rb")
+    if not fh.read(1 << 16).strip():
         raise TableError("empty_file", "Tệp rỗng (0 byte hoặc chỉ có khoảng trắng).")
-    try:
-        text, _ = decode_bytes(data)
-    except UnicodeDecodeError as exc:
-        raise TableError("bad_encoding", f"Không nhận ra bảng mã của tệp ({exc}).") from exc
+    fh.seek(0)
     suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".ndjson"):
-        return Export("jsonl", [], _jsonl_rows(text, columns))
     if suffix == ".json":
+        try:
+            text, _ = decode_bytes(fh.read())
+        except UnicodeDecodeError as exc:
+            raise TableError("bad_encoding", f"Không nhận ra bảng mã của tệp ({exc}).") from exc
         return Export("json", [], _json_rows(text, columns))
-    return _csv_export(text, columns)
+    stream, _ = open_text(fh)
+    if suffix in (".jsonl", ".ndjson"):
+        return Export("jsonl", [], _jsonl_rows(nfc_lines(stream), columns))
+    return _csv_export(stream, columns)
 
 
-def _csv_export(text: str, columns: dict[str, str]) -> Export:
-    sample = text[:20000]
+def _csv_export(stream: TextIO, columns: dict[str, str]) -> Export:
+    start = stream.tell()
+    sample = stream.read(20000)
+    stream.seek(start)
     try:
         delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
     except csv.Error:
         delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(nfc_lines(stream), delimiter=delimiter)
     headers: list[str] | None = None
     for row in reader:
         if any(c.strip() for c in row):
@@ -106,8 +114,8 @@ def _record_fields(record: dict, columns: dict[str, str]) -> dict[str, str]:
     return {f: _cell(_lookup(record, path)) for f, path in columns.items()}
 
 
-def _jsonl_rows(text: str, columns: dict[str, str]) -> Iterator[tuple[int, dict[str, str]]]:
-    for n, line in enumerate(io.StringIO(text), start=1):
+def _jsonl_rows(lines: Iterable[str], columns: dict[str, str]) -> Iterator[tuple[int, dict[str, str]]]:
+    for n, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:

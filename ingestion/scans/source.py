@@ -42,7 +42,7 @@ class ScansSource:
 
     def load_file(self, cur: Any, ctx: FileContext, outcome: FileOutcome) -> None:
         try:
-            export = open_export(ctx.path, ctx.data, self.mapping.columns)
+            export = open_export(ctx.path, None, self.mapping.columns)
         except TableError as exc:
             outcome.quarantine(Quarantined(exc.reason_code, str(exc)))
             return

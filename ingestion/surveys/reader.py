@@ -7,15 +7,15 @@ million-row export is never held as Python lists. Text is decoded like `dlxh.tab
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
-from dlxh.tabular import TableError
+from dlxh.tabular import TableError, nfc_lines, open_text
 
 XLSX_SUFFIXES = {".xlsx", ".xlsm"}
 
@@ -28,42 +28,15 @@ class RowStream:
     delimiter: str | None = None
 
 
-def _detect_encoding(data: bytes) -> tuple[str, int]:
-    """(codec, bytes to skip) without decoding the whole file into one string."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return "utf-8", 3
-    if data.startswith(b"\xff\xfe"):
-        return "utf-16-le", 2
-    if data.startswith(b"\xfe\xff"):
-        return "utf-16-be", 2
-    if len(data) >= 4 and data[1] == 0 and data[3] == 0 and data[0] != 0:
-        return "utf-16-le", 0
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    view = memoryview(data)
-    try:
-        for start in range(0, len(data), 1 << 20):
-            decoder.decode(view[start:start + (1 << 20)], final=start + (1 << 20) >= len(data))
-    except UnicodeDecodeError:
-        return "cp1258", 0
-    return "utf-8", 0
-
-
 def _delimiter(header_line: str) -> str:
     counts = {d: header_line.count(d) for d in (",", ";", "\t", "|")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else ","
 
 
-def _nfc_lines(text: io.TextIOBase) -> Iterator[str]:
-    normalize, is_nfc = unicodedata.normalize, unicodedata.is_normalized
-    for line in text:
-        yield line if line.isascii() or is_nfc("NFC", line) else normalize("NFC", line)
-
-
-def stream_csv(data: bytes) -> RowStream:
-    encoding, skip = _detect_encoding(data)
-    text = io.TextIOWrapper(io.BytesIO(data[skip:] if skip else data), encoding=encoding, newline="")
-    lines = _nfc_lines(text)
+def stream_csv(fh: BinaryIO) -> RowStream:
+    text, encoding = open_text(fh)
+    lines = nfc_lines(text)
     first = ""
     for first in lines:
         if first.strip():
@@ -97,13 +70,13 @@ def _xlsx_cell(v: object) -> str:
     return unicodedata.normalize("NFC", str(v)).strip()
 
 
-def stream_xlsx(data: bytes) -> RowStream:
+def stream_xlsx(fh: BinaryIO) -> RowStream:
     import zipfile
 
     import openpyxl
 
     try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
     except zipfile.BadZipFile as exc:
         raise TableError("corrupt_xlsx", f"Tệp Excel bị hỏng hoặc không phải .xlsx ({exc}).") from exc
     except Exception as exc:  # openpyxl raises many types for damaged archives
@@ -132,9 +105,14 @@ def stream_xlsx(data: bytes) -> RowStream:
     return RowStream(headers, rows())
 
 
-def stream_rows(path: Path, data: bytes) -> RowStream:
-    if not data.strip():
+def stream_rows(path: Path, source: bytes | BinaryIO | None = None) -> RowStream:
+    """Stream an export from `source` (bytes or a binary file), by default the file at `path`
+    read from disk block by block."""
+    fh: BinaryIO = io.BytesIO(source) if isinstance(source, bytes) else (source or path.open("rb"))
+    head = fh.read(1 << 16)
+    fh.seek(0)
+    if not head.strip():
         raise TableError("empty_file", "Tệp rỗng (0 byte hoặc chỉ có khoảng trắng).")
     if path.suffix.lower() in XLSX_SUFFIXES:
-        return stream_xlsx(data)
-    return stream_csv(data)
+        return stream_xlsx(fh)
+    return stream_csv(fh)

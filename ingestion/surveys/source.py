@@ -45,7 +45,7 @@ class SurveysSource:
             outcome.detail["note"] = "Đây là bảng hỏi (XLSForm/mapping), không phải tệp dữ liệu: bỏ qua."
             return
         try:
-            stream = stream_rows(ctx.path, ctx.data)
+            stream = stream_rows(ctx.path)
         except TableError as exc:
             outcome.quarantine(Quarantined(exc.reason_code, str(exc)))
             return
@@ -72,7 +72,7 @@ class SurveysSource:
         date_order = form.date_order or "dmy"
         if plan.submitted_kind == "google" and form.date_order is None and plan.submitted_col is not None:
             col = plan.submitted_col
-            date_order = infer_date_order(cells[col] for _, cells in stream_rows(ctx.path, ctx.data).rows if col < len(cells))
+            date_order = infer_date_order(cells[col] for _, cells in stream_rows(ctx.path).rows if col < len(cells))
             outcome.detail["date_order"] = date_order
         normaliser = Normaliser(form, plan, salt, units, ctx.load_id, str(ctx.path), ctx.file_hash, date_order)
         writer = SubmissionWriter(cur)
