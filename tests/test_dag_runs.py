@@ -38,7 +38,7 @@ def pipeline(airflow_env, warehouse_target):
     conn.autocommit = True
     truncate_all(conn)
     settings = load_settings()
-    empty_inboxes(settings, ("units", "reports"))
+    empty_inboxes(settings, ("units", "reports", "surveys", "scans"))
     write_demo(settings.inbox, as_of=TODAY)
     bag = DagBag(dag_folder=str(DAGS_FOLDER))
     assert not bag.import_errors, bag.import_errors
@@ -114,6 +114,26 @@ def test_ingest_reports_dag_lands_reports_then_short_circuits(pipeline):
     assert scalar(conn, "select count(*) from ops.loads") == loads_before
 
 
+def test_ingest_surveys_dag_reads_each_survey_folder_with_its_form(pipeline):
+    conn = pipeline["conn"]
+    state, tasks, _ = run_dag(pipeline, "dlxh_ingest_surveys")
+    assert state == "success", tasks
+    assert tasks == {"detect_new_files": "success", "ingest_surveys": "success"}
+    # The demo writes a Kobo export per month for the two last complete months, 60 submissions each.
+    assert scalar(conn, "select count(*) from raw.survey_responses") == 120
+    assert scalar(conn, "select count(*) from ops.files where source = 'surveys' and status = 'loaded'") == 2
+
+
+def test_ingest_scans_dag_dedupes_the_two_tools(pipeline):
+    conn = pipeline["conn"]
+    state, tasks, _ = run_dag(pipeline, "dlxh_ingest_scans")
+    assert state == "success", tasks
+    assert tasks == {"detect_new_files": "success", "ingest_scans": "success"}
+    # 40 posts a month over three months, each seen by one or both tools: one item each.
+    assert scalar(conn, "select count(*) from raw.scan_items") == 120
+    assert scalar(conn, "select count(*) from raw.scan_items where cardinality(tools) = 2") == 39
+
+
 def test_build_dag_runs_every_dbt_model_with_cosmos(pipeline):
     state, tasks, seconds = run_dag(pipeline, "dlxh_build")
     failed = {t: s for t, s in tasks.items() if s != "success"}
@@ -170,3 +190,24 @@ def test_alerts_dag_logs_alerts_for_the_day(pipeline):
     state, _, _ = run_dag(pipeline, "dlxh_alerts", {"as_of": TODAY.isoformat()})
     assert state == "success"
     assert scalar(conn, "select count(*) from ops.alert_log") == total
+
+
+def test_backfill_dag_rebuilds_and_revalidates_a_range(pipeline):
+    conn = pipeline["conn"]
+    latest: date = pipeline["latest"]
+    first = demo_first_month(latest)
+    before = scalar(conn, "select count(*) from quality.validation_runs")
+    state, tasks, _ = run_dag(
+        pipeline, "dlxh_backfill", {"start_month": first.strftime("%Y-%m"), "end_month": latest.strftime("%Y-%m"), "full_refresh": True}
+    )
+    assert state == "success", tasks
+    assert tasks == {"rebuild": "success", "revalidate": "success"}
+    # One validation run per month of the range.
+    assert scalar(conn, "select count(*) from quality.validation_runs") - before == 6
+    assert scalar(conn, "select count(*) from marts.fct_report_submission where period_month = %s", (first,)) > 0
+
+
+def demo_first_month(latest: date) -> date:
+    from dlxh.calendar import add_months
+
+    return add_months(latest, -5)
