@@ -174,3 +174,13 @@ def compile_manifest(settings: Settings | None = None) -> Path:
     if proc.returncode != 0 or not MANIFEST.is_file():
         raise DlxhError(f"dbt parse failed (exit {proc.returncode}):\n{(proc.stdout or '')[-3000:]}{proc.stderr or ''}")
     return MANIFEST
+
+
+def docs_generate(settings: Settings | None = None) -> Path:
+    """`dbt docs generate` (reads the catalog from the warehouse); returns the folder with index.html."""
+    settings = settings or load_settings()
+    artifacts = target_path(settings)
+    run_dbt(["docs", "generate", "--target-path", str(artifacts)], settings, capture=True)
+    if not (artifacts / "catalog.json").is_file():
+        raise DlxhError(f"dbt docs generate wrote no catalog.json in {artifacts}")
+    return artifacts

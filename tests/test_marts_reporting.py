@@ -6,6 +6,7 @@ agree with marts.fct_report_submission; compliance rates are recomputed with SQL
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -24,7 +25,7 @@ def conn(warehouse_target):
     from dlxh.db import connect
     from tests.conftest import truncate_all
 
-    connection = connect(warehouse_target)
+    connection = connect(warehouse_target, autocommit=True)  # an open transaction would block dbt's table swaps
     truncate_all(connection)
     yield connection
     connection.close()
@@ -185,3 +186,10 @@ def test_bi_reader_reads_marts_only(built, dlxh_home: Path, warehouse_target):
                 cur.execute("create table marts.bi_scratch (x int)")
     finally:
         conn.close()
+
+
+def test_dbt_docs_generate(built):
+    from dlxh.build import docs_generate
+
+    catalog = json.loads((docs_generate() / "catalog.json").read_text(encoding="utf-8"))
+    assert "model.dlxh_warehouse.fct_report_submission" in catalog["nodes"]

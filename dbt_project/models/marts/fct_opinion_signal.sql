@@ -22,33 +22,34 @@
 -- changed since the last run (per-source watermark on updated_at, minus var signal_lookback_minutes).
 -- Changing min_cell_size needs --full-refresh.
 
+-- Import CTEs are NOT MATERIALIZED so filters reach the raw tables' indexes.
 with
 
-report_versions as (
+report_versions as not materialized (
     select * from {{ ref('int_report_versions') }}
 ),
 
-report_items as (
+report_items as not materialized (
     select * from {{ ref('stg_raw__report_items') }}
 ),
 
-report_topics as (
+report_topics as not materialized (
     select * from {{ ref('stg_raw__report_topics') }}
 ),
 
-survey_responses as (
+survey_responses as not materialized (
     select * from {{ ref('stg_raw__survey_responses') }}
 ),
 
-survey_answers as (
+survey_answers as not materialized (
     select * from {{ ref('stg_raw__survey_answers') }}
 ),
 
-survey_scales as (
+survey_scales as not materialized (
     select * from {{ ref('int_survey_question_scales') }}
 ),
 
-scan_items as (
+scan_items as not materialized (
     select * from {{ ref('stg_raw__scan_items') }}
 ),
 
@@ -135,13 +136,21 @@ touched_survey_cells as (
 ),
 {% endif %}
 
+-- In incremental runs the lateral joins (offset 0 keeps them from being flattened) walk the
+-- indexes from the few touched cells instead of hashing every answer ever loaded.
 scoped_responses as (
-    select survey_responses.*
-    from survey_responses
     {% if is_incremental() %}
-    inner join touched_survey_cells
-        on survey_responses.unit_code = touched_survey_cells.unit_code
-        and survey_responses.period_month = touched_survey_cells.period_month
+    select cell_responses.*
+    from touched_survey_cells
+    cross join lateral (
+        select survey_responses.*
+        from survey_responses
+        where survey_responses.unit_code = touched_survey_cells.unit_code
+            and survey_responses.period_month = touched_survey_cells.period_month
+        offset 0
+    ) as cell_responses
+    {% else %}
+    select * from survey_responses
     {% endif %}
 ),
 
@@ -158,7 +167,16 @@ answer_scores as (
         survey_scales.is_reversed,
         greatest(scoped_responses.updated_at, survey_answers.updated_at) as updated_at
     from scoped_responses
+    {% if is_incremental() %}
+    cross join lateral (
+        select response_answers.*
+        from survey_answers as response_answers
+        where response_answers.submission_uuid = scoped_responses.submission_uuid
+        offset 0
+    ) as survey_answers
+    {% else %}
     inner join survey_answers on scoped_responses.submission_uuid = survey_answers.submission_uuid
+    {% endif %}
     inner join survey_scales
         on scoped_responses.form_id = survey_scales.form_id
         and survey_answers.question_name = survey_scales.question_name

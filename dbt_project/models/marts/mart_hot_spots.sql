@@ -53,8 +53,8 @@ evidence as (
     from hot
     inner join signals
         on signals.period_month = hot.period_month
-        and signals.unit_code is not distinct from hot.unit_code
-        and signals.topic_code is not distinct from hot.topic_code
+        and coalesce(signals.unit_code, '') = coalesce(hot.unit_code, '')
+        and coalesce(signals.topic_code, '') = coalesce(hot.topic_code, '')
         and (
             (hot.is_flagged_by_unit and signals.is_hot_spot)
             or (hot.is_negative_spike and signals.is_negative)
@@ -83,5 +83,5 @@ select
 from hot
 left join evidence
     on evidence.period_month = hot.period_month
-    and evidence.unit_code is not distinct from hot.unit_code
-    and evidence.topic_code is not distinct from hot.topic_code
+    and coalesce(evidence.unit_code, '') = coalesce(hot.unit_code, '')
+    and coalesce(evidence.topic_code, '') = coalesce(hot.topic_code, '')

@@ -76,8 +76,8 @@ with_previous as (
         previous_month.mean_sentiment as previous_mean_sentiment
     from aggregated as current_month
     left join aggregated as previous_month
-        on current_month.unit_code is not distinct from previous_month.unit_code
-        and current_month.topic_code is not distinct from previous_month.topic_code
+        on coalesce(current_month.unit_code, '') = coalesce(previous_month.unit_code, '')
+        and coalesce(current_month.topic_code, '') = coalesce(previous_month.topic_code, '')
         and previous_month.period_month = cast(current_month.period_month - interval '1 month' as date)
     {% if is_incremental() %}
     where current_month.period_month in (select period_month from recomputed_months)

@@ -10,7 +10,7 @@ renamed as (
         submission_uuid,
         form_id,
         coalesce(nullif(respondent_hash, ''), submission_uuid) as respondent_key,
-        upper(trim(unit_code)) as unit_code,
+        unit_code,
         submitted_at,
         cast(period_month as date) as period_month,
         loaded_at,
