@@ -32,7 +32,9 @@ def _response(uuid: str, unit: str, month: date) -> tuple:
 
 
 def _answers(uuid: str, scores: tuple[int, int, int]) -> list[tuple]:
-    return [(uuid, q, s) for q, s in zip(("q_luong", "q_lo_lang", "q_chuyen_doi_so"), scores, strict=True)]
+    """Rows as ingestion lands them: the negatively worded q_lo_lang is stored reversed (1..5: 6 - answer)."""
+    stored = (scores[0], 6 - scores[1], scores[2])
+    return [(uuid, q, s) for q, s in zip(("q_luong", "q_lo_lang", "q_chuyen_doi_so"), stored, strict=True)]
 
 
 def _survey_score(scores: tuple[int, int, int]) -> tuple[float, float]:
@@ -139,12 +141,14 @@ def test_negative_spike_raises_a_hot_spot_with_evidence(built, conn):
     assert len(hot[0][4]) == 8 and all(ref.startswith("https://example.vn/bai/a-spike-") for ref in hot[0][4])
 
 
-def _snapshot(conn) -> tuple[list, list]:
+def _snapshot(conn) -> tuple[list, list, list]:
     signals = _q(conn, """select signal_id, source, unit_code, topic_code, period_month, sentiment, weight, respondents, is_suppressed
                           from marts.fct_opinion_signal order by signal_id""")
     months = _q(conn, """select unit_topic_month_key, signals, survey_respondents, survey_mean_score, scan_items, mean_sentiment,
                                 negative_signals, mean_sentiment_change from marts.mart_unit_topic_month order by 1""")
-    return signals, months
+    hot = _q(conn, """select hot_spot_key, unit_code, topic_code, period_month, rules, negative_signals, baseline_negative_signals,
+                             evidence_refs from marts.mart_hot_spots order by 1""")
+    return signals, months, hot
 
 
 def test_incremental_run_equals_full_refresh(built, conn):
@@ -157,9 +161,15 @@ def test_incremental_run_equals_full_refresh(built, conn):
     _load(conn, "raw.survey_responses", RESPONSE_COLS, [_response("U-B-late-1", "U-B", SEPT), _response("U-B-late-2", "U-B", SEPT)])
     _load(conn, "raw.survey_answers", ["submission_uuid", "question_name", "numeric_score"],
           _answers("U-B-late-1", (3, 3, 3)) + _answers("U-B-late-2", (2, 2, 2)))
+    # 18 late negative August items: August becomes a spike and raises September's baseline to 4, so
+    # September's only hot spot (8 is not > 2 x 4) must disappear from an incremental run too.
+    august = date(2026, 8, 1)
+    _load(conn, "raw.scan_items", SCAN_COLS, [_scan(f"a-aug-late-{j}", "U-A", august, -0.7) for j in range(18)])
     build(as_of=date(2026, 10, 31))
     incremental = _snapshot(conn)
-    assert len(incremental[0]) == before + 2
+    assert len(incremental[0]) == before + 2 + 18
+    hot = _q(conn, "select period_month, negative_signals, baseline_negative_signals from marts.mart_hot_spots where topic_code = 'T12'")
+    assert hot == [(august, 19, Decimal("0.8333"))]
     ub = _q(conn, """select respondents, is_suppressed from marts.fct_opinion_signal
                      where source = 'survey' and unit_code = 'U-B' and topic_code = 'T11'""")
     assert ub == [(5, False)]

@@ -66,7 +66,7 @@ def survey_rows(shape: FormShape) -> list[list[str]]:
         ["select_one don_vi", "don_vi", "Đơn vị (LĐLĐ huyện, thành phố, công đoàn ngành)", "yes", "", "", "", "", "", "", "yes",
          "Đơn vị tổ chức khảo sát"],
         ["text", "ho_ten", "Họ và tên", "no", "", "", "", "", "", "key", "", "Chỉ dùng để tránh trùng phiếu; được ẩn danh"],
-        ["text", "so_dien_thoai", "Số điện thoại", "no", "", "", "", "", "", "yes", "", ""],
+        ["text", "so_dien_thoai", "Số điện thoại", "no", "", "", "", "", "", "key", "", "Cùng với họ tên, phân biệt hai người trùng tên"],
         ["select_one gioi_tinh", "gioi_tinh", "Giới tính", "no", "", "", "", "", "", "", "", ""],
         ["integer", "tuoi", "Tuổi", "no", "", "", "", "", "", "", "", ""],
         ["end_group", "", "", "", "", "", "", "", "", "", "", ""],

@@ -6,7 +6,9 @@
         on_schema_change='append_new_columns',
         post_hook=[
             "create index if not exists fct_opinion_signal_group_idx on {{ this }} (signal_group_key)",
+            "create unique index if not exists fct_opinion_signal_id_idx on {{ this }} (signal_id)",
             "create index if not exists fct_opinion_signal_source_updated_idx on {{ this }} (source, updated_at)",
+            "create index if not exists fct_opinion_signal_updated_idx on {{ this }} (updated_at)",
             "create index if not exists fct_opinion_signal_month_idx on {{ this }} (period_month, topic_code, unit_code)",
         ],
     )
@@ -164,7 +166,6 @@ answer_scores as (
         least(1, greatest(0,
             (survey_answers.numeric_score - survey_scales.scale_min) / (survey_scales.scale_max - survey_scales.scale_min)
         )) as normalised,
-        survey_scales.is_reversed,
         greatest(scoped_responses.updated_at, survey_answers.updated_at) as updated_at
     from scoped_responses
     {% if is_incremental() %}
@@ -190,7 +191,9 @@ response_topic_scores as (
         unit_code,
         period_month,
         topic_code,
-        avg(2 * (case when is_reversed then 1 - normalised else normalised end) - 1) as score,
+        -- numeric_score of a negatively worded question is already reversed at ingestion
+        -- (min + max - answer, see docs/surveys.md): reversing again here would undo it.
+        avg(2 * normalised - 1) as score,
         max(updated_at) as updated_at
     from answer_scores
     where topic_code is not null
