@@ -48,7 +48,7 @@ create table if not exists ops.quarantine (
     resolved_at timestamptz
 );
 create unique index if not exists quarantine_once
-    on ops.quarantine (source, file_hash, coalesce(row_number, -1), reason_code, coalesce(field, ''));
+on ops.quarantine (source, file_hash, coalesce(row_number, -1), reason_code, coalesce(field, ''));
 
 -- Every alert, keyed so that re-running a day, retrying a task or racing schedulers sends nothing twice.
 create table if not exists ops.alert_log (
@@ -77,4 +77,4 @@ create table if not exists ops.alert_log (
 alter table ops.alert_log add column if not exists reason text;
 -- The outbox scan: pending rows whose next attempt is due.
 create index if not exists alert_log_due
-    on ops.alert_log (next_attempt_at, alert_id) where status = 'pending';
+on ops.alert_log (next_attempt_at, alert_id) where status = 'pending';

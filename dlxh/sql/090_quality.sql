@@ -69,7 +69,7 @@ latest as (
         evaluated,
         failed
     from suite_runs
-    order by period_month, suite, run_id desc
+    order by period_month asc, suite asc, run_id desc
 )
 
 select
