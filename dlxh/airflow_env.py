@@ -65,6 +65,8 @@ def airflow_environ(settings: Settings | None = None) -> dict[str, str]:
         "NO_PROXY": "*",
         # No telemetry calls from a closed network (cosmos and dbt would try on every task).
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+        # Cosmos caches dbt partial-parse state; per instance, so instances side by side never share it.
+        "AIRFLOW__COSMOS__CACHE_DIR": str(settings.home / "cosmos"),
         "DO_NOT_TRACK": "1",
         "SCARF_ANALYTICS": "false",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
