@@ -63,6 +63,8 @@ def airflow_environ(settings: Settings | None = None) -> dict[str, str]:
         "AIRFLOW__SIMPLE_AUTH_MANAGER__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
         f"AIRFLOW_CONN_{WAREHOUSE_CONN_ID.upper()}": json.dumps(conn),
         "NO_PROXY": "*",
+        # `airflow standalone` and the executors start `airflow` sub-commands by name.
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
         # No telemetry calls from a closed network (cosmos and dbt would try on every task).
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
         # Cosmos caches dbt partial-parse state; per instance, so instances side by side never share it.
