@@ -323,3 +323,28 @@ def test_backoff_and_give_up(alert_env, monkeypatch):
     with conn, conn.cursor() as cur:
         cur.execute("select count(*) from ops.alert_log where status = 'failed' and next_attempt_at is null and last_error <> ''")
         assert cur.fetchone()[0] == len(gave_up.failed) > 0
+
+
+def test_webhook_server_error_is_retried_and_delivered_once(alert_env, httpserver):
+    from alerts.engine import run_alerts
+
+    conn, _sink, _ = alert_env
+    # The office's chat server answers 503 once (a one-shot handler wins over the permanent one).
+    httpserver.expect_oneshot_request(OFFICE_PATH, method="POST").respond_with_data("maintenance", status=503)
+    first = run_alerts(date(2026, 11, 24))
+    assert not first.ok
+    failed = [a for a in first.failed if a.channel == "webhook"]
+    assert len(failed) == 1
+    with conn, conn.cursor() as cur:
+        cur.execute("select status, attempts, last_error from ops.alert_log where channel = 'webhook' and status <> 'sent'")
+        pending = cur.fetchall()
+    assert len(pending) == 1 and pending[0][0] == "pending" and pending[0][1] == 1 and "503" in pending[0][2]
+    second = run_alerts(date(2026, 11, 24))  # retry delay is 0 in this fixture: due now
+    assert second.ok and [a.channel for a in second.sent] == ["webhook"]
+    delivered = Counter()
+    for request, response in httpserver.log:
+        if response.status_code == 200:
+            body = json.loads(request.get_data(as_text=True))
+            delivered[(request.path, body["text"])] += 1
+    assert delivered and set(delivered.values()) == {1}
+    assert run_alerts(date(2026, 11, 24)).ok and not run_alerts(date(2026, 11, 24)).sent
