@@ -120,6 +120,23 @@ def build_email(sender: str, to_name: str, to_addr: str, subject: str, text: str
     return msg
 
 
+def _login(conn: smtplib.SMTP, user: str, password: str) -> None:
+    """SMTP AUTH. smtplib only sends ASCII credentials; a Vietnamese password goes as AUTH PLAIN
+    in UTF-8 (RFC 4616)."""
+    if (user + password).isascii():
+        conn.login(user, password)
+        return
+    import base64
+
+    conn.ehlo_or_helo_if_needed()
+    if not conn.has_extn("auth") or "PLAIN" not in conn.esmtp_features.get("auth", "").upper().split():
+        raise smtplib.SMTPException("máy chủ SMTP không hỗ trợ AUTH PLAIN, cần cho mật khẩu có ký tự ngoài ASCII")
+    token = base64.b64encode(b"\0" + user.encode("utf-8") + b"\0" + password.encode("utf-8")).decode("ascii")
+    code, reply = conn.docmd("AUTH", "PLAIN " + token)
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, reply)
+
+
 class SmtpSender:
     """One SMTP session per run, opened on first use and reopened after an error."""
 
@@ -130,14 +147,16 @@ class SmtpSender:
     def _open(self) -> smtplib.SMTP:
         c = self.cfg
         try:
+            # Certificates are always verified; a private CA is trusted through DLXH_SMTP_CA_FILE.
+            context = ssl.create_default_context(cafile=c.ca_file)
             if c.security == "ssl":
-                conn: smtplib.SMTP = smtplib.SMTP_SSL(c.host, c.port, timeout=c.timeout, context=ssl.create_default_context())
+                conn: smtplib.SMTP = smtplib.SMTP_SSL(c.host, c.port, timeout=c.timeout, context=context)
             else:
                 conn = smtplib.SMTP(c.host, c.port, timeout=c.timeout)
                 if c.security == "starttls":
-                    conn.starttls(context=ssl.create_default_context())
+                    conn.starttls(context=context)
             if c.user:
-                conn.login(c.user, c.password or "")
+                _login(conn, c.user, c.password or "")
         except (OSError, smtplib.SMTPException) as exc:
             raise DeliveryError(f"không kết nối được máy chủ SMTP {c.host}:{c.port}: {exc}", channel_down=True) from exc
         return conn

@@ -32,6 +32,7 @@ ALERT_SETTINGS: dict[str, tuple[str, str]] = {
     "DLXH_SMTP_PASSWORD": ("", "Password for DLXH_SMTP_USER."),
     "DLXH_SMTP_FROM": ("", "Sender address (required for the email channel), e.g. `LĐLĐ tỉnh <noreply@example.vn>`."),
     "DLXH_SMTP_TIMEOUT": ("20", "Seconds before an SMTP connect/command gives up."),
+    "DLXH_SMTP_CA_FILE": ("", "CA bundle (PEM) to verify a mail server whose certificate a private CA signed; default: system CAs."),
     "DLXH_WEBHOOK_URL": ("", "Global webhook for units without dim_unit.contact_webhook."),
     "DLXH_WEBHOOK_STYLE": ("auto", "auto | slack | mattermost | telegram (auto: api.telegram.org or /sendMessage is Telegram)."),
     "DLXH_TELEGRAM_CHAT_ID": ("", "chat_id for Telegram URLs without a `chat_id` query parameter."),
@@ -48,6 +49,7 @@ class SmtpConfig:
     password: str | None
     sender: str
     timeout: float
+    ca_file: str | None = None  # CA bundle for a mail server with a private CA
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,7 @@ def load_alert_config(settings: Settings | None = None) -> AlertConfig:
             password=settings.get("DLXH_SMTP_PASSWORD") or None,
             sender=sender,
             timeout=_number(settings, "DLXH_SMTP_TIMEOUT", float),
+            ca_file=_opt(settings, "DLXH_SMTP_CA_FILE"),
         )
     style = (settings.get("DLXH_WEBHOOK_STYLE") or "auto").lower()
     if style not in WEBHOOK_STYLES:

@@ -348,3 +348,62 @@ def test_webhook_server_error_is_retried_and_delivered_once(alert_env, httpserve
             delivered[(request.path, body["text"])] += 1
     assert delivered and set(delivered.values()) == {1}
     assert run_alerts(date(2026, 11, 24)).ok and not run_alerts(date(2026, 11, 24)).sent
+
+
+def _private_ca_and_server_cert(folder: Path) -> tuple[Path, Path, Path]:
+    """A throw-away CA and a server certificate for 127.0.0.1 signed by it (openssl CLI)."""
+    import subprocess
+
+    def run(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)
+
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=DLXH test CA")
+    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1")
+    (folder / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1\n")
+    run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem",
+        "-days", "2", "-extfile", "ext.cnf")
+    return folder / "ca.pem", folder / "server.pem", folder / "server.key"
+
+
+def test_starttls_with_login_against_a_real_tls_server(alert_env, monkeypatch, tmp_path):
+    import ssl
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    from alerts.engine import run_alerts
+
+    conn, _sink, plain = alert_env
+    plain.stop()
+    ca, cert, key = _private_ca_and_server_cert(tmp_path)
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(cert, key)
+    logins: list[bytes] = []
+
+    def authenticate(server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (b"vanphong", "mật-khẩu".encode())
+        if ok:
+            logins.append(auth_data.login)
+        return AuthResult(success=ok)
+
+    sink = MailSink()
+    port = free_port()
+    server = Controller(sink, hostname="127.0.0.1", port=port, tls_context=tls, require_starttls=True,
+                        authenticator=authenticate, auth_require_tls=True)
+    server.start()
+    try:
+        for name, value in {"DLXH_SMTP_PORT": str(port), "DLXH_SMTP_SECURITY": "starttls", "DLXH_SMTP_USER": "vanphong",
+                            "DLXH_SMTP_PASSWORD": "mật-khẩu", "DLXH_ALERT_CHANNELS": "email"}.items():
+            monkeypatch.setenv(name, value)
+        # Without trusting the private CA the certificate is rejected and nothing is marked sent.
+        refused = run_alerts(date(2026, 11, 17))
+        assert not refused.ok and not refused.sent and not sink.messages
+        assert any("CERTIFICATE_VERIFY_FAILED" in (a.error or "") or "certificate" in (a.error or "").lower() for a in refused.failed)
+        monkeypatch.setenv("DLXH_SMTP_CA_FILE", str(ca))
+        delivered = run_alerts(date(2026, 11, 17))
+        assert delivered.ok and len(delivered.sent) == len(sink.messages) > 0 and logins
+    finally:
+        server.stop()
+    with conn, conn.cursor() as cur:
+        cur.execute("select count(*) from ops.alert_log where channel = 'email' and status <> 'sent'")
+        assert cur.fetchone()[0] == 0
