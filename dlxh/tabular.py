@@ -104,13 +104,30 @@ class Table:
         return found
 
 
+DELIMITERS = (",", ";", "\t", "|")
+
+
+def sniff_delimiter(sample: str) -> str:
+    """The delimiter that splits the first lines into the most consistent, widest rows.
+
+    csv.Sniffer is fooled by Vietnamese headers such as «Đề xuất, kiến nghị» in a semicolon file
+    (Excel on Vietnamese Windows writes `;`); parsing a sample with each candidate is not.
+    """
+    lines = [line for line in sample.splitlines() if line.strip()][:50]
+    best, best_score = ",", (-1, -1)
+    for delimiter in DELIMITERS:
+        widths = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
+        if not widths:
+            continue
+        header = widths[0]
+        score = (sum(w == header for w in widths) if header > 1 else 0, header)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
 def _read_csv_text(text: str) -> Table:
-    sample = text[:20000]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
+    delimiter = sniff_delimiter(text[:20000])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows = list(reader)
     while rows and not any(c.strip() for c in rows[0]):

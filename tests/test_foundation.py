@@ -120,3 +120,44 @@ def test_report_months(text):
 
 def test_naive_times_are_local():
     assert parse_local_datetime("18/03/2025 14:30").utcoffset().total_seconds() == 7 * 3600
+
+
+@pytest.mark.parametrize(
+    ("sample", "expected"),
+    [
+        ("Mã đơn vị;Kỳ báo cáo;Đề xuất, kiến nghị\nLDLD-TD;2025-03;Đề nghị A, B\n", ";"),  # Excel on Vietnamese Windows
+        ("a,b,c\n1,2,3\n", ","),
+        ("a\tb\tc\n1\t2, 3\t4\n", "\t"),
+        ('"Đơn vị (huyện, thành phố)",Tháng\n"LĐLĐ huyện Tam Đường, Lai Châu",2025-03\n', ","),
+        ("a|b\n1|2\n", "|"),
+    ],
+    ids=["semicolon-with-comma-header", "comma", "tab", "quoted-commas", "pipe"],
+)
+def test_delimiter_sniffing(sample, expected):
+    from dlxh.tabular import sniff_delimiter
+
+    assert sniff_delimiter(sample) == expected
+
+
+def test_excel_vietnamese_csv_form_loads(warehouse, tmp_path):
+    """Windows-1258, `;`, CRLF and a comma inside a header: how Excel on Vietnamese Windows saves the form."""
+    from ingestion.framework import run_ingest
+    from ingestion.reports.source import ReportsSource
+    from ingestion.units import UnitsSource
+    from tests.fixtures_reports import to_cp1258
+
+    units = tmp_path / "dm.csv"
+    units.write_text("Mã đơn vị,Tên đơn vị,Loại đơn vị,Hiệu lực từ\nLDLD-PT,Liên đoàn Lao động huyện Phong Thổ,district,2025-01-01\n")
+    run_ingest(UnitsSource(), [units], warehouse, progress=None)
+    form = tmp_path / "PT_T10.csv"
+    form.write_bytes(to_cp1258(
+        "Tên đơn vị;Kỳ báo cáo;Thời gian nhận;Chủ đề;Tình hình;Sắc thái;Điểm nóng;Đề xuất, kiến nghị\r\n"
+        "LĐLĐ huyện Phong Thổ;tháng 10/2026;15/10/2026 09:30;T11;Công nhân lo mất việc, chậm lương.;tiêu cực;có;Hỗ trợ chuyển đổi nghề.\r\n"
+    ))
+    summary = run_ingest(ReportsSource(), [form], warehouse, progress=None)
+    assert summary.totals()["rows_loaded"] == 1, summary.render()
+    with warehouse.cursor() as cur:
+        cur.execute("select unit_code, period_month, situation, proposals from raw.reports")
+        unit, month, situation, proposals = cur.fetchone()
+    assert (unit, month.isoformat()) == ("LDLD-PT", "2026-10-01")
+    assert situation == "Công nhân lo mất việc, chậm lương." and proposals == "Hỗ trợ chuyển đổi nghề."

@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from dlxh.tabular import TableError, decode_bytes, nfc_lines, open_text
+from dlxh.tabular import TableError, decode_bytes, nfc_lines, open_text, sniff_delimiter
 from dlxh.text import slug
 
 SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson"})
@@ -53,10 +53,7 @@ def _csv_export(stream: TextIO, columns: dict[str, str]) -> Export:
     start = stream.tell()
     sample = stream.read(20000)
     stream.seek(start)
-    try:
-        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
-    except csv.Error:
-        delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
+    delimiter = sniff_delimiter(sample)
     reader = csv.reader(nfc_lines(stream), delimiter=delimiter)
     headers: list[str] | None = None
     for row in reader:

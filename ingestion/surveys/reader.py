@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from dlxh.tabular import TableError, nfc_lines, open_text
+from dlxh.tabular import TableError, nfc_lines, open_text, sniff_delimiter
 
 XLSX_SUFFIXES = {".xlsx", ".xlsm"}
 
@@ -28,14 +28,11 @@ class RowStream:
     delimiter: str | None = None
 
 
-def _delimiter(header_line: str) -> str:
-    counts = {d: header_line.count(d) for d in (",", ";", "\t", "|")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
-
-
 def stream_csv(fh: BinaryIO) -> RowStream:
     text, encoding = open_text(fh)
+    start = text.tell()
+    delimiter = sniff_delimiter(text.read(20000))
+    text.seek(start)
     lines = nfc_lines(text)
     first = ""
     for first in lines:
@@ -43,7 +40,6 @@ def stream_csv(fh: BinaryIO) -> RowStream:
             break
     if not first.strip():
         raise TableError("empty_file", "Tệp rỗng: không có dòng tiêu đề hay dữ liệu nào.")
-    delimiter = _delimiter(first)
 
     def chained() -> Iterator[str]:
         yield first
