@@ -155,27 +155,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     ing = sub.add_parser("ingest", help="load files from the inbox (or given paths) into raw")
     ing_sub = ing.add_subparsers(dest="source", required=True, metavar="SOURCE")
-    for name, helptext in (
-        ("units", "the effective-dated unit registry (CSV/XLSX)"),
-        ("reports", "unit reports: structured forms, register, documents"),
-    ):
+    sources = (
+        ("units", "the effective-dated unit registry (CSV/XLSX)", None),
+        ("reports", "unit reports: structured forms, register, documents", None),
+        ("surveys", "survey exports (KoboToolbox, ODK Central, Google Forms)",
+         ("--form", "the XLSForm (or Google Forms mapping) the survey was built from")),
+        ("scans", "media-monitoring exports (CSV, JSON, JSONL)", ("--tool", "name of the tool mapping in ingestion/scans/mappings/")),
+    )
+    for name, helptext, required in sources:
         sp = ing_sub.add_parser(name, help=helptext)
         sp.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
+        if required:
+            sp.add_argument(required[0], required=True, help=required[1])
         sp.add_argument("--json", action="store_true", help="print the import summary as JSON")
         sp.add_argument("--quiet", action="store_true", help="no per-file progress lines")
         sp.set_defaults(func=cmd_ingest)
-    sp = ing_sub.add_parser("surveys", help="survey exports (KoboToolbox, ODK Central, Google Forms)")
-    sp.add_argument("paths", nargs="+", metavar="PATH")
-    sp.add_argument("--form", required=True, help="the XLSForm (or Google Forms mapping) the survey was built from")
-    sp.add_argument("--json", action="store_true")
-    sp.add_argument("--quiet", action="store_true")
-    sp.set_defaults(func=cmd_ingest)
-    sp = ing_sub.add_parser("scans", help="media-monitoring exports (CSV, JSON, JSONL)")
-    sp.add_argument("paths", nargs="+", metavar="PATH")
-    sp.add_argument("--tool", required=True, help="name of the tool mapping in ingestion/scans/mappings/")
-    sp.add_argument("--json", action="store_true")
-    sp.add_argument("--quiet", action="store_true")
-    sp.set_defaults(func=cmd_ingest)
 
     b = sub.add_parser("build", help="run dbt: seeds, models and tests into staging, intermediate, marts")
     b.add_argument("--as-of", type=_day, help="evaluate statuses as of this day (default: now)")

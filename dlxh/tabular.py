@@ -173,6 +173,20 @@ def _read_xlsx(data: bytes, sheet: str | None = None) -> Table:
     return Table(headers, data_rows)
 
 
+def json_records(text: str) -> list:
+    """The list of records of a JSON document: the document itself, or the first list inside an
+    object (exports often wrap it: {"results": [...]}), or the single object."""
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise TableError("bad_json", f"Tệp JSON hỏng ở dòng {exc.lineno}, cột {exc.colno}: {exc.msg}.") from exc
+    if isinstance(doc, dict):
+        doc = next((v for v in doc.values() if isinstance(v, list)), [doc])
+    if not isinstance(doc, list):
+        raise TableError("bad_json", "Tệp JSON không chứa danh sách bản ghi.")
+    return doc
+
+
 def _read_json(text: str, lines: bool) -> Table:
     records: list[dict] = []
     if lines:
@@ -183,13 +197,7 @@ def _read_json(text: str, lines: bool) -> Table:
                 except json.JSONDecodeError as exc:
                     raise TableError("bad_json", f"Dòng {n} không phải JSON hợp lệ: {exc.msg}.") from exc
     else:
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise TableError("bad_json", f"Tệp JSON hỏng ở dòng {exc.lineno}, cột {exc.colno}: {exc.msg}.") from exc
-        if isinstance(doc, dict):
-            doc = next((v for v in doc.values() if isinstance(v, list)), [doc])
-        records = [r for r in doc if isinstance(r, dict)]
+        records = [r for r in json_records(text) if isinstance(r, dict)]
     headers: list[str] = []
     for r in records:
         for k in r:

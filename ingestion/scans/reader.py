@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from dlxh.tabular import TableError, decode_bytes, nfc_lines, open_text, sniff_delimiter
+from dlxh.tabular import TableError, decode_bytes, json_records, nfc_lines, open_text, sniff_delimiter
 from dlxh.text import slug
 
 SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson"})
@@ -127,15 +127,7 @@ def _jsonl_rows(lines: Iterable[str], columns: dict[str, str]) -> Iterator[tuple
 
 
 def _json_rows(text: str, columns: dict[str, str]) -> Iterator[tuple[int, dict[str, str]]]:
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise TableError("bad_json", f"Tệp JSON hỏng ở dòng {exc.lineno}, cột {exc.colno}: {exc.msg}.") from exc
-    if isinstance(doc, dict):
-        doc = next((v for v in doc.values() if isinstance(v, list)), [doc])
-    if not isinstance(doc, list):
-        raise TableError("bad_json", "Tệp JSON không chứa danh sách tin/bài.")
-    for n, record in enumerate(doc, start=1):
+    for n, record in enumerate(json_records(text), start=1):
         if not isinstance(record, dict):
             yield n, {"__error__": f"Phần tử thứ {n} không phải một đối tượng JSON ({{...}})."}
             continue
