@@ -137,3 +137,23 @@ def test_missing_tesseract_quarantines_with_the_install_command(tmp_path, monkey
         extract_text(Path("anh.png"), buf.getvalue())
     assert err.value.reason_code == "ocr_unavailable"
     assert "apt-get install tesseract-ocr tesseract-ocr-vie" in str(err.value)
+
+
+@pytest.mark.parametrize("turn", [90, 270])
+def test_sideways_page_is_turned_upright_before_ocr(tmp_path, turn):
+    """A page photographed or scanned sideways (no EXIF to say so): Tesseract's OSD turns it."""
+    img = fx.render_page(fx.ReportSpec()).rotate(turn, expand=True)
+    path = tmp_path / f"nghieng-{turn}.png"
+    img.save(path, format="PNG")
+    assert_full_report(parse(path), "image_ocr")
+
+
+def test_phone_photo_exif_orientation_is_applied(tmp_path):
+    from PIL import Image
+
+    img = fx.render_page(fx.ReportSpec()).rotate(90, expand=True)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90° clockwise to display": what phones write for a portrait shot
+    path = tmp_path / "dien_thoai.jpg"
+    img.save(path, format="JPEG", quality=92, exif=exif)
+    assert_full_report(parse(path), "image_ocr")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -57,13 +58,58 @@ def _list_langs(exe: str) -> set[str]:
     return _LANG_CACHE[exe]
 
 
+_ROTATE = re.compile(r"Rotate:\s*(\d+)")
+_ORIENT_CONF = re.compile(r"Orientation confidence:\s*([\d.]+)")
+
+
+def upright(image, exe: str):
+    """Turn a page the right way up: phone photos carry an EXIF orientation, and scans fed
+    sideways are detected with Tesseract's orientation detection (OSD, `--psm 0`)."""
+    from PIL import ImageOps
+
+    img = ImageOps.exif_transpose(image)
+    if "osd" not in _list_langs(exe):
+        return img
+    with tempfile.TemporaryDirectory(prefix="dlxh-osd-") as tmp:
+        src = Path(tmp) / "page.png"
+        img.convert("L").save(src, format="PNG")
+        try:
+            proc = subprocess.run([exe, str(src), "stdout", "--psm", "0"], capture_output=True, text=True, timeout=60)
+        except subprocess.TimeoutExpired:
+            return img
+    rotate, conf = _ROTATE.search(proc.stdout), _ORIENT_CONF.search(proc.stdout)
+    # Too little text gives no or a low-confidence answer: then leave the page as it is.
+    if proc.returncode != 0 or not rotate or not conf or float(conf[1]) < 1.0 or int(rotate[1]) == 0:
+        return img
+    return img.rotate(-int(rotate[1]), expand=True)  # "Rotate: 90" = turn 90° clockwise
+
+
 def ocr_image(image) -> str:
-    """Text of one PIL image (any mode); grey-scaled, upscaled when small, written as PNG for tesseract."""
+    """Text of one PIL image (any mode): turned upright, grey-scaled, upscaled when small, given to tesseract as PNG.
+
+    When orientation detection was unsure and hardly any text comes out, the other three
+    orientations are tried and the one that reads best is kept.
+    """
     exe = check_available()
-    img = image.convert("L")
+    img = upright(image, exe).convert("L")
     if img.width < 1500:
         factor = 1500 / img.width
         img = img.resize((1500, int(img.height * factor)))
+    text = _tesseract(exe, img)
+    if _letters(text) >= 200:
+        return text
+    for turn in (90, 270, 180):
+        candidate = _tesseract(exe, img.rotate(turn, expand=True))
+        if _letters(candidate) > _letters(text):
+            text = candidate
+    return text
+
+
+def _letters(text: str) -> int:
+    return sum(ch.isalpha() for ch in text)
+
+
+def _tesseract(exe: str, img) -> str:
     buf = io.BytesIO()
     img.save(buf, format="PNG")
     with tempfile.TemporaryDirectory(prefix="dlxh-ocr-") as tmp:
