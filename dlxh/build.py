@@ -60,8 +60,30 @@ def as_of_timestamp(as_of: date | datetime | None) -> str | None:
     return moment.isoformat()
 
 
-def dbt_vars(as_of: date | datetime | None, settings: Settings) -> dict[str, object]:
+DEFAULT_TEST_WINDOW_DAYS = 35
+
+
+def data_test_window_days(settings: Settings, full_refresh: bool) -> int | None:
+    """Days of recently updated rows the data tests of the large incremental facts check (None = all rows).
+
+    Incremental builds check DLXH_TEST_WINDOW_DAYS (default 35) days; `all` (or 0) and full refreshes
+    check the whole history (see dbt_project/README.md, "Data tests").
+    """
+    configured = (settings.get("DLXH_TEST_WINDOW_DAYS") or "").strip().lower()
+    if full_refresh or configured in ("all", "0"):
+        return None
+    if not configured:
+        return DEFAULT_TEST_WINDOW_DAYS
+    if not configured.isdigit():
+        raise DlxhError(f"DLXH_TEST_WINDOW_DAYS must be a number of days or 'all', not {configured!r}")
+    return int(configured)
+
+
+def dbt_vars(as_of: date | datetime | None, settings: Settings, full_refresh: bool = False) -> dict[str, object]:
     values: dict[str, object] = {"as_of": as_of_timestamp(as_of)}
+    window = data_test_window_days(settings, full_refresh)
+    if window is not None:
+        values["test_window_days"] = window
     if settings.get("DLXH_DEFAULT_DUE_DAY"):
         values["monthly_due_day"] = settings.default_due_day
     if settings.get("DLXH_MIN_CELL_SIZE"):
@@ -131,7 +153,7 @@ def build(as_of: date | datetime | None = None, select: str | None = None, full_
     settings = load_settings()
     ensure_up(settings)
     ensure_bi_reader(settings)
-    variables = dbt_vars(as_of, settings)
+    variables = dbt_vars(as_of, settings, full_refresh)
     artifacts = target_path(settings)
     run_results = artifacts / "run_results.json"
     run_results.unlink(missing_ok=True)

@@ -17,3 +17,37 @@
         ({{ query }})
     {%- endif -%}
 {%- endmacro %}
+
+{#- Watermark of a mart that aggregates another incremental model: the latest source_updated_at
+    already in {{ this }} minus var signal_lookback_minutes, inlined as a literal (read when the
+    model or its hooks are rendered). '-infinity' when the column is missing (table built by an
+    older version of the model), so everything is recomputed once. -#}
+{% macro source_watermark() -%}
+    {%- set lookback = "interval '" ~ (var("signal_lookback_minutes", 5) | int) ~ " minutes'" -%}
+    {%- if execute -%}
+        {%- set names = adapter.get_columns_in_relation(this) | map(attribute="name") | list -%}
+        {%- if "source_updated_at" in names -%}
+            {%- set query -%}
+                select cast(coalesce(max(source_updated_at), '-infinity'::timestamptz) - {{ lookback }} as text) from {{ this }}
+            {%- endset -%}
+            {%- set value = run_query(query).columns[0].values()[0] -%}
+        {%- else -%}
+            {%- set value = "-infinity" -%}
+        {%- endif -%}
+        cast('{{ value }}' as timestamptz)
+    {%- else -%}
+        cast('-infinity' as timestamptz)
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Months of mart_hot_spots an incremental run recomputes: every month whose unit x topic cells
+    changed since the last run, and the six months after it (their trailing baseline includes it). -#}
+{% macro hot_spot_recomputed_months(unit_topic_months) -%}
+    select distinct cast(changed.period_month + make_interval(months => shift.months) as date) as period_month
+    from (
+        select distinct period_month
+        from {{ unit_topic_months }}
+        where source_updated_at > {{ source_watermark() }}
+    ) as changed
+    cross join generate_series(0, 6) as shift(months)
+{%- endmacro %}

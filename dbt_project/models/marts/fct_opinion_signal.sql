@@ -4,15 +4,18 @@
         incremental_strategy='delete+insert',
         unique_key='signal_group_key',
         on_schema_change='append_new_columns',
-        post_hook=[
-            "create index if not exists fct_opinion_signal_group_idx on {{ this }} (signal_group_key)",
-            "create unique index if not exists fct_opinion_signal_id_idx on {{ this }} (signal_id)",
-            "create index if not exists fct_opinion_signal_source_updated_idx on {{ this }} (source, updated_at)",
-            "create index if not exists fct_opinion_signal_updated_idx on {{ this }} (updated_at)",
-            "create index if not exists fct_opinion_signal_month_idx on {{ this }} (period_month, topic_code, unit_code)",
+        pre_hook=["set local jit = off"],
+        indexes=[
+            {'columns': ['signal_group_key']},
+            {'columns': ['signal_id'], 'unique': True},
+            {'columns': ['source', 'updated_at']},
+            {'columns': ['updated_at']},
+            {'columns': ['period_month', 'topic_code', 'unit_code']},
         ],
     )
 }}
+-- pre_hook: incremental runs touch a few months; JIT compilation (triggered by the planner's estimates
+-- over the whole fact) costs more than the query itself. `set local` lasts for the model's transaction.
 -- One row per opinion signal from any source, on a common scale (sentiment -1..1):
 --   report: each opinion item (or topic mention without item) of the current report version;
 --   survey: one signal per unit x topic x month cell = mean over respondents of each response's

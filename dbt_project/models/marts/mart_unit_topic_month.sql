@@ -4,20 +4,28 @@
         incremental_strategy='delete+insert',
         unique_key='period_month',
         on_schema_change='append_new_columns',
-        post_hook=[
-            "create index if not exists mart_unit_topic_month_idx on {{ this }} (period_month, topic_code, unit_code)",
-            "create index if not exists mart_unit_topic_month_unit_idx on {{ this }} (unit_code, topic_code, period_month)",
+        pre_hook=["set local jit = off"],
+        indexes=[
+            {'columns': ['unit_topic_month_key'], 'unique': True},
+            {'columns': ['period_month', 'topic_code', 'unit_code']},
+            {'columns': ['unit_code', 'topic_code', 'period_month']},
         ],
     )
 }}
+-- pre_hook: incremental runs touch a few months; JIT compilation (triggered by the planner's estimates
+-- over the whole fact) costs more than the query itself. `set local` lasts for the model's transaction.
 -- Opinion per unit x topic x month across the three sources. Survey figures are null below
 -- var min_cell_size respondents (survey_is_suppressed). mean_sentiment is weighted by the signal
 -- weights over signals with a (non-suppressed) sentiment; negative_share = negative signals /
 -- signals with a sentiment. Incremental: months with signals changed since the last run are
--- recomputed, and so is the month after each (its change from the previous month).
+-- recomputed, and so is the month after each (its change from the previous month). The watermark
+-- (latest source_updated_at minus var signal_lookback_minutes) is inlined as a literal so the
+-- planner walks fct_opinion_signal's updated_at index instead of scanning the whole fact.
+-- signals is NOT MATERIALIZED: referenced twice, it would otherwise be materialized whole (a scan of
+-- the entire fact) instead of letting each filter use the fact's indexes.
 with
 
-signals as (
+signals as not materialized (
     select * from {{ ref('fct_opinion_signal') }}
 ),
 
@@ -25,7 +33,7 @@ signals as (
 changed_months as (
     select distinct period_month
     from signals
-    where updated_at > (select coalesce(max(source_updated_at), '-infinity'::timestamptz) from {{ this }})
+    where updated_at > {{ source_watermark() }}
 ),
 
 recomputed_months as (
@@ -35,15 +43,24 @@ recomputed_months as (
 ),
 {% endif %}
 
+-- In incremental runs the lateral join (offset 0 keeps it from being flattened) reads the few
+-- months through the fact's period_month index instead of scanning every month ever loaded.
 scoped_signals as (
-    select signals.*
-    from signals
     {% if is_incremental() %}
-    where signals.period_month in (
+    select month_signals.*
+    from (
         select period_month from recomputed_months
         union
         select cast(period_month - interval '1 month' as date) from recomputed_months
-    )
+    ) as scoped_months
+    cross join lateral (
+        select signals.*
+        from signals
+        where signals.period_month = scoped_months.period_month
+        offset 0
+    ) as month_signals
+    {% else %}
+    select * from signals
     {% endif %}
 ),
 
