@@ -15,6 +15,6 @@ def test_ruff_is_clean():
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def test_sqlfluff_is_clean_on_warehouse_ddl():
-    proc = subprocess.run([str(BIN / "sqlfluff"), "lint", "dlxh/sql"], cwd=ROOT, capture_output=True, text=True)
+def test_sqlfluff_is_clean_on_ddl_and_dbt_models():
+    proc = subprocess.run([str(BIN / "sqlfluff"), "lint", "dlxh/sql", "dbt_project/models"], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]

@@ -36,9 +36,21 @@ adhoc_due as (
 ),
 
 obligations as (
-    select period_month, report_type, request_code, due_at, null::text[] as unit_types from periodic_due
+    select
+        period_month,
+        report_type,
+        request_code,
+        due_at,
+        cast(null as text[]) as unit_types
+    from periodic_due
     union all
-    select period_month, report_type, request_code, due_at, unit_types from adhoc_due
+    select
+        period_month,
+        report_type,
+        request_code,
+        due_at,
+        unit_types
+    from adhoc_due
 ),
 
 owed as (
@@ -57,12 +69,14 @@ owed as (
         closing.contact_webhook
     from obligations
     inner join unit_spans as closing
-        on {{ span_contains('closing.valid_from', 'closing.valid_to', last_day_needed('obligations.due_at')) }}
-        and (obligations.unit_types is null or closing.unit_type = any(obligations.unit_types))
+        on
+            {{ span_contains('closing.valid_from', 'closing.valid_to', last_day_needed('obligations.due_at')) }}
+            and (obligations.unit_types is null or closing.unit_type = any(obligations.unit_types))
     where exists (
         select 1
         from unit_spans as opening
-        where opening.unit_code = closing.unit_code
+        where
+            opening.unit_code = closing.unit_code
             and {{ span_contains('opening.valid_from', 'opening.valid_to', 'obligations.period_month') }}
     )
 )

@@ -23,7 +23,7 @@ register_by_file as (
         min(register.received_at) as received_at,
         max(register.loaded_at) as loaded_at
     from reports
-    inner join register on register.attachment_name_key = reports.source_file_key
+    inner join register on reports.source_file_key = register.attachment_name_key
     group by reports.report_key
 ),
 
@@ -34,8 +34,9 @@ register_by_number as (
         max(register.loaded_at) as loaded_at
     from reports
     inner join register
-        on register.unit_code = reports.unit_code
-        and register.doc_number = reports.doc_number
+        on
+            reports.unit_code = register.unit_code
+            and reports.doc_number = register.doc_number
     group by reports.report_key
 ),
 
@@ -55,8 +56,9 @@ adhoc_candidates as (
         ) as preference
     from reports
     inner join adhoc_requests
-        on reports.report_type = 'ad_hoc'
-        and adhoc_requests.period_month = reports.period_month
+        on
+            reports.report_type = 'ad_hoc'
+            and reports.period_month = adhoc_requests.period_month
 ),
 
 received as (
@@ -78,8 +80,9 @@ received as (
     left join register_by_file on reports.report_key = register_by_file.report_key
     left join register_by_number on reports.report_key = register_by_number.report_key
     left join adhoc_candidates
-        on reports.report_key = adhoc_candidates.report_key
-        and adhoc_candidates.preference = 1
+        on
+            reports.report_key = adhoc_candidates.report_key
+            and adhoc_candidates.preference = 1
 ),
 
 numbered as (

@@ -14,9 +14,9 @@ report_types as (
 bounds as (
     select
         {% if var('reporting_start_month', none) -%}
-        cast(date_trunc('month', date '{{ var("reporting_start_month") }}') as date) as first_month,
+            cast(date_trunc('month', date '{{ var("reporting_start_month") }}') as date) as first_month,
         {%- else -%}
-        cast(date_trunc('month', min(valid_from)) as date) as first_month,
+            cast(date_trunc('month', min(valid_from)) as date) as first_month,
         {%- endif %}
         cast(date_trunc('month', {{ as_of_ts() }} at time zone {{ local_tz() }}) as date) as last_month
     from unit_spans
@@ -32,9 +32,9 @@ periodic_types as (
     select
         report_type,
         {% if var('monthly_due_day', none) -%}
-        case when report_type = 'monthly' then {{ var('monthly_due_day') | int }} else due_day end as due_day,
+            case when report_type = 'monthly' then {{ var('monthly_due_day') | int }} else due_day end as due_day,
         {%- else -%}
-        due_day,
+            due_day,
         {%- endif %}
         due_time_local
     from report_types

@@ -30,7 +30,9 @@ select
     questions.is_reversed
 from questions
 left join choice_ranges
-    on questions.form_id = choice_ranges.form_id
-    and questions.list_name = choice_ranges.list_name
-where not questions.is_identifying
+    on
+        questions.form_id = choice_ranges.form_id
+        and questions.list_name = choice_ranges.list_name
+where
+    not questions.is_identifying
     and coalesce(questions.scale_max, choice_ranges.score_max) > coalesce(questions.scale_min, choice_ranges.score_min)

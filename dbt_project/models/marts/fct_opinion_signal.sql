@@ -72,10 +72,11 @@ report_groups as (
 
 current_reports as (
     select * from report_groups
-    where is_current_version
-    {% if is_incremental() %}
-        and group_changed_at > {{ signal_watermark('report') }}
-    {% endif %}
+    where
+        is_current_version
+        {% if is_incremental() %}  -- noqa: LT02
+            and group_changed_at > {{ signal_watermark('report') }}
+        {% endif %}  -- noqa: LT02
 ),
 
 report_item_signals as (
@@ -108,54 +109,82 @@ report_topic_signals as (
     inner join report_topics on current_reports.report_key = report_topics.report_key
     where not exists (
         select 1 from report_items
-        where report_items.report_key = report_topics.report_key
+        where
+            report_items.report_key = report_topics.report_key
             and report_items.topic_code = report_topics.topic_code
     )
 ),
 
 report_signals as (
     select
-        signal_group_key, member_key, 'report' as source, unit_code, topic_code, period_month, sentiment,
-        is_hot_spot, cast(1 as numeric) as weight, cast(null as bigint) as engagement, cast(null as integer) as respondents,
-        false as is_suppressed, evidence_ref, updated_at
+        signal_group_key,
+        member_key,
+        'report' as source,
+        unit_code,
+        topic_code,
+        period_month,
+        sentiment,
+        is_hot_spot,
+        cast(1 as numeric) as weight,
+        cast(null as bigint) as engagement,
+        cast(null as integer) as respondents,
+        false as is_suppressed,
+        evidence_ref,
+        updated_at
     from report_item_signals
     union all
     select
-        signal_group_key, member_key, 'report' as source, unit_code, topic_code, period_month, sentiment,
-        is_hot_spot, cast(1 as numeric) as weight, cast(null as bigint) as engagement, cast(null as integer) as respondents,
-        false as is_suppressed, evidence_ref, updated_at
+        signal_group_key,
+        member_key,
+        'report' as source,
+        unit_code,
+        topic_code,
+        period_month,
+        sentiment,
+        is_hot_spot,
+        cast(1 as numeric) as weight,
+        cast(null as bigint) as engagement,
+        cast(null as integer) as respondents,
+        false as is_suppressed,
+        evidence_ref,
+        updated_at
     from report_topic_signals
 ),
 
 -- surveys ------------------------------------------------------------------------------------
 {% if is_incremental() %}
-touched_survey_cells as (
-    select unit_code, period_month
-    from survey_responses
-    where updated_at > {{ signal_watermark('survey') }}
-    union
-    select survey_responses.unit_code, survey_responses.period_month
-    from survey_answers
-    inner join survey_responses on survey_answers.submission_uuid = survey_responses.submission_uuid
-    where survey_answers.updated_at > {{ signal_watermark('survey') }}
-),
+    touched_survey_cells as (
+        select
+            unit_code,
+            period_month
+        from survey_responses
+        where updated_at > {{ signal_watermark('survey') }}
+        union
+        select
+            survey_responses.unit_code,
+            survey_responses.period_month
+        from survey_answers
+        inner join survey_responses on survey_answers.submission_uuid = survey_responses.submission_uuid
+        where survey_answers.updated_at > {{ signal_watermark('survey') }}
+    ),
 {% endif %}
 
 -- In incremental runs the lateral joins (offset 0 keeps them from being flattened) walk the
 -- indexes from the few touched cells instead of hashing every answer ever loaded.
 scoped_responses as (
     {% if is_incremental() %}
-    select cell_responses.*
-    from touched_survey_cells
-    cross join lateral (
-        select survey_responses.*
-        from survey_responses
-        where survey_responses.unit_code = touched_survey_cells.unit_code
-            and survey_responses.period_month = touched_survey_cells.period_month
-        offset 0
-    ) as cell_responses
+        select cell_responses.*
+        from touched_survey_cells
+        cross join lateral (
+            select survey_responses.*
+            from survey_responses
+            where
+                survey_responses.unit_code = touched_survey_cells.unit_code
+                and survey_responses.period_month = touched_survey_cells.period_month
+            offset 0
+        ) as cell_responses
     {% else %}
-    select * from survey_responses
+        select * from survey_responses
     {% endif %}
 ),
 
@@ -166,24 +195,26 @@ answer_scores as (
         scoped_responses.unit_code,
         scoped_responses.period_month,
         coalesce(survey_answers.topic_code, survey_scales.topic_code) as topic_code,
-        least(1, greatest(0,
+        least(1, greatest(
+            0,
             (survey_answers.numeric_score - survey_scales.scale_min) / (survey_scales.scale_max - survey_scales.scale_min)
         )) as normalised,
         greatest(scoped_responses.updated_at, survey_answers.updated_at) as updated_at
     from scoped_responses
     {% if is_incremental() %}
-    cross join lateral (
-        select response_answers.*
-        from survey_answers as response_answers
-        where response_answers.submission_uuid = scoped_responses.submission_uuid
-        offset 0
-    ) as survey_answers
+        cross join lateral (
+            select response_answers.*
+            from survey_answers as response_answers
+            where response_answers.submission_uuid = scoped_responses.submission_uuid
+            offset 0
+        ) as survey_answers
     {% else %}
-    inner join survey_answers on scoped_responses.submission_uuid = survey_answers.submission_uuid
+        inner join survey_answers on scoped_responses.submission_uuid = survey_answers.submission_uuid
     {% endif %}
     inner join survey_scales
-        on scoped_responses.form_id = survey_scales.form_id
-        and survey_answers.question_name = survey_scales.question_name
+        on
+            scoped_responses.form_id = survey_scales.form_id
+            and survey_answers.question_name = survey_scales.question_name
     where survey_answers.numeric_score is not null
 ),
 
@@ -238,7 +269,7 @@ survey_signals as (
 scoped_scan_items as (
     select * from scan_items
     {% if is_incremental() %}
-    where updated_at > {{ signal_watermark('scan') }}
+        where updated_at > {{ signal_watermark('scan') }}
     {% endif %}
 ),
 
@@ -252,8 +283,10 @@ scan_signals as (
         scoped_scan_items.period_month,
         cast(scoped_scan_items.sentiment as numeric) as sentiment,
         false as is_hot_spot,
-        cast(round(cast(1 + ln(1 + scoped_scan_items.likes + scoped_scan_items.comments + 2 * scoped_scan_items.shares
-            + scoped_scan_items.views / 100.0) as numeric), 4) as numeric) as weight,
+        cast(round(cast(1 + ln(
+            1 + scoped_scan_items.likes + scoped_scan_items.comments + 2 * scoped_scan_items.shares
+            + scoped_scan_items.views / 100.0
+        ) as numeric), 4) as numeric) as weight,
         cast(scoped_scan_items.likes + scoped_scan_items.comments + scoped_scan_items.shares as bigint) as engagement,
         cast(null as integer) as respondents,
         false as is_suppressed,
@@ -261,8 +294,8 @@ scan_signals as (
         scoped_scan_items.updated_at
     from scoped_scan_items
     cross join lateral unnest(
-        case when cardinality(scoped_scan_items.topic_codes) > 0 then scoped_scan_items.topic_codes else array[null::text] end
-    ) as item_topic(topic_code)
+        case when cardinality(scoped_scan_items.topic_codes) > 0 then scoped_scan_items.topic_codes else array[cast(null as text)] end
+    ) as item_topic (topic_code)
 ),
 
 signals as (

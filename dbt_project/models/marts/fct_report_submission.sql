@@ -30,11 +30,13 @@ ranked as (
 ),
 
 first_version as (
-    select * from ranked where known_first_rank = 1
+    select * from ranked
+    where known_first_rank = 1
 ),
 
 current_version as (
-    select * from ranked where known_latest_rank = 1
+    select * from ranked
+    where known_latest_rank = 1
 ),
 
 joined as (
@@ -52,15 +54,17 @@ joined as (
         coalesce(current_version.known_version_count, 0) as version_count
     from expected
     left join first_version
-        on expected.unit_code = first_version.unit_code
-        and expected.period_month = first_version.period_month
-        and expected.report_type = first_version.report_type
-        and coalesce(expected.request_code, '') = coalesce(first_version.request_code, '')
+        on
+            expected.unit_code = first_version.unit_code
+            and expected.period_month = first_version.period_month
+            and expected.report_type = first_version.report_type
+            and coalesce(expected.request_code, '') = coalesce(first_version.request_code, '')
     left join current_version
-        on expected.unit_code = current_version.unit_code
-        and expected.period_month = current_version.period_month
-        and expected.report_type = current_version.report_type
-        and coalesce(expected.request_code, '') = coalesce(current_version.request_code, '')
+        on
+            expected.unit_code = current_version.unit_code
+            and expected.period_month = current_version.period_month
+            and expected.report_type = current_version.report_type
+            and coalesce(expected.request_code, '') = coalesce(current_version.request_code, '')
 )
 
 select

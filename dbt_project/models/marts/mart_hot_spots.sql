@@ -28,28 +28,28 @@
 with
 
 {% if is_incremental() %}
-recomputed_months as (
-    {{ hot_spot_recomputed_months(ref('mart_unit_topic_month')) }}
-),
+    recomputed_months as (
+        {{ hot_spot_recomputed_months(ref('mart_unit_topic_month')) }}
+    ),
 
-baseline_months as (
-    select distinct cast(recomputed_months.period_month - make_interval(months => shift.months) as date) as period_month
-    from recomputed_months
-    cross join generate_series(0, 6) as shift(months)
-),
+    baseline_months as (
+        select distinct cast(recomputed_months.period_month - make_interval(months => shift.months) as date) as period_month
+        from recomputed_months
+        cross join generate_series(0, 6) as shift (months)
+    ),
 {% endif %}
 
 unit_topic_months as (
     select * from {{ ref('mart_unit_topic_month') }}
     {% if is_incremental() %}
-    where period_month in (select period_month from baseline_months)
+        where period_month in (select period_month from baseline_months)
     {% endif %}
 ),
 
 signals as (
     select * from {{ ref('fct_opinion_signal') }}
     {% if is_incremental() %}
-    where period_month in (select period_month from recomputed_months)
+        where period_month in (select period_month from recomputed_months)
     {% endif %}
 ),
 
@@ -81,10 +81,11 @@ ruled as (
 
 hot as (
     select * from ruled
-    where (is_flagged_by_unit or is_negative_spike)
-    {% if is_incremental() %}
-        and period_month in (select period_month from recomputed_months)
-    {% endif %}
+    where
+        (is_flagged_by_unit or is_negative_spike)
+        {% if is_incremental() %}
+            and period_month in (select period_month from recomputed_months)
+        {% endif %}
 ),
 
 evidence as (
@@ -92,17 +93,18 @@ evidence as (
         hot.unit_code,
         hot.topic_code,
         hot.period_month,
-        (array_agg(signals.evidence_ref order by signals.is_hot_spot desc, signals.sentiment, signals.evidence_ref))[1:20] as evidence_refs,
+        (array_agg(signals.evidence_ref order by signals.is_hot_spot desc, signals.sentiment asc, signals.evidence_ref asc))[1:20] as evidence_refs,
         count(*) as evidence_count
     from hot
     inner join signals
-        on signals.period_month = hot.period_month
-        and coalesce(signals.unit_code, '') = coalesce(hot.unit_code, '')
-        and coalesce(signals.topic_code, '') = coalesce(hot.topic_code, '')
-        and (
-            (hot.is_flagged_by_unit and signals.is_hot_spot)
-            or (hot.is_negative_spike and signals.is_negative)
-        )
+        on
+            hot.period_month = signals.period_month
+            and coalesce(signals.unit_code, '') = coalesce(hot.unit_code, '')
+            and coalesce(signals.topic_code, '') = coalesce(hot.topic_code, '')
+            and (
+                (hot.is_flagged_by_unit and signals.is_hot_spot)
+                or (hot.is_negative_spike and signals.is_negative)
+            )
     group by hot.unit_code, hot.topic_code, hot.period_month
 )
 
@@ -122,11 +124,12 @@ select
     cast({{ var('hot_spot_factor', 2) }} as numeric) as spike_factor,
     cast({{ var('hot_spot_min_negative', 3) }} as integer) as min_negative_signals,
     hot.mean_sentiment,
-    coalesce(evidence.evidence_refs, array[]::text[]) as evidence_refs,
+    coalesce(evidence.evidence_refs, cast(array[] as text[])) as evidence_refs,
     cast(coalesce(evidence.evidence_count, 0) as integer) as evidence_count,
     hot.month_source_updated_at as source_updated_at
 from hot
 left join evidence
-    on evidence.period_month = hot.period_month
-    and coalesce(evidence.unit_code, '') = coalesce(hot.unit_code, '')
-    and coalesce(evidence.topic_code, '') = coalesce(hot.topic_code, '')
+    on
+        hot.period_month = evidence.period_month
+        and coalesce(evidence.unit_code, '') = coalesce(hot.unit_code, '')
+        and coalesce(evidence.topic_code, '') = coalesce(hot.topic_code, '')

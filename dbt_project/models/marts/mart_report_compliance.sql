@@ -9,8 +9,7 @@ submissions as (
 ),
 
 counted as (
-    select
-        grouping_sets_key.*
+    select grouping_sets_key.*
     from (
         select
             case
@@ -53,6 +52,6 @@ select
     cast(missing as integer) as missing,
     cast(pending as integer) as pending,
     cast(complete as integer) as complete,
-    cast(round(on_time::numeric / nullif(expected - pending, 0), 4) as numeric) as on_time_rate,
+    cast(round(cast(on_time as numeric) / nullif(expected - pending, 0), 4) as numeric) as on_time_rate,
     cast(round(mean_days_late, 2) as numeric) as mean_days_late
 from counted

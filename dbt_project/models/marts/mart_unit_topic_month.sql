@@ -30,37 +30,37 @@ signals as not materialized (
 ),
 
 {% if is_incremental() %}
-changed_months as (
-    select distinct period_month
-    from signals
-    where updated_at > {{ source_watermark() }}
-),
+    changed_months as (
+        select distinct period_month
+        from signals
+        where updated_at > {{ source_watermark() }}
+    ),
 
-recomputed_months as (
-    select period_month from changed_months
-    union
-    select cast(period_month + interval '1 month' as date) from changed_months
-),
+    recomputed_months as (
+        select period_month from changed_months
+        union
+        select cast(period_month + interval '1 month' as date) from changed_months
+    ),
 {% endif %}
 
 -- In incremental runs the lateral join (offset 0 keeps it from being flattened) reads the few
 -- months through the fact's period_month index instead of scanning every month ever loaded.
 scoped_signals as (
     {% if is_incremental() %}
-    select month_signals.*
-    from (
-        select period_month from recomputed_months
-        union
-        select cast(period_month - interval '1 month' as date) from recomputed_months
-    ) as scoped_months
-    cross join lateral (
-        select signals.*
-        from signals
-        where signals.period_month = scoped_months.period_month
-        offset 0
-    ) as month_signals
+        select month_signals.*
+        from (
+            select period_month from recomputed_months
+            union
+            select cast(period_month - interval '1 month' as date) from recomputed_months
+        ) as scoped_months
+        cross join lateral (
+            select signals.*
+            from signals
+            where signals.period_month = scoped_months.period_month
+            offset 0
+        ) as month_signals
     {% else %}
-    select * from signals
+        select * from signals
     {% endif %}
 ),
 
@@ -93,11 +93,12 @@ with_previous as (
         previous_month.mean_sentiment as previous_mean_sentiment
     from aggregated as current_month
     left join aggregated as previous_month
-        on coalesce(current_month.unit_code, '') = coalesce(previous_month.unit_code, '')
-        and coalesce(current_month.topic_code, '') = coalesce(previous_month.topic_code, '')
-        and previous_month.period_month = cast(current_month.period_month - interval '1 month' as date)
+        on
+            coalesce(current_month.unit_code, '') = coalesce(previous_month.unit_code, '')
+            and coalesce(current_month.topic_code, '') = coalesce(previous_month.topic_code, '')
+            and previous_month.period_month = cast(current_month.period_month - interval '1 month' as date)
     {% if is_incremental() %}
-    where current_month.period_month in (select period_month from recomputed_months)
+        where current_month.period_month in (select period_month from recomputed_months)
     {% endif %}
 )
 
@@ -117,7 +118,7 @@ select
     cast(scan_engagement as bigint) as scan_engagement,
     cast(round(mean_sentiment, 4) as numeric) as mean_sentiment,
     cast(negative_signals as integer) as negative_signals,
-    cast(round(negative_signals::numeric / nullif(signals_with_sentiment, 0), 4) as numeric) as negative_share,
+    cast(round(cast(negative_signals as numeric) / nullif(signals_with_sentiment, 0), 4) as numeric) as negative_share,
     cast(round(previous_mean_sentiment, 4) as numeric) as previous_mean_sentiment,
     cast(round(mean_sentiment - previous_mean_sentiment, 4) as numeric) as mean_sentiment_change,
     source_updated_at
