@@ -140,7 +140,7 @@ def test_build_dag_runs_every_dbt_model_with_cosmos(pipeline):
     assert state == "success", failed
     dbt_tasks = [t for t in tasks if t.startswith("dbt.")]
     assert any("fct_report_submission" in t for t in dbt_tasks), sorted(tasks)
-    assert tasks["publish_marts"] == "success"
+    assert tasks["publish_marts"] == "success" and tasks["relationship_tests"] == "success"
     print(f"cosmos build: {len(dbt_tasks)} dbt tasks in {seconds:.1f}s ({seconds / max(1, len(dbt_tasks)):.1f}s per task)")
     conn = pipeline["conn"]
     with conn.cursor() as cur:

@@ -197,6 +197,18 @@ def build_dag(doc: str):
             ),
         )
 
+        @task(task_id="relationship_tests")
+        def relationship_tests() -> str:
+            """The fact -> dimension relationship tests, once every model is built: per-model
+            tasks skip them (a test towards a model built later cannot run yet)."""
+            import logging
+
+            from dlxh.build import build
+
+            summary = build(select="test_name:relationships")
+            logging.getLogger("dlxh").info(summary.render())
+            return summary.render()
+
         @task(task_id="publish_marts", outlets=[Asset(MARTS_ASSET)])
         def publish(months: list[str]) -> list[str]:
             context = get_current_context()
@@ -204,7 +216,7 @@ def build_dag(doc: str):
             return months
 
         months = collect_months()
-        months >> dbt >> publish(months)
+        months >> dbt >> relationship_tests() >> publish(months)
 
     return _in_caller_file(_build())
 
