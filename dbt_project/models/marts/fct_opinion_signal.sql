@@ -115,6 +115,13 @@ report_topic_signals as (
     )
 ),
 
+-- Both CTEs select the same columns in the same order.
+report_rows as (
+    select * from report_item_signals
+    union all
+    select * from report_topic_signals
+),
+
 report_signals as (
     select
         signal_group_key,
@@ -131,24 +138,7 @@ report_signals as (
         false as is_suppressed,
         evidence_ref,
         updated_at
-    from report_item_signals
-    union all
-    select
-        signal_group_key,
-        member_key,
-        'report' as source,
-        unit_code,
-        topic_code,
-        period_month,
-        sentiment,
-        is_hot_spot,
-        cast(1 as numeric) as weight,
-        cast(null as bigint) as engagement,
-        cast(null as integer) as respondents,
-        false as is_suppressed,
-        evidence_ref,
-        updated_at
-    from report_topic_signals
+    from report_rows
 ),
 
 -- surveys ------------------------------------------------------------------------------------
