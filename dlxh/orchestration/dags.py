@@ -26,12 +26,18 @@ DEFAULT_ARGS: dict[str, Any] = {
 }
 
 
+def _common() -> dict[str, Any]:
+    """What every DLXH DAG shares: start, no catch-up, one run at a time, owner and retries."""
+    return {"start_date": START, "catchup": False, "max_active_runs": 1, "default_args": DEFAULT_ARGS}
+
+
 def _in_caller_file(dag_object):
     """DAGs built by these factories belong to the dags/ file that called the factory, so the
     scheduler re-parses (and the UI shows) that file."""
-    import inspect
+    import sys
 
-    dag_object.fileloc = inspect.stack()[2].filename
+    # sys._getframe, not inspect.stack(): the latter reads source lines of every frame at parse time.
+    dag_object.fileloc = sys._getframe(2).f_code.co_filename
     return dag_object
 
 
@@ -46,10 +52,7 @@ def ingest_dag(source: str, doc: str):
     @dag(
         dag_id=f"dlxh_ingest_{source}",
         schedule=_settings_get("DLXH_INBOX_POLL_CRON", "*/2 * * * *"),
-        start_date=START,
-        catchup=False,
-        max_active_runs=1,
-        default_args=DEFAULT_ARGS,
+        **_common(),
         tags=["dlxh", "ingest", source],
         doc_md=doc,
     )
@@ -78,10 +81,7 @@ def validate_dag(doc: str):
     @dag(
         dag_id="dlxh_validate",
         schedule=[Asset(MARTS_ASSET)],
-        start_date=START,
-        catchup=False,
-        max_active_runs=1,
-        default_args=DEFAULT_ARGS,
+        **_common(),
         tags=["dlxh", "validate", "great-expectations"],
         doc_md=doc,
         params={"months": Param([], type="array", description="YYYY-MM months to validate; empty = the months the new data touched")},
@@ -113,10 +113,7 @@ def alerts_dag(doc: str):
         schedule=AssetOrTimeSchedule(
             timetable=CronTriggerTimetable("0 8 * * *", timezone="Asia/Ho_Chi_Minh"), assets=[Asset(QUALITY_ASSET)]
         ),
-        start_date=START,
-        catchup=False,
-        max_active_runs=1,
-        default_args=DEFAULT_ARGS,
+        **_common(),
         tags=["dlxh", "alerts"],
         doc_md=doc,
         params={"as_of": Param(None, type=["null", "string"], description="YYYY-MM-DD day to evaluate; empty = the run's day")},
@@ -156,10 +153,7 @@ def build_dag(doc: str):
     @dag(
         dag_id="dlxh_build",
         schedule=schedule,
-        start_date=START,
-        catchup=False,
-        max_active_runs=1,
-        default_args=DEFAULT_ARGS,
+        **_common(),
         tags=["dlxh", "build", "dbt"],
         doc_md=doc,
     )
@@ -225,10 +219,7 @@ def backfill_dag(doc: str):
     @dag(
         dag_id="dlxh_backfill",
         schedule=None,
-        start_date=START,
-        catchup=False,
-        max_active_runs=1,
-        default_args=DEFAULT_ARGS,
+        **_common(),
         tags=["dlxh", "backfill"],
         doc_md=doc,
         params={
