@@ -145,6 +145,7 @@ def main() -> int:
     ap.add_argument("--items", type=int, default=1_000_000)
     ap.add_argument("--overlap", type=float, default=0.3)
     ap.add_argument("--rows-per-file", type=int, default=100_000)
+    ap.add_argument("--part-rows", type=int, default=None, help="rows per merged part (default: ScansSource's PART_ROWS)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary DLXH_HOME")
     args = ap.parse_args()
     home = Path(tempfile.mkdtemp(prefix="dlxh-bench-scans-", dir="/tmp"))
@@ -169,8 +170,9 @@ def main() -> int:
         copy_rows_n, copy_s = raw_copy(conn, reputa_files, newsmon_files)
         print(f"raw COPY: {copy_rows_n:,} rows in {copy_s:.1f}s = {copy_rows_n / copy_s:,.0f} rows/s")
         t1 = time.perf_counter()
-        s1 = run_ingest(ScansSource(tool="reputa"), reputa_files, conn, progress=None)
-        s2 = run_ingest(ScansSource(tool="newsmon"), newsmon_files, conn, progress=None)
+        part = {"part_rows": args.part_rows} if args.part_rows else {}
+        s1 = run_ingest(ScansSource(tool="reputa", **part), reputa_files, conn, progress=None)
+        s2 = run_ingest(ScansSource(tool="newsmon", **part), newsmon_files, conn, progress=None)
         elapsed = time.perf_counter() - t1
         with conn, conn.cursor() as cur:
             cur.execute("select count(*) from raw.scan_items")

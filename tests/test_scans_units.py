@@ -162,26 +162,30 @@ def test_canonical_url_fast_path_equals_general_path() -> None:
 
 
 def test_numeric_date_fast_path_equals_strptime() -> None:
-    from datetime import datetime
+    from datetime import UTC, datetime
 
-    from ingestion.scans.mapping import _fast_datetime, _numeric_pattern
+    from ingestion.scans.mapping import DateFormat, _numeric_pattern
 
     values = ["05/03/2025 08:15", "5/3/2025 8:15:07", " 5/03/2025", "05/ 3/2025", "31/02/2025", "32/13/2025 10:00",
               "05/03/2025  08:15", "05/03/2025 24:00", "05/03/2025 23:59:61", "05/03/25", "05/03/2025T08:15", "١٢/03/2025"]
     for fmt in ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y"):
-        fast = _numeric_pattern(fmt)
-        assert fast is not None
+        assert _numeric_pattern(fmt) is not None
+        dates = DateFormat((fmt,), UTC)
         for value in values:
             text = value.strip()
             try:
-                expected = datetime.strptime(text, fmt)
+                expected = datetime.strptime(text, fmt).replace(tzinfo=UTC)
             except ValueError:
                 expected = None
             try:
-                got = _fast_datetime(fast, text)
+                got = dates.parse(value)
             except ValueError:
                 got = None
-            assert got == expected, (fmt, value)
+            assert got == expected and (got is None or got.tzinfo is UTC), (fmt, value)
+    # formats are tried in the declared order, the first that parses wins
+    day_first = DateFormat(("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%m/%d/%Y"), UTC)
+    assert day_first.parse("05/03/2025 08:15") == datetime(2025, 3, 5, 8, 15, tzinfo=UTC)
+    assert day_first.parse("05/13/2025") == datetime(2025, 5, 13, tzinfo=UTC)
     assert _numeric_pattern("%d%m%Y") is None and _numeric_pattern("%d %b %Y") is None
 
 
@@ -197,46 +201,95 @@ def test_line_stream_hands_over_every_line_in_bounded_reads() -> None:
     assert "".join(chunks) == "".join(lines)
 
 
-def test_prefetch_hands_over_every_line_in_parts() -> None:
-    from ingestion.scans.prefetch import Prefetch
-
-    lines = [f"{i}\tx\n" for i in range(1003)]
-    parts = list(Prefetch(iter(lines), part_rows=100))
-    assert len(parts) == 11 and all(p.count("\n") == 100 for p in parts[:10]) and parts[10].count("\n") == 3
-    assert "".join(parts) == "".join(lines)
-    assert list(Prefetch(iter([]), part_rows=5)) == []
+class _Unpicklable(Exception):
+    def __init__(self, lock: object):
+        super().__init__("holds a lock")
+        self.lock = lock
 
 
-def test_prefetch_reraises_the_producer_error_and_stops_its_thread() -> None:
+def _children() -> set[int]:
+    import psutil
+
+    return {c.pid for c in psutil.Process().children() if c.status() != psutil.STATUS_ZOMBIE}
+
+
+@pytest.mark.parametrize("use_process", [True, False], ids=["process", "thread"])
+def test_prefetch_hands_over_every_part_in_order(use_process: bool) -> None:
+    from ingestion.scans.prefetch import prefetch
+
+    parts = [{"n": i, "text": f"{i}\tx\n" * 100} for i in range(25)]
+    assert list(prefetch(lambda: iter(parts), use_process=use_process)) == parts
+    assert list(prefetch(lambda: iter([]), use_process=use_process)) == []
+    assert not _children()
+
+
+@pytest.mark.parametrize("use_process", [True, False], ids=["process", "thread"])
+def test_prefetch_reraises_the_producer_error(use_process: bool) -> None:
     import threading
 
-    from ingestion.scans.prefetch import Prefetch
+    from ingestion.scans.prefetch import ProducerError, prefetch
 
     def broken():
         yield "1\n"
-        raise RuntimeError("row 2 broke the parser")
+        raise KeyError("row 2 broke the parser")
 
-    with pytest.raises(RuntimeError, match="row 2 broke"):
-        list(Prefetch(broken(), part_rows=1))
+    got = []
+    with pytest.raises(KeyError, match="row 2 broke"):
+        for part in prefetch(broken, use_process=use_process):
+            got.append(part)
+    assert got == ["1\n"]
 
-    # the consumer stops early (e.g. a database error): the producer is stopped and joined
-    produced = []
+    def unpicklable():
+        yield "1\n"
+        raise _Unpicklable(threading.Lock())
+
+    expected = ProducerError if use_process else _Unpicklable
+    with pytest.raises(expected, match="holds a lock"):
+        list(prefetch(unpicklable, use_process=use_process))
+    assert not _children()
+    assert not any(t.name == "scans-prefetch" for t in threading.enumerate())
+
+
+@pytest.mark.parametrize("use_process", [True, False], ids=["process", "thread"])
+def test_prefetch_stops_the_producer_when_the_consumer_stops(use_process: bool) -> None:
+    import threading
+
+    from ingestion.scans.prefetch import prefetch
 
     def endless():
         n = 0
         while True:
             n += 1
-            produced.append(n)
-            yield f"{n}\n"
+            yield f"{n}\n" * 10
 
-    for part in Prefetch(endless(), part_rows=10, depth=1):
+    for part in prefetch(endless, use_process=use_process):
         assert part.startswith("1\n")
         break
+    assert not _children()
     assert not any(t.name == "scans-prefetch" for t in threading.enumerate())
-    assert len(produced) < 1000
-    # what ScansSource does when the merge fails: close() stops and joins the thread at once
-    parts = iter(Prefetch(endless(), part_rows=10, depth=1))
+    # what ScansSource does when the merge fails: close() stops and reaps the producer at once
+    parts = prefetch(endless, use_process=use_process)
     next(parts)
-    assert any(t.name == "scans-prefetch" for t in threading.enumerate())
+    if use_process:
+        assert len(_children()) == 1
+    else:
+        assert any(t.name == "scans-prefetch" for t in threading.enumerate())
     parts.close()
+    assert not _children()
     assert not any(t.name == "scans-prefetch" for t in threading.enumerate())
+
+
+def test_prefetch_reports_a_parser_process_that_died() -> None:
+    import os
+    import signal
+
+    from ingestion.scans.prefetch import ProducerError, prefetch
+
+    def dies():
+        yield "1\n"
+        os.kill(os.getpid(), signal.SIGKILL)
+        yield "never\n"
+
+    with pytest.raises(ProducerError, match="ended without finishing"):
+        list(prefetch(dies, use_process=True))
+    assert not _children()

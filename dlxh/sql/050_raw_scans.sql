@@ -1,10 +1,10 @@
 -- Media-monitoring scan results ("ra quet thong tin"). One row per unique item (canonical URL,
 -- or normalised text hash when there is no URL), carrying the engagement of its latest capture.
 create table if not exists raw.scan_items (
-    item_key text primary key,
+    item_key text collate "C" primary key,
     canonical_url text,
     url text,
-    text_hash text not null,
+    text_hash text collate "C" not null,
     platform text,
     published_at timestamptz,
     first_captured_at timestamptz not null,
@@ -34,21 +34,21 @@ create index if not exists scan_items_text_hash on raw.scan_items (text_hash);
 
 -- Every capture of an item by a tool (history of engagement), idempotent per file.
 create table if not exists raw.scan_captures (
-    item_key text not null,
+    item_key text collate "C" not null,
     tool text not null,
     captured_at timestamptz not null,
     likes bigint,
     shares bigint,
     comments bigint,
     views bigint,
-    file_hash text not null,
+    file_hash text collate "C" not null,
     row_number integer not null,
     primary key (file_hash, row_number)
 );
 
 -- Raw post text: restricted, never readable by bi_reader.
 create table if not exists restricted.scan_item_text (
-    item_key text primary key,
+    item_key text collate "C" primary key,
     text text,
     updated_at timestamptz not null default now()
 );

@@ -1,6 +1,6 @@
 """Set-based landing of one file's staged rows: classify, keep every capture, upsert items.
 
-A file's rows come in parts (see `source.ScansSource` and `prefetch.Prefetch`); each part is
+A file's rows come in parts (see `source.ScansSource` and `prefetch.prefetch`); each part is
 COPYed into a temporary table (`scan_stage`), then, within the file's one transaction:
 
 * a row whose (file_hash, row_number) capture is already stored is *unchanged* (a partly
@@ -25,7 +25,7 @@ from ingestion.scans.records import STAGE_COLUMNS
 
 STAGE_DDL = """
 create temp table scan_stage (
-    row_number integer not null, item_key text not null, canonical_url text, url text, text_hash text not null,
+    row_number integer not null, item_key text{key_collation} not null, canonical_url text, url text, text_hash text not null,
     platform text, published_at timestamptz, captured_at timestamptz not null, period_month date not null,
     title text, author_hash text, likes bigint, shares bigint, comments bigint, views bigint,
     sentiment numeric, sentiment_raw text, topic_codes text[] not null, topic_source text, place_raw text,
@@ -33,11 +33,15 @@ create temp table scan_stage (
 ) on commit drop
 """
 
+# One statement merges a part (data-modifying CTEs over one materialised classification, kept
+# in memory: a temporary table of the classified rows cost more than the rest of the merge).
+# Merges of scan files are serialised (MERGE_LOCK), so rows of items this statement found
+# absent, and captures of a file with no stored row, are inserted without a conflict check
+# (which costs one more index descent per row); the rest keep theirs.
 # %(replay)s: whether any row of this file was stored before (a partly loaded file run again);
 # when not (the usual case), the per-row replay probe is skipped. The identical-capture probe
 # runs only for rows of items that already existed (AND short-circuits in the select list).
-CLASSIFY = """
-create temp table scan_rows on commit drop as
+MERGE = """
 with fresh as (
     select s.*
     from scan_stage as s
@@ -51,6 +55,9 @@ ranked as (
         f.*,
         i.item_key is not null as item_existed,
         row_number() over (partition by f.item_key order by f.row_number) as item_rn,
+        -- rows left out of the upsert below (outcome 'unchanged') repeat a capture already
+        -- stored or kept, so the minimum over all fresh rows is the item's first capture here
+        min(f.captured_at) over (partition by f.item_key) as first_captured_at,
         row_number() over (
             partition by f.item_key, f.captured_at, f.likes, f.shares, f.comments, f.views order by f.row_number
         ) as same_rn,
@@ -62,132 +69,166 @@ ranked as (
         ) as capture_existed
     from fresh as f
     left join raw.scan_items as i on f.item_key = i.item_key
-)
+),
 
-select
-    ranked.*,
-    case
-        when not item_existed and item_rn = 1 then 'loaded'
-        when capture_existed or same_rn > 1 then 'unchanged'
-        else 'updated'
-    end as outcome
-from ranked
-"""
+classified as materialized (
+    select
+        ranked.*,
+        case
+            when not item_existed and item_rn = 1 then 'loaded'
+            when capture_existed or same_rn > 1 then 'unchanged'
+            else 'updated'
+        end as outcome
+    from ranked
+),
 
-REPLAY = "select exists (select 1 from raw.scan_captures where file_hash = %(file_hash)s)"
+captures as (
+    insert into raw.scan_captures (item_key, tool, captured_at, likes, shares, comments, views, file_hash, row_number)
+    select item_key, %(tool)s, captured_at, likes, shares, comments, views, %(file_hash)s, row_number
+    from classified
+    {capture_conflict}
+),
 
-COUNTS = """
-select
-    (select count(*) from scan_stage) - (select count(*) from scan_rows) as replayed,
-    count(*) filter (where outcome = 'loaded') as loaded,
-    count(*) filter (where outcome = 'updated') as updated,
-    count(*) filter (where outcome = 'unchanged') as unchanged
-from scan_rows
-"""
-
-INSERT_CAPTURES = """
-insert into raw.scan_captures (item_key, tool, captured_at, likes, shares, comments, views, file_hash, row_number)
-select item_key, %(tool)s, captured_at, likes, shares, comments, views, %(file_hash)s, row_number
-from scan_rows
-on conflict (file_hash, row_number) do nothing
-"""
-
-# Latest capture of each item in this file (ties: higher engagement, then later row).
-UPSERT_ITEMS = """
-with latest as (
+-- Latest capture of each item in this part (ties: higher engagement, then later row).
+latest as (
     select distinct on (item_key)
         item_key, canonical_url, url, text_hash, platform, published_at, period_month, title, author_hash,
         likes, shares, comments, views, sentiment, sentiment_raw, topic_codes, topic_source, place_raw,
-        unit_code, unit_source, captured_at as last_captured_at
-    from scan_rows
+        unit_code, unit_source, first_captured_at, captured_at as last_captured_at, item_existed
+    from classified
     where outcome <> 'unchanged'
     order by item_key, captured_at desc, views desc nulls last, likes desc nulls last,
         shares desc nulls last, comments desc nulls last, row_number desc
 ),
 
-firsts as (
-    select item_key, min(captured_at) as first_captured_at
-    from scan_rows
-    where outcome <> 'unchanged'
-    group by item_key
+new_items as (
+    insert into raw.scan_items (
+        item_key, canonical_url, url, text_hash, platform, published_at, first_captured_at, last_captured_at,
+        period_month, title, author_hash, likes, shares, comments, views, sentiment, sentiment_raw, topic_codes,
+        topic_source, place_raw, unit_code, unit_source, tools, load_id, source_file, file_hash
+    )
+    select
+        l.item_key, l.canonical_url, l.url, l.text_hash, l.platform, l.published_at, l.first_captured_at,
+        l.last_captured_at, l.period_month, l.title, l.author_hash, l.likes, l.shares, l.comments, l.views,
+        l.sentiment, l.sentiment_raw, l.topic_codes, l.topic_source, l.place_raw, l.unit_code, l.unit_source,
+        array[%(tool)s]::text [], %(load_id)s, %(source_file)s, %(file_hash)s
+    from latest as l
+    where not l.item_existed
+),
+
+known_items as (
+    insert into raw.scan_items as t (
+        item_key, canonical_url, url, text_hash, platform, published_at, first_captured_at, last_captured_at,
+        period_month, title, author_hash, likes, shares, comments, views, sentiment, sentiment_raw, topic_codes,
+        topic_source, place_raw, unit_code, unit_source, tools, load_id, source_file, file_hash
+    )
+    select
+        l.item_key, l.canonical_url, l.url, l.text_hash, l.platform, l.published_at, l.first_captured_at,
+        l.last_captured_at, l.period_month, l.title, l.author_hash, l.likes, l.shares, l.comments, l.views,
+        l.sentiment, l.sentiment_raw, l.topic_codes, l.topic_source, l.place_raw, l.unit_code, l.unit_source,
+        array[%(tool)s]::text [], %(load_id)s, %(source_file)s, %(file_hash)s
+    from latest as l
+    where l.item_existed
+    on conflict (item_key) do update set
+        canonical_url = coalesce(t.canonical_url, excluded.canonical_url),
+        url = coalesce(t.url, excluded.url),
+        platform = coalesce(t.platform, excluded.platform),
+        published_at = coalesce(t.published_at, excluded.published_at),
+        first_captured_at = least(t.first_captured_at, excluded.first_captured_at),
+        last_captured_at = greatest(t.last_captured_at, excluded.last_captured_at),
+        period_month = case
+            when t.published_at is not null then t.period_month
+            when excluded.published_at is not null then excluded.period_month
+            else least(t.period_month, excluded.period_month)
+        end,
+        title = coalesce(t.title, excluded.title),
+        author_hash = coalesce(t.author_hash, excluded.author_hash),
+        likes = case when scan_newer(excluded, t) then excluded.likes else t.likes end,
+        shares = case when scan_newer(excluded, t) then excluded.shares else t.shares end,
+        comments = case when scan_newer(excluded, t) then excluded.comments else t.comments end,
+        views = case when scan_newer(excluded, t) then excluded.views else t.views end,
+        sentiment = case
+            when excluded.sentiment is not null and (t.sentiment is null or scan_newer(excluded, t)) then excluded.sentiment
+            else t.sentiment
+        end,
+        sentiment_raw = case
+            when excluded.sentiment is not null and (t.sentiment is null or scan_newer(excluded, t)) then excluded.sentiment_raw
+            else t.sentiment_raw
+        end,
+        topic_codes = case
+            when scan_rank(excluded.topic_source) > scan_rank(t.topic_source) then excluded.topic_codes else t.topic_codes
+        end,
+        topic_source = case
+            when scan_rank(excluded.topic_source) > scan_rank(t.topic_source) then excluded.topic_source else t.topic_source
+        end,
+        place_raw = coalesce(t.place_raw, excluded.place_raw),
+        unit_code = case
+            when scan_rank(excluded.unit_source) > scan_rank(t.unit_source) then excluded.unit_code else t.unit_code
+        end,
+        unit_source = case
+            when scan_rank(excluded.unit_source) > scan_rank(t.unit_source) then excluded.unit_source else t.unit_source
+        end,
+        tools = case
+            when %(tool)s = any(t.tools) then t.tools
+            else array(select x.tool from unnest(t.tools || excluded.tools) as x (tool) order by x.tool)
+        end,
+        load_id = excluded.load_id,
+        source_file = excluded.source_file,
+        file_hash = excluded.file_hash,
+        updated_at = now()
+),
+
+new_texts as (
+    insert into restricted.scan_item_text (item_key, text)
+    select distinct on (item_key) item_key, text
+    from classified
+    where text is not null and outcome <> 'unchanged' and not item_existed
+    order by item_key, captured_at desc, row_number desc
+),
+
+known_texts as (
+    insert into restricted.scan_item_text (item_key, text)
+    select distinct on (item_key) item_key, text
+    from classified
+    where text is not null and outcome <> 'unchanged' and item_existed
+    order by item_key, captured_at desc, row_number desc
+    on conflict (item_key) do nothing
 )
 
-insert into raw.scan_items as t (
-    item_key, canonical_url, url, text_hash, platform, published_at, first_captured_at, last_captured_at,
-    period_month, title, author_hash, likes, shares, comments, views, sentiment, sentiment_raw, topic_codes,
-    topic_source, place_raw, unit_code, unit_source, tools, load_id, source_file, file_hash
-)
+-- the inserts above run to completion whether or not this select reads them
 select
-    l.item_key, l.canonical_url, l.url, l.text_hash, l.platform, l.published_at, f.first_captured_at,
-    l.last_captured_at, l.period_month, l.title, l.author_hash, l.likes, l.shares, l.comments, l.views,
-    l.sentiment, l.sentiment_raw, l.topic_codes, l.topic_source, l.place_raw, l.unit_code, l.unit_source,
-    array[%(tool)s]::text [], %(load_id)s, %(source_file)s, %(file_hash)s
-from latest as l
-inner join firsts as f on l.item_key = f.item_key
-on conflict (item_key) do update set
-    canonical_url = coalesce(t.canonical_url, excluded.canonical_url),
-    url = coalesce(t.url, excluded.url),
-    platform = coalesce(t.platform, excluded.platform),
-    published_at = coalesce(t.published_at, excluded.published_at),
-    first_captured_at = least(t.first_captured_at, excluded.first_captured_at),
-    last_captured_at = greatest(t.last_captured_at, excluded.last_captured_at),
-    period_month = case
-        when t.published_at is not null then t.period_month
-        when excluded.published_at is not null then excluded.period_month
-        else least(t.period_month, excluded.period_month)
-    end,
-    title = coalesce(t.title, excluded.title),
-    author_hash = coalesce(t.author_hash, excluded.author_hash),
-    likes = case when scan_newer(excluded, t) then excluded.likes else t.likes end,
-    shares = case when scan_newer(excluded, t) then excluded.shares else t.shares end,
-    comments = case when scan_newer(excluded, t) then excluded.comments else t.comments end,
-    views = case when scan_newer(excluded, t) then excluded.views else t.views end,
-    sentiment = case
-        when excluded.sentiment is not null and (t.sentiment is null or scan_newer(excluded, t)) then excluded.sentiment
-        else t.sentiment
-    end,
-    sentiment_raw = case
-        when excluded.sentiment is not null and (t.sentiment is null or scan_newer(excluded, t)) then excluded.sentiment_raw
-        else t.sentiment_raw
-    end,
-    topic_codes = case
-        when scan_rank(excluded.topic_source) > scan_rank(t.topic_source) then excluded.topic_codes else t.topic_codes
-    end,
-    topic_source = case
-        when scan_rank(excluded.topic_source) > scan_rank(t.topic_source) then excluded.topic_source else t.topic_source
-    end,
-    place_raw = coalesce(t.place_raw, excluded.place_raw),
-    unit_code = case
-        when scan_rank(excluded.unit_source) > scan_rank(t.unit_source) then excluded.unit_code else t.unit_code
-    end,
-    unit_source = case
-        when scan_rank(excluded.unit_source) > scan_rank(t.unit_source) then excluded.unit_source else t.unit_source
-    end,
-    tools = array(select distinct x.tool from unnest(t.tools || excluded.tools) as x (tool) order by x.tool),
-    load_id = excluded.load_id,
-    source_file = excluded.source_file,
-    file_hash = excluded.file_hash,
-    updated_at = now()
+    (select count(*) from scan_stage) - count(*) as replayed,
+    count(*) filter (where outcome = 'loaded') as loaded,
+    count(*) filter (where outcome = 'updated') as updated,
+    count(*) filter (where outcome = 'unchanged') as unchanged
+from classified
 """
+
+# Held until the file's transaction ends: one scans merge at a time, so two tools' files loaded
+# at once (e.g. parallel Airflow tasks) cannot both count the same new item as loaded.
+MERGE_LOCK = 8_420_305
+REPLAY = "select exists (select 1 from raw.scan_captures where file_hash = %(file_hash)s)"
 
 _ENGAGEMENT_ORDER = "{0}.last_captured_at, coalesce({0}.views, -1), coalesce({0}.likes, -1), " \
     "coalesce({0}.shares, -1), coalesce({0}.comments, -1)"
 _NEWER = f"({_ENGAGEMENT_ORDER.format('excluded')}) > ({_ENGAGEMENT_ORDER.format('t')})"
-UPSERT_ITEMS = UPSERT_ITEMS.replace("scan_newer(excluded, t)", _NEWER)
+MERGE = MERGE.replace("scan_newer(excluded, t)", _NEWER)
 for _side in ("excluded", "t"):
     for _col in ("topic_source", "unit_source"):
-        UPSERT_ITEMS = UPSERT_ITEMS.replace(
+        MERGE = MERGE.replace(
             f"scan_rank({_side}.{_col})", f"(case when {_side}.{_col} = 'tool' then 2 when {_side}.{_col} is null then 0 else 1 end)"
         )
 
-UPSERT_TEXT = """
-insert into restricted.scan_item_text (item_key, text)
-select distinct on (item_key) item_key, text
-from scan_rows
-where text is not null and outcome <> 'unchanged'
-order by item_key, captured_at desc, row_number desc
-on conflict (item_key) do nothing
-"""
+
+def _key_collation(cur: Any) -> str:
+    """The collation clause matching raw.scan_items.item_key: "C" (byte order, fast) since the
+    table is created so; a table created before keeps the database default."""
+    cur.execute(
+        "select collation_name from information_schema.columns "
+        "where table_schema = 'raw' and table_name = 'scan_items' and column_name = 'item_key'"
+    )
+    row = cur.fetchone()
+    return ' collate "C"' if row and row[0] == "C" else ""
 
 
 @dataclass
@@ -238,8 +279,14 @@ def copy_lines(cur: Any, table: str, columns: Sequence[str], lines: str | Iterab
     `lines` is either an iterator of lines or one string holding many lines (a prepared part).
     """
     cols = ", ".join(f'"{c}"' for c in columns)
-    stream = io.StringIO(lines) if isinstance(lines, str) else LineStream(lines)
-    cur.copy_expert(f"copy {table} ({cols}) from stdin", stream, size=1 << 16)
+    if isinstance(lines, str):
+        # One read() for the whole part: every read() needs the GIL, which a parser thread holds
+        # for up to the switch interval (5 ms) each time, so 64 KB reads of a part took ~0.4 s.
+        stream: io.TextIOBase = io.StringIO(lines)
+        size = max(1 << 16, len(lines) + 1)
+    else:
+        stream, size = LineStream(lines), 1 << 16
+    cur.copy_expert(f"copy {table} ({cols}) from stdin", stream, size=size)
 
 
 def land_parts(cur: Any, parts: Iterable[str | Iterable[str]], *, tool: str, load_id: int, source_file: str,
@@ -252,24 +299,26 @@ def land_parts(cur: Any, parts: Iterable[str | Iterable[str]], *, tool: str, loa
     the items and captures stored by the parts before it.
     """
     params: dict[str, Any] = {"tool": tool, "load_id": load_id, "source_file": source_file, "file_hash": file_hash}
-    cur.execute(STAGE_DDL)
+    cur.execute("select pg_advisory_xact_lock(%s)", (MERGE_LOCK,))
+    cur.execute(STAGE_DDL.format(key_collation=_key_collation(cur)))
     cur.execute(REPLAY, params)
     params["replay"] = cur.fetchone()[0]
+    # A file with stored rows (run again after a partial load) skips them; otherwise no row can conflict.
+    merge = MERGE.format(capture_conflict="on conflict (file_hash, row_number) do nothing" if params["replay"] else "")
     cur.execute("set local work_mem = '256MB'")
+    # Each statement handles one part (~20,000 rows): JIT compilation costs more than it saves.
+    cur.execute("set local jit = off")
     total = LandedCounts(0, 0, 0)
     for n, lines in enumerate(parts):
         if n:
             cur.execute("truncate scan_stage")
         copy_lines(cur, "scan_stage", STAGE_COLUMNS, lines)
-        # Statistics of the join/sort keys only: analysing the wide text columns costs more than it helps.
-        cur.execute("analyze scan_stage (item_key, row_number, captured_at)")
-        cur.execute(CLASSIFY, params)
-        cur.execute(COUNTS)
+        # Probe raw.scan_items by its key for the part's rows: a hash join would read the whole
+        # table for every part (the planner's choice once the table is large).
+        cur.execute("set local enable_hashjoin = off; set local enable_mergejoin = off")
+        cur.execute(merge, params)
         replayed, loaded, updated, unchanged = cur.fetchone()
-        cur.execute(INSERT_CAPTURES, params)
-        cur.execute(UPSERT_ITEMS, params)
-        cur.execute(UPSERT_TEXT)
-        cur.execute("drop table scan_rows")
+        cur.execute("reset enable_hashjoin; reset enable_mergejoin")
         total.loaded += loaded
         total.updated += updated
         total.unchanged += unchanged + replayed

@@ -88,6 +88,14 @@ class DateFormat:
     def _parse(self, value: str) -> datetime:
         text = value.strip()
         for fmt, fast in zip(self.formats, self._fast, strict=True):
+            if fast is not None:  # the common case: no exception raised for a format that does not match
+                m = fast[0].match(text)
+                if m is not None:
+                    try:
+                        return _numeric_datetime(m.groups(), fast[1], self.tz)
+                    except ValueError:
+                        pass  # 31/02: strptime rejects it too
+                continue
             try:
                 if fmt == "iso":
                     dt = datetime.fromisoformat(text)
@@ -95,21 +103,20 @@ class DateFormat:
                     seconds = float(text) / (1000 if fmt == "epoch_ms" else 1)
                     return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=seconds)
                 else:
-                    dt = _fast_datetime(fast, text) if fast is not None else datetime.strptime(text, fmt)
+                    dt = datetime.strptime(text, fmt)
             except ValueError:
                 continue
             return dt if dt.tzinfo else dt.replace(tzinfo=self.tz)
         raise ValueError(f"không hiểu thời gian «{value}» (định dạng khai báo: {', '.join(self.formats)})")
 
 
-def _fast_datetime(fast: tuple[re.Pattern[str], tuple[int, ...]], text: str) -> datetime:
-    """strptime for numeric formats, without strptime's per-call overhead; ValueError if no match."""
-    pattern, order = fast
-    m = pattern.match(text)
-    if m is None:
-        raise ValueError(f"{text!r} does not match the format")
-    g = m.groups()
-    return datetime(*(int(g[i]) if i >= 0 else 0 for i in order))
+def _numeric_datetime(g: tuple[str, ...], order: tuple[int, ...], tz: tzinfo) -> datetime:
+    """The datetime of a `_numeric_pattern` match: groups in `order` (Y m d H M S; -1 = absent)."""
+    y, mo, d, h, mi, sec = order
+    return datetime(
+        int(g[y]), int(g[mo]), int(g[d]), int(g[h]) if h >= 0 else 0, int(g[mi]) if mi >= 0 else 0,
+        int(g[sec]) if sec >= 0 else 0, tzinfo=tz,
+    )
 
 
 @dataclass(frozen=True)

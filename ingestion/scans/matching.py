@@ -38,17 +38,33 @@ def _fold_table() -> dict[int, str | None]:
 
 
 _FOLD = _fold_table()
-_SPACES = re.compile(r"\s+")
+# Characters whose fold is plain ASCII once decomposed (accented Latin letters, combining
+# marks, đ/Đ/Ð, BOM). Text made only of these and ASCII takes the fast path of `fast_fold`.
+_NOT_FAST = re.compile(
+    "[^\\x00-\\x7f\u0110\u0111\u00d0\ufeff\u0300-\u036f"
+    + "".join(re.escape(chr(cp)) for cp, v in sorted(_FOLD.items()) if v and v.isascii() and cp not in (0x110, 0x111, 0xD0))
+    + "]"
+)
 
 
 def fast_fold(text: str | None) -> str:
-    """Same result as `dlxh.text.fold`, via str.translate (falls back to it for non-Latin text)."""
+    """Same result as `dlxh.text.fold` (and drops a BOM), an order of magnitude faster on Vietnamese.
+
+    Vietnamese text is decomposed and its combining marks dropped by an ASCII encode (C speed);
+    text with other scripts or symbols goes through a translation table, then `fold` if needed.
+    """
     if not text:
         return ""
-    folded = unicodedata.normalize("NFC", text).translate(_FOLD)
-    if not folded.isascii():
-        return fold(folded)
-    return _SPACES.sub(" ", folded.lower()).strip()
+    if not text.isascii():
+        if _NOT_FAST.search(text) is None:
+            text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D").replace("Ð", "D"))
+            text = text.encode("ascii", "ignore").decode("ascii")
+        else:
+            folded = unicodedata.normalize("NFC", text).translate(_FOLD)
+            if not folded.isascii():
+                return fold(folded)
+            text = folded
+    return " ".join(text.lower().split())
 
 
 def trie_regex(words: list[str]) -> str:

@@ -107,11 +107,58 @@ def _cell(value: object) -> str:
     return str(value).strip()
 
 
-def _record_fields(record: dict, columns: dict[str, str]) -> dict[str, str]:
-    return {f: _cell(_lookup(record, path)) for f, path in columns.items()}
+_ABSENT = object()
+
+
+def _resolve(record: dict, path: str) -> tuple[str, ...] | None:
+    """The actual keys `_lookup` follows for `path` in this record; None if its top level is absent."""
+    if path in record:
+        return (path,)
+    keys: list[str] = []
+    node: object = record
+    for depth, part in enumerate(path.split(".")):
+        if not isinstance(node, dict):
+            return ()  # shape below the top level differs: look it up row by row
+        key = part if part in node else next((k for k in node if _slug(k) == _slug(part)), None)
+        if key is None:
+            return None if depth == 0 else ()
+        keys.append(key)
+        node = node[key]
+    return tuple(keys)
+
+
+class FieldReader:
+    """Mapped field values of JSON records, with the key path of each field resolved once per
+    record shape (the top-level keys): records of one export almost always share a shape, and
+    resolving accent-insensitive keys for every record cost more than parsing the JSON."""
+
+    def __init__(self, columns: dict[str, str]):
+        self.columns = columns
+        self._plans: dict[tuple[str, ...], list[tuple[str, str, tuple[str, ...] | None]]] = {}
+
+    def __call__(self, record: dict) -> dict[str, str]:
+        shape = tuple(record)
+        plan = self._plans.get(shape)
+        if plan is None:
+            if len(self._plans) >= 256:
+                self._plans.clear()
+            plan = self._plans[shape] = [(f, path, _resolve(record, path)) for f, path in self.columns.items()]
+        out: dict[str, str] = {}
+        for f, path, keys in plan:
+            if keys is None:
+                out[f] = ""
+                continue
+            node: object = record
+            for key in keys:
+                node = node.get(key, _ABSENT) if isinstance(node, dict) else _ABSENT
+                if node is _ABSENT:
+                    break
+            out[f] = _cell(_lookup(record, path) if node is _ABSENT or not keys else node)
+        return out
 
 
 def _jsonl_rows(lines: Iterable[str], columns: dict[str, str]) -> Iterator[tuple[int, dict[str, str]]]:
+    fields = FieldReader(columns)
     for n, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -123,12 +170,13 @@ def _jsonl_rows(lines: Iterable[str], columns: dict[str, str]) -> Iterator[tuple
         if not isinstance(record, dict):
             yield n, {"__error__": f"Dòng {n} không phải một đối tượng JSON ({{...}})."}
             continue
-        yield n, _record_fields(record, columns)
+        yield n, fields(record)
 
 
 def _json_rows(text: str, columns: dict[str, str]) -> Iterator[tuple[int, dict[str, str]]]:
+    fields = FieldReader(columns)
     for n, record in enumerate(json_records(text), start=1):
         if not isinstance(record, dict):
             yield n, {"__error__": f"Phần tử thứ {n} không phải một đối tượng JSON ({{...}})."}
             continue
-        yield n, _record_fields(record, columns)
+        yield n, fields(record)

@@ -73,7 +73,8 @@ def _copy_value(value: object) -> str:
 class RowParser:
     """Parses rows of one tool's export; built once per file (compiled matchers, salt).
 
-    Values that recur across rows (author handles, platform labels) are cached per parser.
+    Values that recur across rows (author handles, platform labels, sentiment labels) are cached
+    per parser.
     """
 
     def __init__(self, mapping: ToolMapping, gazetteer: Gazetteer, topics: TopicMatcher,
@@ -86,6 +87,7 @@ class RowParser:
         self._authors: dict[str, str] = {}
         self._platforms: dict[str, str] = {}
         self._months: dict[tuple[int, int], str] = {}
+        self._sentiments: dict[str, float] = {}
 
     def parse(self, row_number: int, rec: dict[str, str]) -> tuple:
         """The stage tuple (STAGE_COLUMNS order); raises RowProblem with a Vietnamese reason."""
@@ -109,10 +111,9 @@ class RowParser:
         sentiment_raw = get("sentiment") or None
         sentiment = None
         if sentiment_raw and m.sentiment is not None:
-            try:
-                sentiment = m.sentiment.normalise(sentiment_raw)
-            except SentimentError as exc:
-                raise RowProblem(exc.reason_code, f"Sắc thái không hợp lệ: {exc}.", "sentiment") from None
+            sentiment = self._sentiments.get(sentiment_raw)
+            if sentiment is None:
+                sentiment = self._sentiment(sentiment_raw)
         folded_body = fast_fold(body)
         folded = fast_fold(f"{title}\n{text}") if (title and text) else folded_body
         text_hash = digest(folded_body)
@@ -136,6 +137,16 @@ class RowParser:
             f"{t(r[10])}\t{_copy_value(r[11])}\t{_copy_value(r[12])}\t{_copy_value(r[13])}\t{_copy_value(r[14])}\t"
             f"{_copy_value(r[15])}\t{t(r[16])}\t{t(r[17])}\t{t(r[18])}\t{t(r[19])}\t{t(r[20])}\t{t(r[21])}\t{t(r[22])}\n"
         )
+
+    def _sentiment(self, raw: str) -> float:
+        try:
+            value = self.mapping.sentiment.normalise(raw)  # type: ignore[union-attr]
+        except SentimentError as exc:
+            raise RowProblem(exc.reason_code, f"Sắc thái không hợp lệ: {exc}.", "sentiment") from None
+        if len(self._sentiments) >= _CACHE_LIMIT:
+            self._sentiments.clear()
+        self._sentiments[raw] = value
+        return value
 
     def _time(self, raw: str | None, f: str) -> datetime | None:
         if not raw:

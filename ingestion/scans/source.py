@@ -4,11 +4,13 @@ Primary key: item_key (canonical URL, else normalised text hash). Cursor: the fi
 hash (ops.files) plus each capture's (file_hash, row_number). Every export row is parsed with
 the tool's declarative mapping (ingestion/scans/mappings/<tool>.toml), streamed into a
 temporary table with COPY and merged set-based (ingestion/scans/load.py), in parts of PART_ROWS
-rows: a background thread parses the next part while the server merges this one.
+rows: a child process parses the next part while the server merges this one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from dlxh.privacy import pseudonymiser
@@ -17,12 +19,40 @@ from ingestion.framework import FileContext, FileOutcome, Quarantined
 from ingestion.scans.load import land_parts
 from ingestion.scans.mapping import FIELD_LABELS_VI, ToolMapping, load_mapping
 from ingestion.scans.matching import Gazetteer, TopicMatcher
-from ingestion.scans.prefetch import Prefetch
-from ingestion.scans.reader import SUFFIXES, open_export
+from ingestion.scans.prefetch import prefetch
+from ingestion.scans.reader import SUFFIXES, Export, open_export
 from ingestion.scans.records import RowParser, RowProblem, to_quarantine
 
 # Rows per part: the next part is parsed while the server merges this one (ingestion/scans/prefetch.py).
 PART_ROWS = 20_000
+
+
+@dataclass
+class ParsedPart:
+    """Up to PART_ROWS export rows: the COPY text of those parsed, and what was quarantined."""
+
+    text: str
+    rows_read: int
+    quarantined: list[Quarantined] = field(default_factory=list)
+
+
+def parse_parts(export: Export, parser: RowParser, part_rows: int) -> Iterator[ParsedPart]:
+    """Parse an export's rows into parts (runs in the prefetch process)."""
+    lines: list[str] = []
+    part = ParsedPart("", 0)
+    for row_number, rec in export.rows:
+        part.rows_read += 1
+        try:
+            lines.append(parser.copy_line(row_number, rec))
+        except RowProblem as problem:
+            part.quarantined.append(to_quarantine(problem, row_number, rec))
+        if part.rows_read >= part_rows:
+            part.text = "".join(lines)
+            yield part
+            lines, part = [], ParsedPart("", 0)
+    if part.rows_read:
+        part.text = "".join(lines)
+        yield part
 
 
 class ScansSource:
@@ -32,9 +62,10 @@ class ScansSource:
     cursor: ClassVar[str] = "file_hash"
     suffixes: ClassVar[frozenset[str]] = SUFFIXES
 
-    def __init__(self, tool: str, part_rows: int = PART_ROWS):
+    def __init__(self, tool: str, part_rows: int = PART_ROWS, use_process: bool | None = None):
         self.tool = tool
         self.part_rows = part_rows
+        self.use_process = use_process  # None: a forked process where the OS can fork, else a thread
         self.mapping: ToolMapping = load_mapping(tool)
         self.gazetteer = Gazetteer.from_csv()
         self.topics = TopicMatcher()
@@ -58,18 +89,18 @@ class ScansSource:
         outcome.detail["tool"] = self.tool
         parser = RowParser(self.mapping, self.gazetteer, self.topics, self.pseudonymise, ctx.file_mtime)
 
-        def staged():
-            for row_number, rec in export.rows:
-                outcome.rows_read += 1
-                try:
-                    yield parser.copy_line(row_number, rec)
-                except RowProblem as problem:
-                    outcome.quarantine(to_quarantine(problem, row_number, rec))
+        parsed = prefetch(lambda: parse_parts(export, parser, self.part_rows), use_process=self.use_process)
 
-        parts = iter(Prefetch(staged(), self.part_rows, depth=1))
+        def texts() -> Iterator[str]:
+            for part in parsed:
+                outcome.rows_read += part.rows_read
+                for q in part.quarantined:
+                    outcome.quarantine(q)
+                yield part.text
+
         try:
-            counts = land_parts(cur, parts, tool=self.tool, load_id=ctx.load_id, source_file=str(ctx.path), file_hash=ctx.file_hash)
+            counts = land_parts(cur, texts(), tool=self.tool, load_id=ctx.load_id, source_file=str(ctx.path), file_hash=ctx.file_hash)
         finally:
-            parts.close()  # on a database error: stop and join the parser thread before `outcome` is read
+            parsed.close()  # on a database error: stop and reap the parser process before `outcome` is read
         outcome.rows_loaded, outcome.rows_updated, outcome.rows_unchanged = counts.loaded, counts.updated, counts.unchanged
         outcome.rows_quarantined = len({q.row_number for q in outcome.quarantined})
