@@ -247,7 +247,7 @@ def test_prefetch_reraises_the_producer_error(use_process: bool) -> None:
     with pytest.raises(expected, match="holds a lock"):
         list(prefetch(unpicklable, use_process=use_process))
     assert not _children()
-    assert not any(t.name == "scans-prefetch" for t in threading.enumerate())
+    assert not any(t.name.startswith("scans-prefetch") for t in threading.enumerate())
 
 
 @pytest.mark.parametrize("use_process", [True, False], ids=["process", "thread"])
@@ -266,17 +266,17 @@ def test_prefetch_stops_the_producer_when_the_consumer_stops(use_process: bool) 
         assert part.startswith("1\n")
         break
     assert not _children()
-    assert not any(t.name == "scans-prefetch" for t in threading.enumerate())
+    assert not any(t.name.startswith("scans-prefetch") for t in threading.enumerate())
     # what ScansSource does when the merge fails: close() stops and reaps the producer at once
     parts = prefetch(endless, use_process=use_process)
     next(parts)
     if use_process:
         assert len(_children()) == 1
     else:
-        assert any(t.name == "scans-prefetch" for t in threading.enumerate())
+        assert any(t.name.startswith("scans-prefetch") for t in threading.enumerate())
     parts.close()
     assert not _children()
-    assert not any(t.name == "scans-prefetch" for t in threading.enumerate())
+    assert not any(t.name.startswith("scans-prefetch") for t in threading.enumerate())
 
 
 def test_prefetch_reports_a_parser_process_that_died() -> None:
@@ -293,3 +293,29 @@ def test_prefetch_reports_a_parser_process_that_died() -> None:
     with pytest.raises(ProducerError, match="ended without finishing"):
         list(prefetch(dies, use_process=True))
     assert not _children()
+
+
+def test_jsonl_records_equal_json_loads_whatever_the_decoder() -> None:
+    """JSONL lines are decoded with msgspec for speed; what it rejects is decided by json.loads."""
+    import json
+
+    from ingestion.scans.reader import _jsonl_rows
+
+    columns = {"text": "body", "likes": "engagement.likes", "place": "geo.admin2", "author": "source.handle"}
+    lines = [
+        '{"body": "Xã Bình Lư", "engagement": {"likes": 1e400}, "source": {"handle": "@a"}}\n',  # msgspec: out of range
+        '{"body": "e\\u0301 \\ud800", "engagement": {"likes": NaN}}\n',  # lone surrogate, NaN: json.loads only
+        '{"body": "dup", "body": "last wins", "engagement": {"likes": 123456789012345678901234567890}}\n',
+        '{"Body": "accent-insensitive key", "Engagement": {"Likes": 7}, "geo": {"admin2": "Than Uyên"}}\n',
+        '\n',
+        '{"body": "cut"\n',
+        '[1, 2]\n',
+    ]
+    rows = list(_jsonl_rows(iter(lines), columns))
+    assert [n for n, _ in rows] == [1, 2, 3, 4, 6, 7]
+    assert rows[0][1] == {"text": "Xã Bình Lư", "likes": "inf", "place": "", "author": "@a"}
+    assert rows[1][1]["text"] == json.loads(lines[1])["body"] and rows[1][1]["likes"] == "nan"
+    assert rows[2][1]["text"] == "last wins" and rows[2][1]["likes"] == "123456789012345678901234567890"
+    assert rows[3][1] == {"text": "accent-insensitive key", "likes": "7", "place": "Than Uyên", "author": ""}
+    assert rows[4][1]["__error__"].startswith("Dòng 6 không phải JSON hợp lệ: ")
+    assert rows[5][1]["__error__"] == "Dòng 7 không phải một đối tượng JSON ({...})."

@@ -30,7 +30,9 @@ create table if not exists raw.scan_items (
     updated_at timestamptz not null default now()
 );
 create index if not exists scan_items_updated on raw.scan_items (updated_at);
-create index if not exists scan_items_text_hash on raw.scan_items (text_hash);
+-- (an index on text_hash had no reader: every lookup goes through item_key, which embeds the
+-- text hash for items without a URL; it cost a random index insert per item)
+drop index if exists raw.scan_items_text_hash;
 
 -- Every capture of an item by a tool (history of engagement), idempotent per file.
 create table if not exists raw.scan_captures (

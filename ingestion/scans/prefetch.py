@@ -8,8 +8,8 @@ after it was ready). A forked child process has its own interpreter: it parses a
 each part through a pipe while the parent merges the previous one. Where `os.fork` does not
 exist the same producer runs in a thread instead.
 
-A producer yields parts (any picklable value). At most one part waits in the pipe while the
-next is being built, so memory stays bounded by about three parts.
+A producer yields parts (any picklable value). At most DEPTH parts wait (one with a thread),
+so memory stays bounded by a few parts.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ import traceback
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, BinaryIO
 
-_DONE = object()
+# Parts a child process may have sent ahead of the one being merged.
+DEPTH = 4
 
 
 class ProducerError(RuntimeError):
@@ -52,10 +53,24 @@ def _from_process(produce: Callable[[], Iterable[Any]]) -> Iterator[Any]:
         _child(produce, write_fd)
     os.close(write_fd)
     reader = os.fdopen(read_fd, "rb", buffering=1 << 20)
+    # A reader thread takes parts off the pipe as soon as they are sent, so the child keeps
+    # parsing (up to DEPTH parts ahead) while this thread's caller waits for the server.
+    handoff: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=DEPTH)
+    stop = threading.Event()
+
+    def drain() -> None:
+        while not stop.is_set():
+            message = _receive(reader)
+            _put(handoff, stop, message)
+            if message[0] != "item":
+                return
+
+    thread = threading.Thread(target=drain, name="scans-prefetch-reader", daemon=True)
+    thread.start()
     finished = False
     try:
         while True:
-            kind, value = _receive(reader)
+            kind, value = handoff.get()
             if kind == "item":
                 yield value
             elif kind == "done":
@@ -65,9 +80,11 @@ def _from_process(produce: Callable[[], Iterable[Any]]) -> Iterator[Any]:
                 finished = True
                 raise value
     finally:
-        reader.close()
+        stop.set()
         if not finished:
-            _kill(pid)
+            _kill(pid)  # the reader then meets the end of the pipe
+        _join(thread, handoff)
+        reader.close()
         os.waitpid(pid, 0)
 
 
@@ -125,43 +142,48 @@ def _kill(pid: int) -> None:
 
 
 def _from_thread(produce: Callable[[], Iterable[Any]]) -> Iterator[Any]:
-    handoff: queue.Queue[object] = queue.Queue(maxsize=1)
+    handoff: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=1)
     stop = threading.Event()
-
-    def put(item: object) -> None:
-        while not stop.is_set():
-            try:
-                handoff.put(item, timeout=0.05)
-                return
-            except queue.Full:
-                continue
 
     def run() -> None:
         try:
             for value in produce():
                 if stop.is_set():
                     return
-                put(("item", value))
-            put(_DONE)
+                _put(handoff, stop, ("item", value))
+            _put(handoff, stop, ("done", None))
         except BaseException as exc:  # handed to the consumer, which re-raises it
-            put(("error", exc))
+            _put(handoff, stop, ("error", exc))
 
     thread = threading.Thread(target=run, name="scans-prefetch", daemon=True)
     thread.start()
     try:
         while True:
-            item = handoff.get()
-            if item is _DONE:
+            kind, value = handoff.get()
+            if kind == "done":
                 return
-            kind, value = item  # type: ignore[misc]
             if kind == "error":
                 raise value
             yield value
     finally:
         stop.set()
-        while thread.is_alive():
-            try:
-                handoff.get(timeout=0.05)
-            except queue.Empty:
-                pass
-        thread.join()
+        _join(thread, handoff)
+
+
+def _put(handoff: queue.Queue[tuple[str, Any]], stop: threading.Event, item: tuple[str, Any]) -> None:
+    while not stop.is_set():
+        try:
+            handoff.put(item, timeout=0.05)
+            return
+        except queue.Full:
+            continue
+
+
+def _join(thread: threading.Thread, handoff: queue.Queue[tuple[str, Any]]) -> None:
+    """Join a producer thread that may be waiting to hand over an item (`stop` is set)."""
+    while thread.is_alive():
+        try:
+            handoff.get(timeout=0.05)
+        except queue.Empty:
+            pass
+    thread.join()

@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
@@ -68,11 +69,19 @@ def _csv_export(stream: TextIO, columns: dict[str, str]) -> Export:
 
     def rows() -> Iterator[tuple[int, dict[str, str]]]:
         items = list(index.items())
+        fields = [f for f, _ in items]
+        # itemgetter of one index returns the cell itself, not a tuple
+        pick = itemgetter(*(i for _, i in items)) if len(items) > 1 else (lambda cells: tuple(cells[i] for _, i in items))
+        needed = max((i for _, i in items), default=-1) + 1
+        strip = str.strip
         for n, cells in enumerate(reader, start=1):
             if not any(c.strip() for c in cells):
                 continue
             width = len(cells)
-            yield n, {f: cells[i].strip() for f, i in items if i < width}
+            if width >= needed:
+                yield n, dict(zip(fields, map(strip, pick(cells))))
+            else:  # a short row: the columns it lacks are absent
+                yield n, {f: cells[i].strip() for f, i in items if i < width}
 
     return Export("csv", missing, rows())
 
@@ -108,6 +117,7 @@ def _cell(value: object) -> str:
 
 
 _ABSENT = object()
+_MSGSPEC_REJECTED = object()
 
 
 def _resolve(record: dict, path: str) -> tuple[str, ...] | None:
@@ -158,12 +168,21 @@ class FieldReader:
 
 
 def _jsonl_rows(lines: Iterable[str], columns: dict[str, str]) -> Iterator[tuple[int, dict[str, str]]]:
+    import msgspec
+
     fields = FieldReader(columns)
+    fast_decode, decode_error = msgspec.json.Decoder().decode, msgspec.MsgspecError
     for n, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = fast_decode(line)
+        except decode_error:
+            record = _MSGSPEC_REJECTED
+        try:
+            if record is _MSGSPEC_REJECTED:
+                # json.loads decides (it accepts NaN, lone surrogates, ...) and words the error
+                record = json.loads(line)
         except json.JSONDecodeError as exc:
             yield n, {"__error__": f"Dòng {n} không phải JSON hợp lệ: {exc.msg}."}
             continue

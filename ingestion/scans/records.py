@@ -118,7 +118,7 @@ class RowParser:
         folded = fast_fold(f"{title}\n{text}") if (title and text) else folded_body
         text_hash = digest(folded_body)
         platform = self._platform(get("platform") or "", canonical)
-        topic_codes, topic_source = self._topics(get("topic") or "", folded, f"{title or ''}\n{text or ''}")
+        topic_codes, topic_source = self._topics(get("topic") or "", folded, f"{title}\n{text}" if (title and text) else body)
         place_raw, unit_code, unit_source = self._place(get("place") or "", folded)
         author = get("author")
         author_hash = self._author(author) if author else None
@@ -183,7 +183,7 @@ class RowParser:
         return hit
 
     def _month(self, moment: datetime) -> str:
-        local = moment.astimezone(LOCAL)
+        local = moment if moment.tzinfo is LOCAL else moment.astimezone(LOCAL)
         key = (local.year, local.month)
         hit = self._months.get(key)
         if hit is None:
