@@ -12,8 +12,9 @@ end to end with `run_ingest` into a fresh embedded warehouse, and compares with 
 
     .venv/bin/python benchmarks/bench_scans.py [--items 1000000] [--overlap 0.3] [--keep]
 
-Prints rows/s end to end and of each baseline, both ratios (target >= 0.5) and peak memory
-(max RSS of this process; the server's memory is not counted).
+Prints rows/s end to end and of each baseline, both ratios (target >= 0.5) and peak memory:
+the max RSS of this process and of its largest child (the forked parser of each file); the
+server's memory is not counted.
 """
 
 from __future__ import annotations
@@ -181,6 +182,7 @@ def main() -> int:
         rows_in = s1.totals()["rows_read"] + s2.totals()["rows_read"]
         ratio = (rows_in / elapsed) / (copy_rows_n / copy_s)
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        child_peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(f"end to end: {rows_in:,} rows -> {items_db:,} items in {elapsed:.1f}s = {rows_in / elapsed:,.0f} rows/s, "
               f"{items_db / elapsed:,.0f} items/s")
         print(f"unique items expected {unique:,}, found {items_db:,}: {'OK' if unique == items_db else 'MISMATCH'}; "
@@ -191,7 +193,8 @@ def main() -> int:
         print(f"COPY of the normalised rows into the indexed raw tables: {norm_s:.1f}s = {rows_in / norm_s:,.0f} input rows/s")
         print(f"ratio to raw COPY of the export rows (unindexed text table): {ratio:.3f} (target >= 0.5)")
         print(f"ratio to COPY of the normalised rows (indexed raw tables, as bench_surveys): {norm_s / elapsed:.3f} (target >= 0.5)")
-        print(f"peak memory (max RSS of this process): {peak_mb:,.0f} MiB")
+        print(f"peak memory: {peak_mb:,.0f} MiB (max RSS of this process), {child_peak_mb:,.0f} MiB (largest child: "
+              "a file's parser process, or the server's initdb/pg_ctl helpers)")
     finally:
         EmbeddedPostgres(load_settings()).stop()
         if not args.keep:

@@ -251,7 +251,7 @@ class EmbeddedPostgres:
         bindir = find_pg_bin(self.settings)
         options = (
             f"-c listen_addresses=127.0.0.1 -p {port} -k {self.run_dir} "
-            "-c max_connections=200 -c shared_buffers=1GB -c temp_buffers=64MB -c work_mem=32MB -c maintenance_work_mem=256MB "
+            "-c max_connections=200 -c shared_buffers=256MB -c work_mem=32MB -c maintenance_work_mem=256MB "
             "-c max_wal_size=4GB -c timezone=UTC"
         )
         self._run(

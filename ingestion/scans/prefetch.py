@@ -6,7 +6,7 @@ file, and CPython's GIL then keeps going back to it, so the thread waiting to se
 the server starved for up to a second per part (measured: a 20,000-row part waited 0.5-0.9 s
 after it was ready). A forked child process has its own interpreter: it parses and sends
 each part through a pipe while the parent merges the previous one. Where `os.fork` does not
-exist the same producer runs in a thread instead.
+exist (or is not dependable: not Linux) the same producer runs in a thread instead.
 
 A producer yields parts (any picklable value). At most DEPTH parts wait (one with a thread),
 so memory stays bounded by a few parts.
@@ -18,6 +18,7 @@ import os
 import pickle
 import queue
 import signal
+import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -38,7 +39,8 @@ def prefetch(produce: Callable[[], Iterable[Any]], *, use_process: bool | None =
     close()), the producer is stopped and reaped, so no process or thread outlives the loop.
     """
     if use_process is None:
-        use_process = hasattr(os, "fork")
+        # fork without exec is only dependable on Linux (macOS system libraries may abort in the child)
+        use_process = sys.platform.startswith("linux") and hasattr(os, "fork")
     return _from_process(produce) if use_process else _from_thread(produce)
 
 

@@ -17,6 +17,8 @@ from operator import itemgetter
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
+import msgspec
+
 from dlxh.tabular import TableError, decode_bytes, json_records, nfc_lines, open_text, sniff_delimiter
 from dlxh.text import slug
 
@@ -79,7 +81,7 @@ def _csv_export(stream: TextIO, columns: dict[str, str]) -> Export:
                 continue
             width = len(cells)
             if width >= needed:
-                yield n, dict(zip(fields, map(strip, pick(cells))))
+                yield n, dict(zip(fields, map(strip, pick(cells)), strict=True))
             else:  # a short row: the columns it lacks are absent
                 yield n, {f: cells[i].strip() for f, i in items if i < width}
 
@@ -168,8 +170,6 @@ class FieldReader:
 
 
 def _jsonl_rows(lines: Iterable[str], columns: dict[str, str]) -> Iterator[tuple[int, dict[str, str]]]:
-    import msgspec
-
     fields = FieldReader(columns)
     fast_decode, decode_error = msgspec.json.Decoder().decode, msgspec.MsgspecError
     for n, line in enumerate(lines, start=1):

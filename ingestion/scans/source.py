@@ -24,7 +24,7 @@ from ingestion.scans.reader import SUFFIXES, Export, open_export
 from ingestion.scans.records import RowParser, RowProblem, to_quarantine
 
 # Rows per part: the next part is parsed while the server merges this one (ingestion/scans/prefetch.py).
-PART_ROWS = 20_000
+PART_ROWS = 5_000
 
 
 @dataclass
