@@ -202,3 +202,30 @@ def test_merging_in_parts_equals_merging_whole_files(warehouse, tmp_path: Path) 
         split = {"https://facebook.com/groups/123/posts/456": (
             "https://m.facebook.com/groups/123/posts/456/?fbclid=IwAR0abc", "https://www.facebook.com/groups/123/posts/456")}
         assert urls == (split if part_rows == 1 else {})
+
+
+def test_json_document_export_stores_what_the_jsonl_export_stores(warehouse, tmp_path: Path) -> None:
+    """A whole JSON document ({"results": [...]}, records of different shapes) = the same JSONL lines."""
+    import json
+
+    from tests.test_scans_fixtures import newsmon_records
+
+    def stored() -> set[tuple]:
+        with warehouse, warehouse.cursor() as cur:
+            cur.execute(
+                "select item_key, canonical_url, title, likes, shares, comments, views, sentiment, unit_code, topic_codes,"
+                " period_month, author_hash, tools from raw.scan_items order by item_key"
+            )
+            return set(map(tuple, (tuple(tuple(v) if isinstance(v, list) else v for v in r) for r in cur.fetchall())))
+
+    records = [r for r in newsmon_records() if isinstance(r, dict)]
+    s_lines = ingest(warehouse, "newsmon", newsmon_jsonl(tmp_path / "newsmon.jsonl", records))
+    from_lines = stored()
+    with warehouse, warehouse.cursor() as cur:
+        cur.execute("truncate raw.scan_items, raw.scan_captures, restricted.scan_item_text, ops.files, ops.quarantine")
+    doc = tmp_path / "newsmon.json"
+    doc.write_text(json.dumps({"total": len(records), "results": records}, ensure_ascii=False, indent=2), encoding="utf-8")
+    s_doc = ingest(warehouse, "newsmon", doc)
+    assert s_doc.totals() == s_lines.totals() and s_doc.reconciles()
+    assert s_doc.totals()["rows_read"] == 5 and s_doc.totals()["rows_quarantined"] == 1  # sentiment 150 on a 0..100 scale
+    assert stored() == from_lines and len(from_lines) == 4

@@ -50,17 +50,18 @@ with fresh as (
     )
 ),
 
+-- One sort: each item's rows from its latest capture down (ties: higher engagement; equal
+-- captures by row). Rows repeating the capture just before them are duplicates in this part.
 ranked as (
     select
         f.*,
         i.item_key is not null as item_existed,
-        row_number() over (partition by f.item_key order by f.row_number) as item_rn,
-        -- rows left out of the upsert below (outcome 'unchanged') repeat a capture already
-        -- stored or kept, so the minimum over all fresh rows is the item's first capture here
-        min(f.captured_at) over (partition by f.item_key) as first_captured_at,
-        row_number() over (
-            partition by f.item_key, f.captured_at, f.likes, f.shares, f.comments, f.views order by f.row_number
-        ) as same_rn,
+        row_number() over w as capture_rn,
+        f.captured_at = lag(f.captured_at) over w
+        and f.views is not distinct from lag(f.views) over w
+        and f.likes is not distinct from lag(f.likes) over w
+        and f.shares is not distinct from lag(f.shares) over w
+        and f.comments is not distinct from lag(f.comments) over w as repeats_previous,
         i.item_key is not null and exists (
             select 1 from raw.scan_captures as c
             where c.item_key = f.item_key and c.tool = %(tool)s and c.captured_at = f.captured_at
@@ -69,17 +70,33 @@ ranked as (
         ) as capture_existed
     from fresh as f
     left join raw.scan_items as i on f.item_key = i.item_key
+    window w as (
+        partition by f.item_key
+        order by f.captured_at desc, f.views desc nulls last, f.likes desc nulls last, f.shares desc nulls last,
+            f.comments desc nulls last, f.row_number
+    )
+),
+
+outcomes as (
+    select
+        ranked.*,
+        case
+            when not item_existed and capture_rn = 1 then 'loaded'
+            when capture_existed or coalesce(repeats_previous, false) then 'unchanged'
+            else 'updated'
+        end as outcome
+    from ranked
 ),
 
 classified as materialized (
     select
-        ranked.*,
-        case
-            when not item_existed and item_rn = 1 then 'loaded'
-            when capture_existed or same_rn > 1 then 'unchanged'
-            else 'updated'
-        end as outcome
-    from ranked
+        outcomes.*,
+        -- rows left out of the upsert below (outcome 'unchanged') repeat a capture already
+        -- stored or kept, so the minimum over all fresh rows is the item's first capture here
+        min(captured_at) over (partition by item_key) as first_captured_at,
+        -- the latest capture among the rows that are merged into the item
+        capture_rn = min(capture_rn) filter (where outcome <> 'unchanged') over (partition by item_key) as is_latest
+    from outcomes
 ),
 
 captures as (
@@ -89,16 +106,14 @@ captures as (
     {capture_conflict}
 ),
 
--- Latest capture of each item in this part (ties: higher engagement, then later row).
+-- Latest capture of each item in this part (ties: higher engagement).
 latest as (
-    select distinct on (item_key)
+    select
         item_key, canonical_url, url, text_hash, platform, published_at, period_month, title, author_hash,
         likes, shares, comments, views, sentiment, sentiment_raw, topic_codes, topic_source, place_raw,
         unit_code, unit_source, first_captured_at, captured_at as last_captured_at, item_existed
     from classified
-    where outcome <> 'unchanged'
-    order by item_key, captured_at desc, views desc nulls last, likes desc nulls last,
-        shares desc nulls last, comments desc nulls last, row_number desc
+    where is_latest
 ),
 
 new_items as (
