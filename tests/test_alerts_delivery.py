@@ -407,3 +407,51 @@ def test_starttls_with_login_against_a_real_tls_server(alert_env, monkeypatch, t
     with conn, conn.cursor() as cur:
         cur.execute("select count(*) from ops.alert_log where channel = 'email' and status <> 'sent'")
         assert cur.fetchone()[0] == 0
+
+
+def test_implicit_tls_smtps_against_a_real_tls_server(alert_env, monkeypatch, tmp_path):
+    """DLXH_SMTP_SECURITY=ssl (port 465 style): TLS from the first byte, then AUTH inside it."""
+    import ssl
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    from alerts.engine import run_alerts
+
+    conn, _sink, plain = alert_env
+    plain.stop()
+    ca, cert, key = _private_ca_and_server_cert(tmp_path)
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(cert, key)
+    logins: list[bytes] = []
+
+    def authenticate(server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (b"vanphong", "mật-khẩu".encode())
+        if ok:
+            logins.append(auth_data.login)
+        return AuthResult(success=ok)
+
+    sink = MailSink()
+    port = free_port()
+    # ssl_context: the listening socket itself is TLS (no STARTTLS); AUTH is allowed because
+    # the whole session is encrypted.
+    server = Controller(sink, hostname="127.0.0.1", port=port, ssl_context=tls, authenticator=authenticate,
+                        auth_require_tls=False)
+    server.start()
+    try:
+        for name, value in {"DLXH_SMTP_PORT": str(port), "DLXH_SMTP_SECURITY": "ssl", "DLXH_SMTP_USER": "vanphong",
+                            "DLXH_SMTP_PASSWORD": "mật-khẩu", "DLXH_ALERT_CHANNELS": "email"}.items():
+            monkeypatch.setenv(name, value)
+        refused = run_alerts(date(2026, 11, 17))
+        assert not refused.ok and not refused.sent and not sink.messages and not logins
+        assert any("CERTIFICATE_VERIFY_FAILED" in (a.error or "") or "certificate" in (a.error or "").lower() for a in refused.failed)
+        monkeypatch.setenv("DLXH_SMTP_CA_FILE", str(ca))
+        delivered = run_alerts(date(2026, 11, 17))
+        assert delivered.ok and len(delivered.sent) == len(sink.messages) > 0 and logins == [b"vanphong"] * len(logins)
+        subjects = {m["Subject"] for _, m in sink.messages}
+        assert any(s.startswith("[Nhắc hạn] Báo cáo tình hình tư tưởng") for s in subjects), subjects  # Vietnamese survives TLS
+    finally:
+        server.stop()
+    with conn, conn.cursor() as cur:
+        cur.execute("select count(*) from ops.alert_log where channel = 'email' and status <> 'sent'")
+        assert cur.fetchone()[0] == 0
