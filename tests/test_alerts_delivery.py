@@ -365,93 +365,75 @@ def _private_ca_and_server_cert(folder: Path) -> tuple[Path, Path, Path]:
     return folder / "ca.pem", folder / "server.pem", folder / "server.key"
 
 
-def test_starttls_with_login_against_a_real_tls_server(alert_env, monkeypatch, tmp_path):
-    import ssl
+class _TlsMailServer:
+    """A real aiosmtpd server with a certificate from a throw-away CA and LOGIN/PLAIN auth:
+    implicit TLS (SMTPS, port 465 style) or STARTTLS required before AUTH."""
 
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.smtp import AuthResult, LoginPassword
+    USER, PASSWORD = "vanphong", "mật-khẩu"
 
+    def __init__(self, folder: Path, *, implicit: bool):
+        import ssl
+
+        from aiosmtpd.controller import Controller
+
+        self.ca, cert, key = _private_ca_and_server_cert(folder)
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls.load_cert_chain(cert, key)
+        self.logins: list[bytes] = []
+        self.sink = MailSink()
+        self.port = free_port()
+        if implicit:  # the listening socket itself is TLS; AUTH is inside the encrypted session
+            tls_options = {"ssl_context": tls, "auth_require_tls": False}
+        else:
+            tls_options = {"tls_context": tls, "require_starttls": True, "auth_require_tls": True}
+        self.controller = Controller(self.sink, hostname="127.0.0.1", port=self.port, authenticator=self._authenticate,
+                                     **tls_options)
+
+    def _authenticate(self, server, session, envelope, mechanism, auth_data):
+        from aiosmtpd.smtp import AuthResult, LoginPassword
+
+        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
+            self.USER.encode(), self.PASSWORD.encode())
+        if ok:
+            self.logins.append(auth_data.login)
+        return AuthResult(success=ok)
+
+    def env(self, security: str) -> dict[str, str]:
+        return {"DLXH_SMTP_PORT": str(self.port), "DLXH_SMTP_SECURITY": security, "DLXH_SMTP_USER": self.USER,
+                "DLXH_SMTP_PASSWORD": self.PASSWORD, "DLXH_ALERT_CHANNELS": "email"}
+
+
+def _tls_delivery(alert_env, monkeypatch, tmp_path, *, implicit: bool) -> _TlsMailServer:
+    """Untrusted certificate: refused, nothing marked sent; trusted private CA: delivered once."""
     from alerts.engine import run_alerts
 
     conn, _sink, plain = alert_env
     plain.stop()
-    ca, cert, key = _private_ca_and_server_cert(tmp_path)
-    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    tls.load_cert_chain(cert, key)
-    logins: list[bytes] = []
-
-    def authenticate(server, session, envelope, mechanism, auth_data):
-        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (b"vanphong", "mật-khẩu".encode())
-        if ok:
-            logins.append(auth_data.login)
-        return AuthResult(success=ok)
-
-    sink = MailSink()
-    port = free_port()
-    server = Controller(sink, hostname="127.0.0.1", port=port, tls_context=tls, require_starttls=True,
-                        authenticator=authenticate, auth_require_tls=True)
-    server.start()
+    server = _TlsMailServer(tmp_path, implicit=implicit)
+    server.controller.start()
     try:
-        for name, value in {"DLXH_SMTP_PORT": str(port), "DLXH_SMTP_SECURITY": "starttls", "DLXH_SMTP_USER": "vanphong",
-                            "DLXH_SMTP_PASSWORD": "mật-khẩu", "DLXH_ALERT_CHANNELS": "email"}.items():
+        for name, value in server.env("ssl" if implicit else "starttls").items():
             monkeypatch.setenv(name, value)
-        # Without trusting the private CA the certificate is rejected and nothing is marked sent.
         refused = run_alerts(date(2026, 11, 17))
-        assert not refused.ok and not refused.sent and not sink.messages
+        assert not refused.ok and not refused.sent and not server.sink.messages and not server.logins
         assert any("CERTIFICATE_VERIFY_FAILED" in (a.error or "") or "certificate" in (a.error or "").lower() for a in refused.failed)
-        monkeypatch.setenv("DLXH_SMTP_CA_FILE", str(ca))
+        monkeypatch.setenv("DLXH_SMTP_CA_FILE", str(server.ca))
         delivered = run_alerts(date(2026, 11, 17))
-        assert delivered.ok and len(delivered.sent) == len(sink.messages) > 0 and logins
+        assert delivered.ok and len(delivered.sent) == len(server.sink.messages) > 0 and server.logins
     finally:
-        server.stop()
+        server.controller.stop()
     with conn, conn.cursor() as cur:
         cur.execute("select count(*) from ops.alert_log where channel = 'email' and status <> 'sent'")
         assert cur.fetchone()[0] == 0
+    return server
+
+
+def test_starttls_with_login_against_a_real_tls_server(alert_env, monkeypatch, tmp_path):
+    _tls_delivery(alert_env, monkeypatch, tmp_path, implicit=False)
 
 
 def test_implicit_tls_smtps_against_a_real_tls_server(alert_env, monkeypatch, tmp_path):
     """DLXH_SMTP_SECURITY=ssl (port 465 style): TLS from the first byte, then AUTH inside it."""
-    import ssl
-
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.smtp import AuthResult, LoginPassword
-
-    from alerts.engine import run_alerts
-
-    conn, _sink, plain = alert_env
-    plain.stop()
-    ca, cert, key = _private_ca_and_server_cert(tmp_path)
-    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    tls.load_cert_chain(cert, key)
-    logins: list[bytes] = []
-
-    def authenticate(server, session, envelope, mechanism, auth_data):
-        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (b"vanphong", "mật-khẩu".encode())
-        if ok:
-            logins.append(auth_data.login)
-        return AuthResult(success=ok)
-
-    sink = MailSink()
-    port = free_port()
-    # ssl_context: the listening socket itself is TLS (no STARTTLS); AUTH is allowed because
-    # the whole session is encrypted.
-    server = Controller(sink, hostname="127.0.0.1", port=port, ssl_context=tls, authenticator=authenticate,
-                        auth_require_tls=False)
-    server.start()
-    try:
-        for name, value in {"DLXH_SMTP_PORT": str(port), "DLXH_SMTP_SECURITY": "ssl", "DLXH_SMTP_USER": "vanphong",
-                            "DLXH_SMTP_PASSWORD": "mật-khẩu", "DLXH_ALERT_CHANNELS": "email"}.items():
-            monkeypatch.setenv(name, value)
-        refused = run_alerts(date(2026, 11, 17))
-        assert not refused.ok and not refused.sent and not sink.messages and not logins
-        assert any("CERTIFICATE_VERIFY_FAILED" in (a.error or "") or "certificate" in (a.error or "").lower() for a in refused.failed)
-        monkeypatch.setenv("DLXH_SMTP_CA_FILE", str(ca))
-        delivered = run_alerts(date(2026, 11, 17))
-        assert delivered.ok and len(delivered.sent) == len(sink.messages) > 0 and logins == [b"vanphong"] * len(logins)
-        subjects = {m["Subject"] for _, m in sink.messages}
-        assert any(s.startswith("[Nhắc hạn] Báo cáo tình hình tư tưởng") for s in subjects), subjects  # Vietnamese survives TLS
-    finally:
-        server.stop()
-    with conn, conn.cursor() as cur:
-        cur.execute("select count(*) from ops.alert_log where channel = 'email' and status <> 'sent'")
-        assert cur.fetchone()[0] == 0
+    server = _tls_delivery(alert_env, monkeypatch, tmp_path, implicit=True)
+    subjects = {m["Subject"] for _, m in server.sink.messages}
+    assert any(s.startswith("[Nhắc hạn] Báo cáo tình hình tư tưởng") for s in subjects), subjects  # Vietnamese survives TLS

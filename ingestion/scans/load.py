@@ -106,44 +106,26 @@ captures as (
     {capture_conflict}
 ),
 
--- Latest capture of each item in this part (ties: higher engagement).
+-- Latest capture of each item in this part (ties: higher engagement), as stored.
 latest as (
     select
-        item_key, canonical_url, url, text_hash, platform, published_at, period_month, title, author_hash,
-        likes, shares, comments, views, sentiment, sentiment_raw, topic_codes, topic_source, place_raw,
-        unit_code, unit_source, first_captured_at, captured_at as last_captured_at, item_existed
+        item_existed, item_key, canonical_url, url, text_hash, platform, published_at, first_captured_at,
+        captured_at as last_captured_at, period_month, title, author_hash, likes, shares, comments, views,
+        sentiment, sentiment_raw, topic_codes, topic_source, place_raw, unit_code, unit_source,
+        array[%(tool)s]::text [] as tools, %(load_id)s as load_id, %(source_file)s as source_file,
+        %(file_hash)s as file_hash
     from classified
     where is_latest
 ),
 
 new_items as (
-    insert into raw.scan_items (
-        item_key, canonical_url, url, text_hash, platform, published_at, first_captured_at, last_captured_at,
-        period_month, title, author_hash, likes, shares, comments, views, sentiment, sentiment_raw, topic_codes,
-        topic_source, place_raw, unit_code, unit_source, tools, load_id, source_file, file_hash
-    )
-    select
-        l.item_key, l.canonical_url, l.url, l.text_hash, l.platform, l.published_at, l.first_captured_at,
-        l.last_captured_at, l.period_month, l.title, l.author_hash, l.likes, l.shares, l.comments, l.views,
-        l.sentiment, l.sentiment_raw, l.topic_codes, l.topic_source, l.place_raw, l.unit_code, l.unit_source,
-        array[%(tool)s]::text [], %(load_id)s, %(source_file)s, %(file_hash)s
-    from latest as l
-    where not l.item_existed
+    insert into raw.scan_items ({item_columns})
+    select {item_columns} from latest where not item_existed
 ),
 
 known_items as (
-    insert into raw.scan_items as t (
-        item_key, canonical_url, url, text_hash, platform, published_at, first_captured_at, last_captured_at,
-        period_month, title, author_hash, likes, shares, comments, views, sentiment, sentiment_raw, topic_codes,
-        topic_source, place_raw, unit_code, unit_source, tools, load_id, source_file, file_hash
-    )
-    select
-        l.item_key, l.canonical_url, l.url, l.text_hash, l.platform, l.published_at, l.first_captured_at,
-        l.last_captured_at, l.period_month, l.title, l.author_hash, l.likes, l.shares, l.comments, l.views,
-        l.sentiment, l.sentiment_raw, l.topic_codes, l.topic_source, l.place_raw, l.unit_code, l.unit_source,
-        array[%(tool)s]::text [], %(load_id)s, %(source_file)s, %(file_hash)s
-    from latest as l
-    where l.item_existed
+    insert into raw.scan_items as t ({item_columns})
+    select {item_columns} from latest where item_existed
     on conflict (item_key) do update set
         canonical_url = coalesce(t.canonical_url, excluded.canonical_url),
         url = coalesce(t.url, excluded.url),
@@ -222,6 +204,12 @@ from classified
 # Held until the file's transaction ends: one scans merge at a time, so two tools' files loaded
 # at once (e.g. parallel Airflow tasks) cannot both count the same new item as loaded.
 MERGE_LOCK = 8_420_305
+ITEM_COLUMNS = (
+    "item_key, canonical_url, url, text_hash, platform, published_at, first_captured_at, last_captured_at, period_month, "
+    "title, author_hash, likes, shares, comments, views, sentiment, sentiment_raw, topic_codes, topic_source, place_raw, "
+    "unit_code, unit_source, tools, load_id, source_file, file_hash"
+)
+MERGE = MERGE.replace("{item_columns}", ITEM_COLUMNS)
 REPLAY = "select exists (select 1 from raw.scan_captures where file_hash = %(file_hash)s)"
 
 _ENGAGEMENT_ORDER = "{0}.last_captured_at, coalesce({0}.views, -1), coalesce({0}.likes, -1), " \
