@@ -7,7 +7,9 @@ subprocesses on the session's embedded PostgreSQL; the inbox is polled every min
 (DLXH_DAG_REFRESH_SECONDS). The unit registry is loaded directly (set-up); then one report form
 arrives after its deadline and the chain ingest -> build (cosmos) -> validate -> alerts must run
 by itself: `marts.fct_report_submission` shows it late, `quality.validation_runs` has the month,
-`ops.alert_log` has the acknowledgement (rule `ack`) for the unit. Takes a few minutes: marker `e2e`.
+`ops.alert_log` has the acknowledgement (rule `ack`) for the unit. A monitoring export dropped at
+the same time is loaded by `dlxh_ingest_scans` in a real executor task (its parser runs in a
+process forked from the task's). Takes a few minutes: marker `e2e`.
 """
 
 from __future__ import annotations
@@ -161,6 +163,7 @@ def test_late_report_flows_to_marts_validation_and_alert_by_itself(airflow_env, 
     from ingestion.units import UnitsSource
     from tests.conftest import truncate_all
     from tests.test_dag_runs import empty_inboxes
+    from tests.test_scans_fixtures import reputa_csv
 
     port = free_port()
     overrides = {**E2E_SETTINGS, "DLXH_AIRFLOW_PORT": str(port)}
@@ -182,7 +185,7 @@ def test_late_report_flows_to_marts_validation_and_alert_by_itself(airflow_env, 
     conn = connect(warehouse_target)
     conn.autocommit = True
     truncate_all(conn)
-    empty_inboxes(settings, ("units", "reports"))
+    empty_inboxes(settings, ("units", "reports", "scans"))
     today = datetime.now(LOCAL).date()
     registry = write_demo(dlxh_home / "e2e-demo", as_of=today)["units"]
     units_inbox = settings.inbox_for("units")
@@ -205,13 +208,19 @@ def test_late_report_flows_to_marts_validation_and_alert_by_itself(airflow_env, 
         # The report arrives now, after the deadline (the 20th of its month, 00:00 local).
         received = datetime.now(LOCAL) - timedelta(minutes=5)
         write_late_report(settings.inbox_for("reports"), period, received)
+        reputa_csv(_mkdir(settings.inbox_for("scans") / "reputa") / "reputa-e2e.csv")
         dropped = time.monotonic()
 
         found: dict[str, object] = {}
         deadline = dropped + WAIT_SECONDS
-        while time.monotonic() < deadline and len(found) < 3:
+        while time.monotonic() < deadline and len(found) < 4:
             services.check_alive()
             with conn.cursor() as cur:
+                if "scans" not in found:
+                    cur.execute("select status, rows_read, rows_loaded, rows_quarantined from ops.files where source = 'scans'")
+                    row = cur.fetchone()
+                    if row:
+                        found["scans"] = (row, round(time.monotonic() - dropped))
                 if "mart" not in found and _exists(cur, "marts.fct_report_submission"):
                     cur.execute(
                         """select status, days_late, as_of from marts.fct_report_submission
@@ -242,11 +251,11 @@ def test_late_report_flows_to_marts_validation_and_alert_by_itself(airflow_env, 
                     row = cur.fetchone()
                     if row:
                         found["alert"] = (row, round(time.monotonic() - dropped))
-            if len(found) < 3:
+            if len(found) < 4:
                 time.sleep(POLL_SECONDS)
         elapsed = time.monotonic() - dropped
         print(f"\nservices up in {started:.0f}s; report to mart/validation/alert: {found} (total {elapsed:.0f}s)")
-        missing = {"mart", "validation", "alert"} - set(found)
+        missing = {"mart", "validation", "alert", "scans"} - set(found)
         assert not missing, (
             f"after {elapsed:.0f}s still missing {sorted(missing)} (found {found})\n"
             f"DAG runs:\n{airflow_runs(env)}\n{services.log_tails()}"
@@ -255,13 +264,24 @@ def test_late_report_flows_to_marts_validation_and_alert_by_itself(airflow_env, 
         assert status == "late" and days_late >= 1, found["mart"]
         (rule, alert_status, channel, subject), _ = found["alert"]
         assert alert_status == "sent" and channel == "log" and subject, found["alert"]
+        # the fixture export: 8 rows, 3 new items, 1 update, 1 repeat, 3 rows quarantined with reasons
+        (scan_status, scan_read, scan_loaded, scan_quarantined), _ = found["scans"]
+        assert (scan_status, scan_read, scan_loaded, scan_quarantined) == ("partial", 8, 3, 3), found["scans"]
+        with conn.cursor() as cur:
+            cur.execute("select count(*) from raw.scan_items")
+            assert cur.fetchone()[0] == 3
         # Nobody triggered anything by hand: every run in the chain was scheduled or asset-triggered.
         runs = airflow_runs(env)
-        for dag_id in ("dlxh_ingest_reports", "dlxh_build", "dlxh_validate", "dlxh_alerts"):
+        for dag_id in ("dlxh_ingest_reports", "dlxh_ingest_scans", "dlxh_build", "dlxh_validate", "dlxh_alerts"):
             assert f"{dag_id} " in runs, f"no scheduled/asset-triggered run of {dag_id}:\n{runs}"
     finally:
         services.stop()
         conn.close()
+
+
+def _mkdir(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def _exists(cur, table: str) -> bool:
