@@ -178,3 +178,38 @@ def test_incremental_run_equals_full_refresh(built, conn):
     assert change and change[0][0] is not None
     build(as_of=date(2026, 10, 31), full_refresh=True)
     assert _snapshot(conn) == incremental
+
+
+def test_items_moving_to_another_month_leave_no_stale_cells(built, conn):
+    """A later capture gives a scanned item its publication date, in another month: the incremental
+    run must take it out of the month it leaves (even when that month is left with no signal)."""
+    from dlxh.build import build
+
+    october, november, august = date(2026, 10, 1), date(2026, 11, 1), date(2026, 8, 1)
+    assert _q(conn, "select count(*) from marts.mart_unit_topic_month where period_month = %s", (october,))[0][0] > 0
+    with conn, conn.cursor() as cur:  # October's only two items (previous test) move to August and November
+        cur.execute("update raw.scan_items set period_month = %s, updated_at = now() where item_key = 'a-oct'", (august,))
+        cur.execute("update raw.scan_items set period_month = %s, updated_at = now() where item_key = 'b-oct'", (november,))
+    build(as_of=date(2026, 11, 30))
+    incremental = _snapshot(conn)
+    assert _q(conn, "select count(*) from marts.mart_unit_topic_month where period_month = %s and scan_items > 0", (october,)) == [(0,)]
+    moved = _q(conn, """select period_month, unit_code, topic_code, scan_items from marts.mart_unit_topic_month
+                        where (unit_code, topic_code, period_month) in (('U-B', 'T04', %s), ('U-A', 'T12', %s))
+                        order by period_month""", (november, august))
+    assert moved == [(august, "U-A", "T12", 20), (november, "U-B", "T04", 1)]
+    build(as_of=date(2026, 11, 30), full_refresh=True)
+    assert _snapshot(conn) == incremental
+
+
+def test_fact_built_before_previous_period_month_gets_the_column(built, conn):
+    """Upgrade path: an existing fct_opinion_signal without the column gains it on the next incremental run."""
+    from dlxh.build import build
+
+    with conn, conn.cursor() as cur:
+        cur.execute("alter table marts.fct_opinion_signal drop column previous_period_month")
+        cur.execute("update raw.scan_items set updated_at = now() where item_key = 'pos-1'")
+    build(as_of=date(2026, 11, 30))
+    cols = _q(conn, """select column_name from information_schema.columns
+                       where table_schema = 'marts' and table_name = 'fct_opinion_signal' and column_name = 'previous_period_month'""")
+    assert cols == [("previous_period_month",)]
+    assert _q(conn, "select count(*) from marts.fct_opinion_signal where signal_group_key = 'scan|pos-1'") == [(1,)]

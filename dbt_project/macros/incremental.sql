@@ -48,6 +48,26 @@
         select distinct period_month
         from {{ unit_topic_months }}
         where source_updated_at > {{ source_watermark() }}
+        union
+        {{ months_left_by_signals(ref('fct_opinion_signal')) }}
     ) as changed
     cross join generate_series(0, 6) as shift(months)
+{%- endmacro %}
+
+{#- Months that scanned items left since the calling model's watermark (fct_opinion_signal keeps the
+    month a signal group had before it moved in previous_period_month). -#}
+{% macro months_left_by_signals(signals) -%}
+    select previous_period_month
+    from {{ signals }}
+    where updated_at > {{ source_watermark() }} and previous_period_month is not null
+{%- endmacro %}
+
+{#- A column of {{ this }} in incremental runs, or a typed null when the table was built by an older
+    version of the model without it (on_schema_change adds it on this run). -#}
+{% macro existing_column_or_null(column, data_type) -%}
+    {%- if execute and is_incremental() and column in (adapter.get_columns_in_relation(this) | map(attribute="name") | list) -%}
+        {{ column }}
+    {%- else -%}
+        cast(null as {{ data_type }})
+    {%- endif -%}
 {%- endmacro %}

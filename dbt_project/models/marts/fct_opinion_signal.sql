@@ -294,6 +294,27 @@ signals as (
     select * from survey_signals
     union all
     select * from scan_signals
+),
+
+-- The month each replaced group had before this run: a scanned item moves to another month when a
+-- later capture gives its publication date; the marts then recompute the month it left as well.
+-- (A table built before previous_period_month existed gets the column on this run.)
+stored_groups as (
+    {% if is_incremental() %}
+        select distinct on (signal_group_key)
+            signal_group_key as stored_group_key,
+            period_month as stored_period_month,
+            {{ existing_column_or_null('previous_period_month', 'date') }} as stored_previous_period_month
+        from {{ this }}
+        where signal_group_key in (select signals.signal_group_key from signals)
+        order by signal_group_key
+    {% else %}
+        select
+            cast(null as text) as stored_group_key,
+            cast(null as date) as stored_period_month,
+            cast(null as date) as stored_previous_period_month
+        limit 0
+    {% endif %}
 )
 
 select
@@ -311,5 +332,12 @@ select
     respondents,
     is_suppressed,
     evidence_ref,
-    updated_at
+    updated_at,
+    -- sticky: a later run without a move keeps it, so a mart that missed a run still sees the move
+    -- (a group not stored before has no stored month: null)
+    case
+        when stored_groups.stored_period_month <> signals.period_month then stored_groups.stored_period_month
+        else stored_groups.stored_previous_period_month
+    end as previous_period_month
 from signals
+left join stored_groups on signals.signal_group_key = stored_groups.stored_group_key

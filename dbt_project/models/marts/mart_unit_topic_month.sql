@@ -4,7 +4,10 @@
         incremental_strategy='delete+insert',
         unique_key='period_month',
         on_schema_change='append_new_columns',
-        pre_hook=["set local jit = off"],
+        pre_hook=[
+            "set local jit = off",
+            "{% if is_incremental() %}delete from {{ this }} where period_month in ({{ months_left_by_signals(ref('fct_opinion_signal')) }}){% endif %}",
+        ],
         indexes=[
             {'columns': ['unit_topic_month_key'], 'unique': True},
             {'columns': ['period_month', 'topic_code', 'unit_code']},
@@ -14,6 +17,8 @@
 }}
 -- pre_hook: incremental runs touch a few months; JIT compilation (triggered by the planner's estimates
 -- over the whole fact) costs more than the query itself. `set local` lasts for the model's transaction.
+-- The second hook deletes the months scanned items left: delete+insert only replaces months that still
+-- have rows, and a month whose only items moved away has none.
 -- Opinion per unit x topic x month across the three sources. Survey figures are null below
 -- var min_cell_size respondents (survey_is_suppressed). mean_sentiment is weighted by the signal
 -- weights over signals with a (non-suppressed) sentiment; negative_share = negative signals /
@@ -31,9 +36,14 @@ signals as not materialized (
 
 {% if is_incremental() %}
     changed_months as (
-        select distinct period_month
+        select period_month
         from signals
         where updated_at > {{ source_watermark() }}
+        union
+        -- the month a scanned item left (see fct_opinion_signal.previous_period_month)
+        select previous_period_month
+        from signals
+        where updated_at > {{ source_watermark() }} and previous_period_month is not null
     ),
 
     recomputed_months as (
