@@ -104,6 +104,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 5 if (args.strict and not result.success) else 0
 
 
+def cmd_freshness(args: argparse.Namespace) -> int:
+    from dlxh.freshness import check_freshness
+
+    report = check_freshness()
+    print(report.render())
+    return 5 if (args.strict and report.stale) else 0
+
+
 def cmd_alerts(args: argparse.Namespace) -> int:
     from alerts.engine import run_alerts
 
@@ -182,6 +190,10 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--month", type=_month, required=True, help="YYYY-MM")
     v.add_argument("--strict", action="store_true", help="exit 5 when any expectation fails (late units included)")
     v.set_defaults(func=cmd_validate)
+
+    fr = sub.add_parser("freshness", help="dbt source freshness of the raw tables (also run by the dlxh_validate DAG)")
+    fr.add_argument("--strict", action="store_true", help="exit 5 when a source is stale or empty")
+    fr.set_defaults(func=cmd_freshness)
 
     a = sub.add_parser("alerts", help="send due reminders, late notices, escalations and digests")
     a.add_argument("--as-of", type=_day, help="the day to evaluate (YYYY-MM-DD, default today in Asia/Ho_Chi_Minh)")

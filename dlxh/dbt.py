@@ -32,13 +32,14 @@ def dbt_env(settings: Settings | None = None) -> dict[str, str]:
     }
 
 
-def run_dbt(args: list[str], settings: Settings | None = None, capture: bool = False) -> subprocess.CompletedProcess:
+def run_dbt(args: list[str], settings: Settings | None = None, capture: bool = False,
+            ok_codes: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess:
     settings = settings or load_settings()
     env = {**os.environ, **dbt_env(settings)}
     dbt = Path(sys.executable).with_name("dbt")
     cmd = [str(dbt) if dbt.exists() else "dbt", *args, "--project-dir", str(DBT_PROJECT_DIR)]
     proc = subprocess.run(cmd, env=env, cwd=DBT_PROJECT_DIR, capture_output=capture, text=True)
-    if proc.returncode != 0:
+    if proc.returncode not in ok_codes:
         tail = (proc.stdout or "")[-4000:] if capture else ""
         raise DlxhError(f"dbt {' '.join(args)} failed (exit {proc.returncode}).{chr(10) + tail if tail else ''}")
     return proc

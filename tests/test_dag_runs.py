@@ -163,6 +163,8 @@ def test_validate_dag_records_a_run_per_month(pipeline):
     before = scalar(conn, "select count(*) from quality.validation_runs where period_month = %s", (latest,))
     state, tasks, _ = run_dag(pipeline, "dlxh_validate", {"months": [month]})
     assert state == "success", tasks
+    assert tasks == {"validate_months": "success", "check_source_freshness": "success"}
+    assert scalar(conn, "select count(*) from quality.source_freshness where source_table = 'raw.reports' and status = 'pass'") >= 1
     assert scalar(conn, "select count(*) from quality.validation_runs where period_month = %s", (latest,)) > before
     # The missing CDVC report is a business finding stored with the run, not a task failure.
     assert scalar(

@@ -99,7 +99,14 @@ def validate_dag(doc: str):
             context["outlet_events"][Asset(QUALITY_ASSET)].extra = {"months": months}
             return result
 
+        @task(task_id="check_source_freshness")
+        def check_source_freshness() -> dict[str, Any]:
+            from dlxh.orchestration import tasks
+
+            return tasks.source_freshness()
+
         validate_months()
+        check_source_freshness()
 
     return _in_caller_file(_validate())
 

@@ -159,6 +159,15 @@ def validate(months: list[str], strict: bool = False) -> dict[str, Any]:
     return {"months": months, "success": results}
 
 
+def source_freshness() -> dict[str, Any]:
+    """`dbt source freshness` on the raw tables; stale sources are findings (logged, stored), not failures."""
+    from dlxh.freshness import check_freshness
+
+    report = check_freshness()
+    log.info(report.render())
+    return {"stale": [s.table for s in report.stale]}
+
+
 def send_alerts(as_of: date) -> dict[str, Any]:
     from alerts.engine import run_alerts
 

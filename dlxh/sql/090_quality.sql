@@ -151,6 +151,19 @@ select
     checked.rows_unaccounted = 0 and checked.quarantined_without_reason = 0 as reconciles
 from checked;
 
+-- Source freshness checks (dlxh.freshness: `dbt source freshness` over the raw landing tables).
+create table if not exists quality.source_freshness (
+    check_id bigserial primary key,
+    checked_at timestamptz not null,
+    source_table text not null,
+    status text not null,
+    max_loaded_at timestamptz,
+    age_seconds double precision,
+    warn_after text,
+    error text
+);
+create index if not exists source_freshness_checked on quality.source_freshness (checked_at);
+
 -- BI reads the validation results (tables and views of this schema), nothing else of ops.
 do $grants$
 begin
