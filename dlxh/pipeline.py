@@ -74,6 +74,13 @@ def summary_text(as_of: date) -> str:
             if _exists(cur, "marts.mart_hot_spots"):
                 cur.execute("select count(*) from marts.mart_hot_spots")
                 hot_spots = cur.fetchone()[0]
+            # the latest source freshness check (dlxh_validate): tables that need attention
+            cur.execute(
+                """select source_table from quality.source_freshness
+                   where checked_at = (select max(checked_at) from quality.source_freshness) and status <> 'pass'
+                   order by source_table"""
+            )
+            stale = [r[0] for r in cur.fetchall()]
     finally:
         conn.close()
     due = expected - pending
@@ -92,5 +99,6 @@ def summary_text(as_of: date) -> str:
             f"  Tin bài rà quét:       {scan_items} (sau khi loại trùng)",
             f"  Điểm nóng phát hiện:   {hot_spots}",
             f"  Bản ghi bị cách ly:    {quarantined}",
+            f"  Nguồn cần chú ý:       {', '.join(stale) if stale else 'không'} (độ mới dữ liệu, xem `dlxh freshness`)",
         ]
     )
