@@ -65,7 +65,7 @@ class ScansSource:
     def __init__(self, tool: str, part_rows: int = PART_ROWS, use_process: bool | None = None):
         self.tool = tool
         self.part_rows = part_rows
-        self.use_process = use_process  # None: a forked process where the OS can fork, else a thread
+        self.use_process = use_process  # None: a forked process on Linux, else a thread (prefetch.prefetch)
         self.mapping: ToolMapping = load_mapping(tool)
         self.gazetteer = Gazetteer.from_csv()
         self.topics = TopicMatcher()
