@@ -62,6 +62,18 @@ def truncate_all(conn) -> None:
             cur.execute(f"truncate {', '.join(tables)} restart identity cascade")
 
 
+@pytest.fixture(scope="module")
+def module_warehouse(warehouse_target):
+    """One autocommit connection for a module that builds marts once and reads them in several tests
+    (the function-scoped `warehouse` would empty raw between tests); the warehouse is emptied first."""
+    from dlxh.db import connect
+
+    connection = connect(warehouse_target, autocommit=True)  # an open transaction would block dbt's table swaps
+    truncate_all(connection)
+    yield connection
+    connection.close()
+
+
 @pytest.fixture()
 def warehouse(warehouse_target):
     """A psycopg2 connection to an emptied warehouse."""

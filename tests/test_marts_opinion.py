@@ -50,14 +50,8 @@ UB_SCORES = [(1, 5, 1), (2, 4, 2), (1, 5, 1)]  # three respondents: suppressed
 
 
 @pytest.fixture(scope="module")
-def conn(warehouse_target):
-    from dlxh.db import connect
-    from tests.conftest import truncate_all
-
-    connection = connect(warehouse_target, autocommit=True)  # an open transaction would block dbt's table swaps
-    truncate_all(connection)
-    yield connection
-    connection.close()
+def conn(module_warehouse):
+    return module_warehouse
 
 
 def _q(conn, sql: str, params=()) -> list[tuple]:

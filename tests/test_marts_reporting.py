@@ -20,15 +20,8 @@ REPORTING_TYPES = ("district", "sector", "civil_servants")
 
 
 @pytest.fixture(scope="module")
-def conn(warehouse_target):
-    """One connection for the module (the function-scoped `warehouse` would empty raw between tests)."""
-    from dlxh.db import connect
-    from tests.conftest import truncate_all
-
-    connection = connect(warehouse_target, autocommit=True)  # an open transaction would block dbt's table swaps
-    truncate_all(connection)
-    yield connection
-    connection.close()
+def conn(module_warehouse):
+    return module_warehouse
 
 
 @pytest.fixture(scope="module")

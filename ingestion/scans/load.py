@@ -311,19 +311,19 @@ def land_parts(cur: Any, parts: Iterable[str | Iterable[str]], *, tool: str, loa
     cur.execute("set local work_mem = '256MB'")
     # Each statement handles one part (~20,000 rows): JIT compilation costs more than it saves.
     cur.execute("set local jit = off")
+    # Probe raw.scan_items by its key for each part's rows: a hash join would read the whole
+    # table for every part (the planner's choice once the table is large).
+    cur.execute("set local enable_hashjoin = off; set local enable_mergejoin = off")
     total = LandedCounts(0, 0, 0)
     for n, lines in enumerate(parts):
         if n:
             cur.execute("truncate scan_stage")
         copy_lines(cur, "scan_stage", STAGE_COLUMNS, lines)
-        # Probe raw.scan_items by its key for the part's rows: a hash join would read the whole
-        # table for every part (the planner's choice once the table is large).
-        cur.execute("set local enable_hashjoin = off; set local enable_mergejoin = off")
         cur.execute(merge, params)
         replayed, loaded, updated, unchanged = cur.fetchone()
-        cur.execute("reset enable_hashjoin; reset enable_mergejoin")
         total.loaded += loaded
         total.updated += updated
         total.unchanged += unchanged + replayed
+    cur.execute("reset enable_hashjoin; reset enable_mergejoin")
     cur.execute("drop table scan_stage")
     return total
