@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime
 import io
 import json
 import unicodedata
@@ -89,8 +90,9 @@ def open_text(fh: BinaryIO) -> tuple[TextIO, str]:
 @dataclass
 class Table:
     headers: list[str]
-    rows: list[tuple[int, list[str]]]  # (1-based data row number as a person sees it in the file, cells)
+    rows: list[tuple[int, list[str]]]  # (1-based row number as a person sees it in the file, cells)
     encoding: str | None = None
+    header_row: int | None = None  # 1-based row of the header (title rows above it are skipped)
 
     def header_index(self, aliases: dict[str, set[str]]) -> dict[str, int]:
         """Map canonical field names to column positions using accent-insensitive aliases."""
@@ -126,20 +128,63 @@ def sniff_delimiter(sample: str) -> str:
     return best
 
 
-def _read_csv_text(text: str) -> Table:
+# How far down a sheet the header row is looked for (offices put a title, a subtitle and an
+# "updated on" line above the table).
+HEADER_SEARCH_ROWS = 30
+
+
+def find_header_row(rows: list[list[str]], header_aliases: dict[str, set[str]] | None = None) -> int | None:
+    """Index of the header row among the first rows of a sheet, skipping title rows.
+
+    With aliases, the row naming the most known fields (at least two) wins. Otherwise (or when no
+    row names two fields) the header is the first row with two or more filled cells: a title, a
+    subtitle or a note above the table fills one merged cell.
+    """
+    head = rows[:HEADER_SEARCH_ROWS]
+    if header_aliases:
+        best, best_hits = None, 1
+        for i, cells in enumerate(head):
+            slugs = {slug(c) for c in cells if c.strip()}
+            hits = sum(1 for field, names in header_aliases.items() if slugs & (names | {field}))
+            if hits > best_hits:
+                best, best_hits = i, hits
+        if best is not None:
+            return best
+    filled = [sum(1 for c in cells if c.strip()) for cells in head]
+    for i, n in enumerate(filled):
+        if n >= 2:
+            return i
+    return next((i for i, n in enumerate(filled) if n), None)
+
+
+def _read_csv_text(text: str, header_aliases: dict[str, set[str]] | None = None) -> Table:
     delimiter = sniff_delimiter(text[:20000])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows = list(reader)
-    while rows and not any(c.strip() for c in rows[0]):
-        rows.pop(0)
-    if not rows:
+    at = find_header_row(rows, header_aliases)
+    if at is None:
         raise TableError("empty_file", "Tệp rỗng: không có dòng tiêu đề hay dữ liệu nào.")
-    headers = [h.strip() for h in rows[0]]
-    data = [(i + 1, [c.strip() for c in r]) for i, r in enumerate(rows[1:], start=1) if any(c.strip() for c in r)]
-    return Table(headers, data)
+    headers = [h.strip() for h in rows[at]]
+    data = [(i + 1, [c.strip() for c in r]) for i, r in enumerate(rows[at + 1 :], start=at + 1) if any(c.strip() for c in r)]
+    return Table(headers, data, header_row=at + 1)
 
 
-def _read_xlsx(data: bytes, sheet: str | None = None) -> Table:
+def _cell_text(value: object) -> str:
+    """A spreadsheet cell as text: dates ISO, times HH:MM[:SS], whole floats without '.0'."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, datetime.time):
+        return value.strftime("%H:%M:%S" if value.second else "%H:%M")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value).strip()
+
+
+def _read_xlsx(data: bytes, sheet: str | None = None, header_aliases: dict[str, set[str]] | None = None) -> Table:
     import zipfile
 
     import openpyxl
@@ -156,21 +201,39 @@ def _read_xlsx(data: bytes, sheet: str | None = None) -> Table:
     except Exception as exc:  # openpyxl raises many types for damaged archives
         raise TableError("corrupt_xlsx", f"Tệp Excel bị hỏng, không đọc được ({type(exc).__name__}: {exc}).") from exc
     ws = wb[sheet] if sheet and sheet in wb.sheetnames else wb.worksheets[0]
-    rows_iter = ws.iter_rows(values_only=True)
+    # Some exporters write a stale <dimension ref="A1:C5"> for a longer sheet; read-only mode
+    # trusts it and would silently stop at row 5. Forget it and read every row there is.
+    ws.reset_dimensions()
+    head: list[tuple[int, list[str]]] = []
     headers: list[str] | None = None
     data_rows: list[tuple[int, list[str]]] = []
-    for excel_row, values in enumerate(rows_iter, start=1):
-        cells = ["" if v is None else (v.isoformat(sep=" ") if hasattr(v, "isoformat") else str(v)).strip() for v in values]
+    for excel_row, values in enumerate(ws.iter_rows(values_only=True), start=1):
+        cells = [unicodedata.normalize("NFC", _cell_text(v)) for v in values]
         if headers is None:
-            if any(cells):
-                headers = [unicodedata.normalize("NFC", c) for c in cells]
+            head.append((excel_row, cells))
+            if len(head) < HEADER_SEARCH_ROWS:
+                continue
+            headers = _split_head(head, header_aliases, data_rows)
             continue
         if any(cells):
-            data_rows.append((excel_row, [unicodedata.normalize("NFC", c) for c in cells]))
+            data_rows.append((excel_row, cells))
     wb.close()
     if headers is None:
+        headers = _split_head(head, header_aliases, data_rows)
+    if headers is None:
         raise TableError("empty_file", "Tệp Excel rỗng: không có dòng tiêu đề.")
-    return Table(headers, data_rows)
+    return Table(headers, data_rows, header_row=next((r for r, c in head if c == headers), None))
+
+
+def _split_head(
+    head: list[tuple[int, list[str]]], header_aliases: dict[str, set[str]] | None, data_rows: list[tuple[int, list[str]]]
+) -> list[str] | None:
+    """Pick the header among the first rows read; the rows after it become data (appended)."""
+    at = find_header_row([cells for _, cells in head], header_aliases)
+    if at is None:
+        return None
+    data_rows.extend((r, cells) for r, cells in head[at + 1 :] if any(cells))
+    return head[at][1]
 
 
 def json_records(text: str) -> list:
@@ -213,13 +276,17 @@ def _read_json(text: str, lines: bool) -> Table:
     return Table(headers, rows)
 
 
-def read_table(path: Path, data: bytes, sheet: str | None = None) -> Table:
-    """Parse a tabular file; raises TableError with a Vietnamese reason when it can't."""
+def read_table(path: Path, data: bytes, sheet: str | None = None, header_aliases: dict[str, set[str]] | None = None) -> Table:
+    """Parse a tabular file; raises TableError with a Vietnamese reason when it can't.
+
+    Title rows above the table are skipped (`find_header_row`); pass the source's column aliases
+    so that the row naming its fields is taken as the header.
+    """
     if not data.strip():
         raise TableError("empty_file", "Tệp rỗng (0 byte hoặc chỉ có khoảng trắng).")
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(data, sheet)
+        return _read_xlsx(data, sheet, header_aliases)
     try:
         text, encoding = decode_bytes(data)
     except UnicodeDecodeError as exc:
@@ -229,7 +296,7 @@ def read_table(path: Path, data: bytes, sheet: str | None = None) -> Table:
     elif suffix == ".json":
         table = _read_json(text, lines=False)
     else:
-        table = _read_csv_text(text)
+        table = _read_csv_text(text, header_aliases)
     table.encoding = encoding
     return table
 
