@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from dlxh.config.unit_types import owing_unit_types
 from dlxh.errors import ConfigError
 from dlxh.settings import Settings, load_settings
 
@@ -70,6 +71,8 @@ class AlertConfig:
     webhook_style: str
     telegram_chat_id: str | None
     webhook_timeout: float
+    # Unit types that owe reports (config unit_types.csv), the guard on top of the mart.
+    owing_unit_types: tuple[str, ...] = ()
 
 
 def _number(settings: Settings, name: str, cast: type[int] | type[float] = int) -> Any:
@@ -134,6 +137,7 @@ def load_alert_config(settings: Settings | None = None) -> AlertConfig:
         webhook_style=style,
         telegram_chat_id=_opt(settings, "DLXH_TELEGRAM_CHAT_ID"),
         webhook_timeout=_number(settings, "DLXH_WEBHOOK_TIMEOUT", float),
+        owing_unit_types=owing_unit_types(settings),
     )
     if cfg.remind_days < 0 or cfg.escalate_days < 1 or cfg.open_days < 0 or cfg.max_attempts < 1:
         raise ConfigError("DLXH_ALERT_REMIND_DAYS >= 0, DLXH_ALERT_ESCALATE_DAYS >= 1, DLXH_ALERT_OPEN_DAYS >= 0, DLXH_ALERT_MAX_ATTEMPTS >= 1")

@@ -30,8 +30,6 @@ from alerts.vi import day_label, moment_label, period_label, report_title
 from dlxh import calendar
 from dlxh.calendar import LOCAL
 
-OWING_UNIT_TYPES = ("district", "sector", "civil_servants")
-
 
 def end_of_day(day: date) -> datetime:
     """The instant a day is evaluated at: the last microsecond of the day, local time."""
@@ -70,9 +68,9 @@ def version_on(versions: list[UnitVersion], day: date) -> UnitVersion | None:
     return earlier[-1] if earlier else versions[0]
 
 
-def owes(report: ExpectedReport, versions: list[UnitVersion]) -> bool:
-    """Guard on top of the mart: reporting unit types only, and the unit existed for the period."""
-    if report.unit_type not in OWING_UNIT_TYPES:
+def owes(report: ExpectedReport, versions: list[UnitVersion], owing_unit_types: tuple[str, ...]) -> bool:
+    """Guard on top of the mart: unit types that owe reports only, and the unit existed for the period."""
+    if report.unit_type not in owing_unit_types:
         return False
     if not versions:
         return True  # the mart's word stands when the registry has no history for the code
@@ -94,7 +92,7 @@ def situations(
     out = []
     for rep in expected:
         versions = units.get(rep.unit_code, [])
-        if not owes(rep, versions) or not is_open(rep, as_of, cfg):
+        if not owes(rep, versions, cfg.owing_unit_types) or not is_open(rep, as_of, cfg):
             continue
         received = rep.received_at if rep.received_at is not None and rep.received_at <= moment else None
         due = rep.due_at

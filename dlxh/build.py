@@ -17,7 +17,7 @@ from pathlib import Path
 
 from dlxh.calendar import LOCAL
 from dlxh.dbt import DBT_PROJECT_DIR, dbt_env, run_dbt
-from dlxh.errors import DlxhError
+from dlxh.errors import ConfigError, DlxhError
 from dlxh.settings import Settings, load_settings
 
 BI_ROLE = "bi_reader"
@@ -91,9 +91,25 @@ def dbt_vars(as_of: date | datetime | None, settings: Settings, full_refresh: bo
     for name, var in (("DLXH_HOT_SPOT_FACTOR", "hot_spot_factor"), ("DLXH_HOT_SPOT_MIN_NEGATIVE", "hot_spot_min_negative")):
         if settings.get(name):
             values[var] = float(settings.get(name) or 0)
-    if settings.get("DLXH_REPORTING_START_MONTH"):
-        values["reporting_start_month"] = settings.get("DLXH_REPORTING_START_MONTH")
+    start = reporting_start_month(settings)
+    if start is not None:
+        values["reporting_start_month"] = start.isoformat()
     return values
+
+
+def reporting_start_month(settings: Settings) -> date | None:
+    """DLXH_REPORTING_START_MONTH as the first day of its month ('2025-03', '2025-03-01', '03/2025')."""
+    configured = (settings.get("DLXH_REPORTING_START_MONTH") or "").strip()
+    if not configured:
+        return None
+    from dlxh.parsing import parse_date, parse_month
+
+    for parse in (parse_month, parse_date):
+        try:
+            return parse(configured).replace(day=1)
+        except ValueError:
+            continue
+    raise ConfigError(f"DLXH_REPORTING_START_MONTH must be a month such as 2025-03 (or a day such as 2025-03-01), not {configured!r}")
 
 
 def bi_password(settings: Settings) -> str:
@@ -132,6 +148,15 @@ def ensure_bi_reader(settings: Settings | None = None) -> None:
         conn.close()
 
 
+def publish_config(settings: Settings | None = None) -> dict[str, int]:
+    """The config folder's reference tables into the warehouse's `config` schema (dbt reads them)."""
+    from dlxh.config.sync import sync_config
+    from dlxh.db import transaction
+
+    with transaction() as conn, conn.cursor() as cur:
+        return sync_config(cur, settings)
+
+
 def _summary(as_of: str | None, run_results: Path) -> BuildSummary:
     summary = BuildSummary(as_of=as_of)
     if not run_results.is_file():
@@ -153,6 +178,7 @@ def build(as_of: date | datetime | None = None, select: str | None = None, full_
     settings = load_settings()
     ensure_up(settings)
     ensure_bi_reader(settings)
+    publish_config(settings)
     variables = dbt_vars(as_of, settings, full_refresh)
     artifacts = target_path(settings)
     run_results = artifacts / "run_results.json"

@@ -52,7 +52,10 @@ def summary_text(as_of: date) -> str:
     conn = connect(warehouse_target())
     try:
         with conn.cursor() as cur:
-            cur.execute("select count(distinct unit_code) from marts.dim_unit where unit_type in ('district', 'sector', 'civil_servants')")
+            cur.execute(
+                """select count(distinct unit_code) from marts.dim_unit
+                   where unit_type in (select unit_type from config.unit_types where owes_reports)"""
+            )
             units = cur.fetchone()[0]
             cur.execute(
                 """select count(*), count(*) filter (where status in ('on_time', 'late')),

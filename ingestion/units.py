@@ -1,60 +1,66 @@
-"""Source `units`: the effective-dated unit registry (CSV or XLSX).
+"""Source `units`: the effective-dated unit registry (CSV, XLSX or JSON), as the federation keeps it.
 
 Primary key: (unit_code, valid_from). Cursor: the file (each file is a complete snapshot; the
-latest load wins in staging). Columns, matched accent-insensitively (Vietnamese or English):
+latest load wins in staging). The header row is found below any title rows; columns are matched
+accent-insensitively (Vietnamese or English):
 
-| field          | Vietnamese header   | required | notes                                      |
-|----------------|---------------------|----------|--------------------------------------------|
-| unit_code      | Mã đơn vị           | yes      | stable code, e.g. LDLD-TD                  |
-| unit_name      | Tên đơn vị          | yes      | full Vietnamese name                       |
-| unit_type      | Loại đơn vị         | yes      | district / sector / civil_servants / province |
-| parent_code    | Đơn vị cấp trên     | no       |                                            |
-| valid_from     | Hiệu lực từ         | yes      | first day the unit (version) exists        |
-| valid_to       | Hiệu lực đến        | no       | last day it exists; empty = still exists   |
-| successor_code | Đơn vị kế thừa      | no       | unit that took over after a merge          |
-| contact_name   | Người liên hệ       | no       |                                            |
-| contact_email  | Email liên hệ       | no       |                                            |
-| contact_webhook| Webhook             | no       |                                            |
+| field          | headers (any of)                                   | required | notes                                   |
+|----------------|----------------------------------------------------|----------|-----------------------------------------|
+| unit_code      | Mã đơn vị, Mã ĐV, Mã, code                          | yes      | the office's own code, kept as written  |
+| unit_name      | Tên đơn vị, Tên ĐV, name                            | yes      | full Vietnamese name                    |
+| short_name     | Tên viết tắt, Viết tắt, short name                  | no       | «LĐLĐ Tam Đường»: the resolver knows it |
+| unit_type      | Loại đơn vị, Loại, type                             | yes      | any spelling of unit_types.csv (config) |
+| parent_code    | Đơn vị cấp trên, Trực thuộc, parent                 | no       | a code or a name of a registry unit     |
+| valid_from     | Hiệu lực từ, Ngày thành lập, Từ ngày, valid_from    | yes      | first day the unit (version) exists     |
+| valid_to       | Hiệu lực đến, Đến ngày, valid_to                    | no       | last day it exists (inclusive)          |
+| dissolved_on   | Ngày giải thể, Ngày sáp nhập, dissolved_on          | no       | the day it ceased: valid_to = the day before |
+| successor_code | Đơn vị kế thừa, successor                           | no       |                                         |
+| contact_name   | Người liên hệ                                       | no       |                                         |
+| contact_email  | Email liên hệ, Email                                | no       |                                         |
+| contact_webhook| Webhook                                             | no       |                                         |
+
+A parent written as a name («LĐLĐ tỉnh») is resolved against the file's own units with the unit
+resolver; one that names no unit of the file («Tổng LĐLĐ Việt Nam») is kept empty and listed in
+the import summary (`unresolved_parents`).
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, ClassVar
 
+from dlxh.config.unit_types import describe_unit_types, resolve_unit_type
 from dlxh.db import copy_rows
 from dlxh.parsing import parse_date
 from dlxh.tabular import TableError, iter_cells, read_table
-from dlxh.text import fold, nfc
+from dlxh.text import nfc
 from ingestion.framework import FileContext, FileOutcome, Quarantined
+from ingestion.reference.units import UnitRegistry, UnitVersion
 from ingestion.sources import SOURCE_SUFFIXES
 
 ALIASES: dict[str, set[str]] = {
-    "unit_code": {"ma_don_vi", "ma_dv", "ma", "code", "unit_code"},
-    "unit_name": {"ten_don_vi", "ten_dv", "ten", "name", "unit_name"},
-    "unit_type": {"loai_don_vi", "loai", "type", "unit_type"},
-    "parent_code": {"don_vi_cap_tren", "ma_don_vi_cap_tren", "cap_tren", "parent", "parent_code"},
-    "valid_from": {"hieu_luc_tu", "tu_ngay", "valid_from"},
+    "unit_code": {"ma_don_vi", "ma_dv", "ma", "code", "unit_code", "ma_so"},
+    "unit_name": {"ten_don_vi", "ten_dv", "ten", "name", "unit_name", "ten_day_du"},
+    "short_name": {"ten_viet_tat", "viet_tat", "ten_goi_tat", "short_name", "abbreviation"},
+    "unit_type": {"loai_don_vi", "loai", "loai_dv", "type", "unit_type", "cap"},
+    "parent_code": {"don_vi_cap_tren", "ma_don_vi_cap_tren", "cap_tren", "truc_thuoc", "parent", "parent_code"},
+    "valid_from": {"hieu_luc_tu", "tu_ngay", "ngay_thanh_lap", "thanh_lap", "ngay_hieu_luc", "valid_from"},
     "valid_to": {"hieu_luc_den", "den_ngay", "valid_to"},
+    "dissolved_on": {"ngay_giai_the", "giai_the", "ngay_sap_nhap", "ngay_ket_thuc", "dissolved_on"},
     "successor_code": {"don_vi_ke_thua", "ke_thua", "successor", "successor_code"},
     "contact_name": {"nguoi_lien_he", "lien_he", "contact_name"},
-    "contact_email": {"email_lien_he", "email", "contact_email"},
+    "contact_email": {"email_lien_he", "email", "e_mail", "thu_dien_tu", "contact_email"},
     "contact_webhook": {"webhook", "contact_webhook"},
 }
 REQUIRED = ("unit_code", "unit_name", "unit_type", "valid_from")
-UNIT_TYPES = {
-    "district": "district", "huyen": "district", "thanh pho": "district", "ldld huyen": "district",
-    "sector": "sector", "nganh": "sector", "cong doan nganh": "sector",
-    "civil_servants": "civil_servants", "vien chuc": "civil_servants", "cong doan vien chuc": "civil_servants",
-    "province": "province", "tinh": "province",
-    "grassroots": "grassroots", "co so": "grassroots", "cong doan co so": "grassroots",
-    "enterprise": "enterprise", "doanh nghiep": "enterprise",
-}
 COLUMNS = (
     "load_id", "source_file", "file_hash", "row_number", "unit_code", "unit_name", "unit_type", "parent_code",
-    "valid_from", "valid_to", "successor_code", "contact_name", "contact_email", "contact_webhook",
+    "valid_from", "valid_to", "successor_code", "contact_name", "contact_email", "contact_webhook", "short_name",
 )
-FIELD_LABELS = {"unit_code": "Mã đơn vị", "unit_name": "Tên đơn vị", "unit_type": "Loại đơn vị", "valid_from": "Hiệu lực từ"}
+FIELD_LABELS = {
+    "unit_code": "Mã đơn vị", "unit_name": "Tên đơn vị", "unit_type": "Loại đơn vị", "valid_from": "Hiệu lực từ",
+    "valid_to": "Hiệu lực đến", "dissolved_on": "Ngày giải thể",
+}
 
 
 class UnitsSource:
@@ -66,7 +72,7 @@ class UnitsSource:
 
     def load_file(self, cur: Any, ctx: FileContext, outcome: FileOutcome) -> None:
         try:
-            table = read_table(ctx.path, ctx.data)
+            table = read_table(ctx.path, ctx.data, header_aliases=ALIASES)
         except TableError as exc:
             outcome.quarantine(Quarantined(exc.reason_code, str(exc)))
             return
@@ -79,58 +85,92 @@ class UnitsSource:
                 Quarantined("missing_columns", f"Thiếu cột bắt buộc: {', '.join(missing)}. Cột có trong tệp: {', '.join(table.headers)}.")
             )
             return
-        rows: list[tuple] = []
+        parsed: list[tuple[int, dict[str, str], str, str, date, date | None]] = []
         versions: dict[str, list[tuple[date, date | None, int]]] = {}
         for row_number, rec in iter_cells(table, index):
             outcome.rows_read += 1
-            problem = None
-            for f in REQUIRED:
-                if not rec.get(f):
-                    problem = Quarantined("missing_value", f"Thiếu giá trị «{FIELD_LABELS[f]}».", row_number, f, rec)
-                    break
-            valid_from = valid_to = None
-            unit_type = None
-            if problem is None:
-                try:
-                    valid_from = parse_date(rec["valid_from"])
-                    valid_to = parse_date(rec["valid_to"]) if rec.get("valid_to") else None
-                except ValueError as exc:
-                    problem = Quarantined("bad_date", f"Ngày hiệu lực sai: {exc}.", row_number, "valid_from", rec)
-            if problem is None and valid_to is not None and valid_from is not None and valid_to < valid_from:
-                problem = Quarantined("bad_date", f"«Hiệu lực đến» ({valid_to}) trước «Hiệu lực từ» ({valid_from}).", row_number, "valid_to", rec)
-            if problem is None:
-                unit_type = UNIT_TYPES.get(fold(rec["unit_type"]).replace("_", " ")) or UNIT_TYPES.get(fold(rec["unit_type"]))
-                if unit_type is None:
-                    problem = Quarantined(
-                        "unknown_unit_type",
-                        f"Loại đơn vị «{rec['unit_type']}» không hợp lệ (dùng: huyện, ngành, viên chức, tỉnh, cơ sở).",
-                        row_number, "unit_type", rec,
-                    )
-            if problem is None:
-                code = rec["unit_code"].strip().upper()
-                for other_from, other_to, other_row in versions.get(code, []):
-                    if (valid_to is None or valid_to >= other_from) and (other_to is None or other_to >= valid_from):
-                        problem = Quarantined(
-                            "overlapping_versions",
-                            f"Đơn vị {code} có hai phiên bản chồng thời gian hiệu lực (dòng {other_row} và dòng {row_number}).",
-                            row_number, "valid_from", rec,
-                        )
-                        break
+            problem, values = self._check_row(row_number, rec, versions)
             if problem:
                 outcome.quarantine(problem)
                 continue
+            code, unit_type, valid_from, valid_to = values  # type: ignore[misc]
             versions.setdefault(code, []).append((valid_from, valid_to, row_number))
+            parsed.append((row_number, rec, code, unit_type, valid_from, valid_to))
+
+        # Parents and successors may be written as names or abbreviations of the file's own units.
+        own = UnitRegistry([UnitVersion(code, nfc(rec["unit_name"]) or code, vf, vt, ut, None, nfc(rec.get("short_name")) or None)
+                            for _, rec, code, ut, vf, vt in parsed])
+        unresolved: dict[str, list[int]] = {}
+
+        def reference(value: str | None, row_number: int, on: date) -> str | None:
+            text = (value or "").strip()
+            if not text:
+                return None
+            code = own.by_code(text) or own.resolve(text, on).code
+            if code is None:
+                unresolved.setdefault(text, []).append(row_number)
+            return code
+
+        rows: list[tuple] = []
+        for row_number, rec, code, unit_type, valid_from, valid_to in parsed:
+            parent = reference(rec.get("parent_code"), row_number, valid_from)
             rows.append(
                 (
                     ctx.load_id, str(ctx.path), ctx.file_hash, row_number, code, nfc(rec["unit_name"]), unit_type,
-                    (rec.get("parent_code") or "").strip().upper() or None, valid_from, valid_to,
-                    (rec.get("successor_code") or "").strip().upper() or None, nfc(rec.get("contact_name")) or None,
+                    parent if parent != code else None, valid_from, valid_to,
+                    reference(rec.get("successor_code"), row_number, valid_from), nfc(rec.get("contact_name")) or None,
                     (rec.get("contact_email") or "").strip() or None, (rec.get("contact_webhook") or "").strip() or None,
+                    nfc(rec.get("short_name")) or None,
                 )
             )
+        if unresolved:
+            # Kept empty, never guessed: «Tổng LĐLĐ Việt Nam» above the province is not a unit of the registry.
+            outcome.detail["unresolved_parents"] = {name: rows_ for name, rows_ in sorted(unresolved.items())}
         cur.execute("select 1 from raw.units where file_hash = %s limit 1", (ctx.file_hash,))
         if cur.fetchone():
             outcome.rows_unchanged = len(rows)
         else:
             outcome.rows_loaded = copy_rows(cur, self.table, COLUMNS, rows)
         outcome.rows_quarantined = len({q.row_number for q in outcome.quarantined})
+
+    @staticmethod
+    def _check_row(
+        row_number: int, rec: dict[str, str], versions: dict[str, list[tuple[date, date | None, int]]]
+    ) -> tuple[Quarantined | None, tuple[str, str, date, date | None] | None]:
+        for f in REQUIRED:
+            if not rec.get(f):
+                return Quarantined("missing_value", f"Thiếu giá trị «{FIELD_LABELS[f]}».", row_number, f, rec), None
+        dates: dict[str, date | None] = {}
+        for f in ("valid_from", "valid_to", "dissolved_on"):
+            try:
+                dates[f] = parse_date(rec[f]) if rec.get(f) else None
+            except ValueError as exc:
+                return Quarantined("bad_date", f"«{FIELD_LABELS[f]}» sai: {exc}.", row_number, f, rec), None
+        valid_from = dates["valid_from"]
+        assert valid_from is not None
+        valid_to = dates["valid_to"]
+        if dates["dissolved_on"] is not None:
+            last_day = dates["dissolved_on"] - timedelta(days=1)  # dissolved on that day: it existed until the day before
+            valid_to = min(valid_to, last_day) if valid_to else last_day
+        if valid_to is not None and valid_to < valid_from:
+            field = "dissolved_on" if dates["dissolved_on"] is not None else "valid_to"
+            return Quarantined(
+                "bad_date", f"«{FIELD_LABELS[field]}» ({rec[field]}) không sau «Hiệu lực từ» ({rec['valid_from']}).", row_number, field, rec
+            ), None
+        unit_type = resolve_unit_type(rec["unit_type"])
+        if unit_type is None:
+            return Quarantined(
+                "unknown_unit_type",
+                f"Loại đơn vị «{rec['unit_type']}» không có trong danh mục loại đơn vị (unit_types.csv). Dùng một trong: "
+                f"{describe_unit_types()}.",
+                row_number, "unit_type", rec,
+            ), None
+        code = " ".join(rec["unit_code"].split()).upper()
+        for other_from, other_to, other_row in versions.get(code, []):
+            if (valid_to is None or valid_to >= other_from) and (other_to is None or other_to >= valid_from):
+                return Quarantined(
+                    "overlapping_versions",
+                    f"Đơn vị {code} có hai phiên bản chồng thời gian hiệu lực (dòng {other_row} và dòng {row_number}).",
+                    row_number, "valid_from", rec,
+                ), None
+        return None, (code, unit_type, valid_from, valid_to)

@@ -167,8 +167,10 @@ def build_dag(doc: str):
     def _build():
         @task(task_id="collect_months")
         def collect_months() -> list[str]:
+            from dlxh.build import publish_config
             from dlxh.orchestration import tasks
 
+            publish_config()  # the config folder's reference tables, read by dbt
             context = get_current_context()
             return tasks.months_from_events(context.get("triggering_asset_events"))
 

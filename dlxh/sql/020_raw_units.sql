@@ -19,3 +19,6 @@ create table if not exists raw.units (
     contact_webhook text,
     primary key (file_hash, row_number)
 );
+
+-- The registry's abbreviation column (Tên viết tắt: «LĐLĐ Tam Đường», «CĐN Giáo dục»), used by the unit resolver.
+alter table raw.units add column if not exists short_name text;

@@ -1,4 +1,4 @@
-"""Ad-hoc report requests (báo cáo đột xuất) from dbt_project/seeds/adhoc_requests.csv (reference data).
+"""Ad-hoc report requests (báo cáo đột xuất) from the config folder's adhoc_requests.csv (`dlxh.config`).
 
 An ad-hoc report document either states its deadline or is matched to a request: by the
 request code written in the document, else by the only request of its report month, else by
@@ -7,16 +7,11 @@ the request title found in the document's title.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 
-from dlxh.parsing import parse_local_datetime, parse_month
-from dlxh.settings import PROJECT_ROOT
+from dlxh.config import load
 from ingestion.reports.matching import ocr_key, similar
-
-ADHOC_CSV = PROJECT_ROOT / "dbt_project" / "seeds" / "adhoc_requests.csv"
 
 
 @dataclass(frozen=True)
@@ -27,18 +22,11 @@ class AdhocRequest:
     due_at: datetime
 
 
-def load_requests(path: Path = ADHOC_CSV) -> list[AdhocRequest]:
-    if not path.exists():
-        return []
-    out = []
-    with path.open(encoding="utf-8-sig") as fh:
-        for r in csv.DictReader(fh):
-            try:
-                out.append(AdhocRequest(r["request_code"].strip(), r.get("title_vi") or "", parse_month(r["period_month"]),
-                                        parse_local_datetime(r["due_at"])))
-            except (KeyError, ValueError):
-                continue  # the seed's own dbt tests report bad rows
-    return out
+def load_requests() -> list[AdhocRequest]:
+    """The requests in force; a bad file is a ConfigError naming its line and field (`dlxh config check`)."""
+    return [
+        AdhocRequest(r["request_code"], r["title_vi"] or "", r["period_month"], r["due_at"]) for r in load("adhoc_requests").rows
+    ]
 
 
 def match_request(requests: list[AdhocRequest], text: str, title: str | None, month: date | None) -> AdhocRequest | None:

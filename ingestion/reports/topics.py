@@ -1,18 +1,15 @@
-"""The topic taxonomy (versioned reference data in dbt_project/seeds/topics.csv) and matching."""
+"""The topic taxonomy in force (config topics.csv and topic_aliases.csv, see `dlxh.config`) and matching."""
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from dlxh.settings import PROJECT_ROOT
+from dlxh.config import Loaded, load
 from dlxh.text import fold
 from ingestion.reports.matching import fold_keep, fuzzy_find, ocr_key, similar, words
 from ingestion.reports.records import TopicMention
-
-TOPICS_CSV = PROJECT_ROOT / "dbt_project" / "seeds" / "topics.csv"
 
 
 @dataclass(frozen=True)
@@ -20,28 +17,50 @@ class Topic:
     code: str
     name_vi: str
     keywords: tuple[str, ...]
+    sort_order: int = 0
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=8)
+def _topics_of(loaded: Loaded) -> tuple[Topic, ...]:
+    return tuple(
+        Topic(r["topic_code"], r["name_vi"], tuple(k.strip() for k in (r["keywords"] or "").split(";") if k.strip()), r["sort_order"])
+        for r in loaded.rows
+    )
+
+
 def load_topics() -> tuple[Topic, ...]:
-    with TOPICS_CSV.open(encoding="utf-8") as fh:
-        return tuple(
-            Topic(r["topic_code"], r["name_vi"], tuple(k.strip() for k in r["keywords"].split(";") if k.strip()))
-            for r in csv.DictReader(fh)
-        )
+    """The taxonomy in force (the deployment's topics.csv, else the shipped default)."""
+    return _topics_of(load("topics"))
 
 
-def resolve_topic(text: str | None) -> str | None:
-    """A topic cell of a form: a code ('T04', '4'), a name, or free text with a keyword."""
+@lru_cache(maxsize=8)
+def _alias_index(loaded: Loaded) -> dict[tuple[str, str], str]:
+    """(scope, folded alias) -> topic code; scope '' = everywhere."""
+    return {(fold(r["scope"] or ""), fold(r["alias"])): r["topic_code"] for r in loaded.rows}
+
+
+def resolve_topic(text: str | None, scope: str | None = None) -> str | None:
+    """A topic cell of a form or a tool ('NGUOI_LAO_DONG', 'T04', '4', a name, or free text with a keyword).
+
+    In order: the deployment's aliases (topic_aliases.csv; those of `scope` — a tool or survey
+    name — before the unscoped ones), a taxonomy code, a sort number, a taxonomy name, a keyword.
+    """
     if not text:
         return None
     key = fold(text)
+    aliases = _alias_index(load("topic_aliases"))
+    for s in ((fold(scope),) if scope else ()) + ("",):
+        for candidate in (key, key.replace("_", " ")):
+            if (s, candidate) in aliases:
+                return aliases[(s, candidate)]
     topics = load_topics()
-    m = re.fullmatch(r"t?0*(\d{1,2})(?:\b.*)?", key)
-    if m:
-        code = f"T{int(m[1]):02d}"
-        if any(t.code == code for t in topics):
-            return code
+    by_code = {fold(t.code): t.code for t in topics}
+    if key in by_code:
+        return by_code[key]
+    if key.isdigit():
+        numbered = [t.code for t in topics if t.sort_order == int(key)]
+        if len(numbered) == 1:
+            return numbered[0]
     for t in topics:
         if fold(t.name_vi) == key or key in fold(t.name_vi):
             return t.code

@@ -18,7 +18,7 @@ from dlxh.settings import PROJECT_ROOT
 from dlxh.text import fold
 from ingestion.reports.topics import load_topics, resolve_topic
 
-PLACES_CSV = PROJECT_ROOT / "dbt_project" / "seeds" / "places.csv"
+PLACES_CSV = PROJECT_ROOT / "dlxh" / "demo_config" / "places.csv"  # interim: the demo's places
 # Most specific first: an item naming a commune and its province belongs to the commune's unit.
 PLACE_PRIORITY = {"ward": 0, "commune": 0, "town": 0, "district": 1, "city": 1, "province": 2}
 _UNIT_CODE = re.compile(r"^[A-Z]{2,}(?:-[A-Z0-9]+)+$")

@@ -13,7 +13,7 @@ calendar as (
 ),
 
 adhoc_requests as (
-    select * from {{ ref('adhoc_requests') }}
+    select * from {{ ref('stg_config__adhoc_requests') }}
 ),
 
 periodic_due as (
@@ -31,7 +31,8 @@ adhoc_due as (
         'ad_hoc' as report_type,
         request_code,
         due_at,
-        string_to_array(replace(coalesce(owed_by_unit_types, 'district;sector;civil_servants'), ' ', ''), ';') as unit_types
+        -- null: every unit type that owes reports (int_unit_spans holds only those)
+        string_to_array(replace(owed_by_unit_types, ' ', ''), ';') as unit_types
     from adhoc_requests
 ),
 

@@ -13,7 +13,7 @@ register as (
 ),
 
 adhoc_requests as (
-    select * from {{ ref('adhoc_requests') }}
+    select * from {{ ref('stg_config__adhoc_requests') }}
 ),
 
 -- A register entry matches a report by attachment file name, else by unit + document number.

@@ -1,14 +1,14 @@
 -- Reporting month x periodic report type with its deadline, from the first reporting month
--- (var reporting_start_month, else the earliest valid_from of a reporting unit) to the month of
--- as_of. Deadlines come from seeds/report_types.csv; var monthly_due_day overrides the monthly day.
+-- (var reporting_start_month, else the first month any report was received for) to the month of
+-- as_of. Deadlines come from config report_types.csv; var monthly_due_day overrides the monthly day.
 with
 
-unit_spans as (
-    select * from {{ ref('int_unit_spans') }}
+report_types as (
+    select * from {{ ref('stg_config__report_types') }}
 ),
 
-report_types as (
-    select * from {{ ref('report_types') }}
+reports as (
+    select * from {{ ref('stg_raw__reports') }}
 ),
 
 bounds as (
@@ -16,10 +16,14 @@ bounds as (
         {% if var('reporting_start_month', none) -%}
             cast(date_trunc('month', date '{{ var("reporting_start_month") }}') as date) as first_month,
         {%- else -%}
-            cast(date_trunc('month', min(valid_from)) as date) as first_month,
+            coalesce(
+                cast(min(reports.period_month) as date),
+                cast(date_trunc('month', {{ as_of_ts() }} at time zone {{ local_tz() }}) as date)
+            ) as first_month,
         {%- endif %}
         cast(date_trunc('month', {{ as_of_ts() }} at time zone {{ local_tz() }}) as date) as last_month
-    from unit_spans
+    -- an aggregate over all reports: always exactly one row
+    from reports
 ),
 
 months as (

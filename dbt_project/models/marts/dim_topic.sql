@@ -2,7 +2,7 @@
 with recursive
 
 topics as (
-    select * from {{ ref('topics') }}
+    select * from {{ ref('stg_config__topics') }}
 ),
 
 tree as (
