@@ -16,8 +16,9 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 from dlxh.calendar import LOCAL
+from dlxh.config import reporting_start_month
 from dlxh.dbt import DBT_PROJECT_DIR, dbt_env, run_dbt
-from dlxh.errors import ConfigError, DlxhError
+from dlxh.errors import DlxhError
 from dlxh.settings import Settings, load_settings
 
 BI_ROLE = "bi_reader"
@@ -95,21 +96,6 @@ def dbt_vars(as_of: date | datetime | None, settings: Settings, full_refresh: bo
     if start is not None:
         values["reporting_start_month"] = start.isoformat()
     return values
-
-
-def reporting_start_month(settings: Settings) -> date | None:
-    """DLXH_REPORTING_START_MONTH as the first day of its month ('2025-03', '2025-03-01', '03/2025')."""
-    configured = (settings.get("DLXH_REPORTING_START_MONTH") or "").strip()
-    if not configured:
-        return None
-    from dlxh.parsing import parse_date, parse_month
-
-    for parse in (parse_month, parse_date):
-        try:
-            return parse(configured).replace(day=1)
-        except ValueError:
-            continue
-    raise ConfigError(f"DLXH_REPORTING_START_MONTH must be a month such as 2025-03 (or a day such as 2025-03-01), not {configured!r}")
 
 
 def bi_password(settings: Settings) -> str:

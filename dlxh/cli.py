@@ -28,6 +28,21 @@ def _day(value: str) -> date:
         raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, got {value!r}") from None
 
 
+# -- config -------------------------------------------------------------------------------------
+def cmd_config(args: argparse.Namespace) -> int:
+    from dlxh.config import report
+
+    if args.action == "init":
+        written = report.init(force=args.force)
+        for path in written:
+            print(f"wrote {path}")
+        if not written:
+            print("nothing written: the config folder already has every file (use --force to overwrite)")
+        return 0
+    print(report.check_text())
+    return 0
+
+
 # -- db -----------------------------------------------------------------------------------------
 def cmd_db(args: argparse.Namespace) -> int:
     from dlxh.db import ensure_up, warehouse_target
@@ -74,6 +89,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         options["form"] = args.form
     if getattr(args, "tool", None):
         options["tool"] = args.tool
+    for flag in ("replace", "changes", "reapply"):
+        if getattr(args, flag, False):
+            options[flag] = True
     source = get_source(args.source, **options)
     paths = args.paths
     conn = connect(target)
@@ -157,6 +175,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dlxh", description="DLXH Warehouse: ingest -> raw -> dbt -> marts -> validate -> alert.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    cfg = sub.add_parser("config", help="the deployment's config folder: check (validate, show what is in force) | show | init")
+    cfg.add_argument("action", choices=["check", "show", "init"])
+    cfg.add_argument("--force", action="store_true", help="init: overwrite files already in the config folder")
+    cfg.set_defaults(func=cmd_config)
+
     db = sub.add_parser("db", help="embedded PostgreSQL: up | down | status | url")
     db.add_argument("action", choices=["up", "down", "status", "url"])
     db.set_defaults(func=cmd_db)
@@ -175,6 +198,10 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
         if required:
             sp.add_argument(required[0], required=True, help=required[1])
+        if name == "units":
+            sp.add_argument("--replace", action="store_true", help="the file is the new full registry even if it leaves units out")
+            sp.add_argument("--changes", action="store_true", help="the file lists only units added or changed; others stay")
+            sp.add_argument("--reapply", action="store_true", help="apply again a file loaded before (restore an earlier registry)")
         sp.add_argument("--json", action="store_true", help="print the import summary as JSON")
         sp.add_argument("--quiet", action="store_true", help="no per-file progress lines")
         sp.set_defaults(func=cmd_ingest)

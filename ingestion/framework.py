@@ -251,7 +251,8 @@ def _ingest_one(source: Source, path: Path, conn: Any, load_id: int) -> FileOutc
             (source.name, file_hash),
         )
         row = cur.fetchone()
-        if row and row[0] == "loaded":
+        # A source may ask for files it loaded before (re-applying an earlier registry snapshot).
+        if row and row[0] == "loaded" and not getattr(source, "reprocess_loaded", False):
             cur.execute(
                 "update ops.files set last_path = %s, last_seen_at = now() where source = %s and file_hash = %s",
                 (str(path), source.name, file_hash),

@@ -24,7 +24,7 @@ def get_source(name: str, **options: Any) -> Source:
     if name == "units":
         from ingestion.units import UnitsSource
 
-        return UnitsSource()
+        return UnitsSource(**options)
     if name == "reports":
         from ingestion.reports.source import ReportsSource
 

@@ -19,6 +19,13 @@ accent-insensitively (Vietnamese or English):
 | contact_email  | Email liên hệ, Email                                | no       |                                         |
 | contact_webhook| Webhook                                             | no       |                                         |
 
+A registry file is a **snapshot** of the whole registry by default: one that leaves out units the
+registry in force has is refused (`registry_shrinks`, nothing changes) unless loaded with
+`replace=True` (`dlxh ingest units --replace`); a dissolved unit stays in the snapshot with its end
+date. A **change** file (`changes=True`, `--changes`) lists only the units it adds or changes: each
+unit it names gets the file's versions, every other unit is carried over. `reapply=True`
+(`--reapply`) applies a file loaded before again, e.g. to restore an earlier registry.
+
 A parent written as a name («LĐLĐ tỉnh») is resolved against the file's own units with the unit
 resolver; one that names no unit of the file («Tổng LĐLĐ Việt Nam») is kept empty and listed in
 the import summary (`unresolved_parents`).
@@ -31,6 +38,7 @@ from typing import Any, ClassVar
 
 from dlxh.config.unit_types import describe_unit_types, resolve_unit_type
 from dlxh.db import copy_rows
+from dlxh.errors import ConfigError
 from dlxh.parsing import parse_date
 from dlxh.tabular import TableError, iter_cells, read_table
 from dlxh.text import nfc
@@ -69,6 +77,13 @@ class UnitsSource:
     primary_key: ClassVar[tuple[str, ...]] = ("unit_code", "valid_from")
     cursor: ClassVar[str] = "file"
     suffixes: ClassVar[frozenset[str]] = SOURCE_SUFFIXES["units"]
+
+    def __init__(self, replace: bool = False, changes: bool = False, reapply: bool = False) -> None:
+        if replace and changes:
+            raise ConfigError("a registry file is either a full snapshot (--replace) or a list of changes (--changes), not both")
+        self.replace = replace
+        self.changes = changes
+        self.reprocess_loaded = reapply  # read by the ingestion loop: files loaded before are applied again
 
     def load_file(self, cur: Any, ctx: FileContext, outcome: FileOutcome) -> None:
         try:
@@ -126,12 +141,55 @@ class UnitsSource:
         if unresolved:
             # Kept empty, never guessed: «Tổng LĐLĐ Việt Nam» above the province is not a unit of the registry.
             outcome.detail["unresolved_parents"] = {name: rows_ for name, rows_ in sorted(unresolved.items())}
-        cur.execute("select 1 from raw.units where file_hash = %s limit 1", (ctx.file_hash,))
-        if cur.fetchone():
-            outcome.rows_unchanged = len(rows)
+        cur.execute("select max(load_id) from raw.units")
+        current_load = cur.fetchone()[0]
+        cur.execute("select distinct load_id from raw.units where file_hash = %s", (ctx.file_hash,))
+        loads_of_file = {r[0] for r in cur.fetchall()}
+        if current_load is not None and current_load in loads_of_file:
+            outcome.rows_unchanged = len(rows)  # this very file is the registry in force
+        elif loads_of_file and not self.reprocess_loaded:
+            outcome.rows_unchanged = len(rows)  # loaded before and since replaced: `--reapply` brings it back
+            outcome.detail["note"] = "Danh mục này đã được nạp trước đây; dùng --reapply để áp dụng lại."
         else:
-            outcome.rows_loaded = copy_rows(cur, self.table, COLUMNS, rows)
+            new_codes = {r[4] for r in rows}
+            carried = self._carry_over(cur, current_load, new_codes, ctx.load_id) if self.changes else []
+            if not self.changes and not self.replace and current_load is not None and rows:
+                dropped = self._dropped_units(cur, current_load, new_codes)
+                if dropped:
+                    shown = ", ".join(dropped[:10]) + (f" và {len(dropped) - 10} đơn vị khác" if len(dropped) > 10 else "")
+                    outcome.quarantine(
+                        Quarantined(
+                            "registry_shrinks",
+                            f"Danh mục này thiếu {len(dropped)} đơn vị có trong danh mục đang áp dụng ({shown}): nạp nó sẽ xóa các "
+                            "đơn vị đó. Nếu đây là danh mục đầy đủ mới, nạp lại với --replace; nếu chỉ là các đơn vị thay đổi, "
+                            "nạp với --changes. Đơn vị đã giải thể vẫn giữ trong danh mục, ghi ngày giải thể.",
+                            record={"dropped_units": dropped},
+                        )
+                    )
+                    outcome.rows_quarantined = outcome.rows_read
+                    return
+            written = copy_rows(cur, self.table, COLUMNS, rows + carried)
+            if self.reprocess_loaded and loads_of_file:
+                outcome.rows_updated = len(rows)
+            else:
+                outcome.rows_loaded = written - len(carried)
+            if carried:
+                outcome.detail["carried_over_units"] = len({r[4] for r in carried})
         outcome.rows_quarantined = len({q.row_number for q in outcome.quarantined})
+
+    @staticmethod
+    def _dropped_units(cur: Any, current_load: int, new_codes: set[str]) -> list[str]:
+        cur.execute("select distinct unit_code from raw.units where load_id = %s order by 1", (current_load,))
+        return [code for (code,) in cur.fetchall() if code not in new_codes]
+
+    @staticmethod
+    def _carry_over(cur: Any, current_load: int | None, changed: set[str], load_id: int) -> list[tuple]:
+        """Rows of the registry in force for units a change file does not name, copied into its load."""
+        if current_load is None:
+            return []
+        cols = ", ".join(COLUMNS[1:])
+        cur.execute(f"select {cols} from raw.units where load_id = %s and not (unit_code = any(%s))", (current_load, sorted(changed)))
+        return [(load_id, *r) for r in cur.fetchall()]
 
     @staticmethod
     def _check_row(

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from dlxh.errors import ConfigError
-from dlxh.parsing import parse_bool_vi, parse_local_datetime, parse_month
+from dlxh.parsing import parse_bool_vi, parse_date, parse_local_datetime, parse_month
 from dlxh.settings import Settings, load_settings
 from dlxh.text import fold
 
@@ -329,3 +329,16 @@ def check(settings: Settings | None = None) -> dict[str, Loaded]:
                 raise _fail(ut, i, "aliases", f"{alias!r} also names unit type {other[0]!r} (line {other[1]})")
             alias_keys[key] = (row["unit_type"], ut.lines[i])
     return tables
+
+
+def reporting_start_month(settings: Settings) -> date | None:
+    """DLXH_REPORTING_START_MONTH as the first day of its month ('2025-03', '2025-03-01', '03/2025')."""
+    configured = (settings.get("DLXH_REPORTING_START_MONTH") or "").strip()
+    if not configured:
+        return None
+    for parse in (parse_month, parse_date):
+        try:
+            return parse(configured).replace(day=1)
+        except ValueError:
+            continue
+    raise ConfigError(f"DLXH_REPORTING_START_MONTH must be a month such as 2025-03 (or a day such as 2025-03-01), not {configured!r}")

@@ -17,8 +17,22 @@ create table if not exists raw.units (
     contact_name text,
     contact_email text,
     contact_webhook text,
-    primary key (file_hash, row_number)
+    primary key (load_id, file_hash, row_number)
 );
 
 -- The registry's abbreviation column (Tên viết tắt: «LĐLĐ Tam Đường», «CĐN Giáo dục»), used by the unit resolver.
 alter table raw.units add column if not exists short_name text;
+
+-- Keyed by load: a registry file can be applied again (`dlxh ingest units --reapply`), and a change
+-- file's load carries the unchanged units over. Upgrade from the earlier (file_hash, row_number) key.
+do $$
+begin
+    if exists (
+        select 1 from pg_constraint
+        where conrelid = 'raw.units'::regclass and contype = 'p'
+            and pg_get_constraintdef(oid) = 'PRIMARY KEY (file_hash, row_number)'
+    ) then
+        alter table raw.units drop constraint units_pkey;
+        alter table raw.units add primary key (load_id, file_hash, row_number);
+    end if;
+end $$;

@@ -33,7 +33,7 @@ from dlxh.names import code_key, org_key
 _GENERIC = re.compile(r"\b(tong lien doan lao dong|lien doan lao dong|cong doan)\b")
 _CODE_TOKEN = re.compile(r"[A-Za-zĐđ]{2,8}(?:[-_.][A-Za-z0-9Đđ]{1,8})+|\b[A-Z]{3,8}\b")
 # Words that say a unit's level, not which unit it is: "LĐLĐ tỉnh" inside "BHXH tỉnh" names nothing.
-LEVEL_WORDS = frozenset({"tinh", "huyen", "thanh", "pho", "thi", "xa", "nganh", "vien", "chuc", "co", "so", "cap", "quan", "phuong"})
+LEVEL_WORDS = frozenset({"tinh", "huyen", "thanh", "pho", "thi", "xa", "nganh", "co", "so", "cap", "quan", "phuong"})
 RULE_SCORES = {"code": 1.0, "short_name": 1.0, "name": 1.0, "name_core": 0.97, "name_part": 0.9, "initials": 0.86}
 FUZZY_MIN = 0.8
 

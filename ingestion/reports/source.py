@@ -100,6 +100,9 @@ class ReportsSource:
             rows = rep.row_numbers or [None]
             unit_code = registry.by_code(rep.unit_code)
             if unit_code is None and rep.unit_code:
+                # Offices write their unit column as they please: «LĐLĐ h. Tam Đường» as well as a code.
+                unit_code = registry.resolve(rep.unit_code, rep.period_month).code
+            if unit_code is None and rep.unit_code:
                 for r in rows:
                     outcome.quarantine(
                         Quarantined("unknown_unit", f"Mã đơn vị «{rep.unit_code}» không có trong danh mục đơn vị.", r, "unit_code",

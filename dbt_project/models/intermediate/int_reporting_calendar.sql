@@ -1,5 +1,5 @@
 -- Reporting month x periodic report type with its deadline, from the first reporting month
--- (var reporting_start_month, else the first month any report was received for) to the month of
+-- (var reporting_start_month, else the first month a periodic report was received for) to the month of
 -- as_of. Deadlines come from config report_types.csv; var monthly_due_day overrides the monthly day.
 with
 
@@ -11,19 +11,26 @@ reports as (
     select * from {{ ref('stg_raw__reports') }}
 ),
 
+first_report as (
+    -- an aggregate: always exactly one row (null without reports); ad-hoc reports do not open the calendar
+    select cast(min(reports.period_month) as date) as period_month
+    from reports
+    inner join report_types on reports.report_type = report_types.report_type
+    where report_types.is_periodic
+),
+
 bounds as (
     select
         {% if var('reporting_start_month', none) -%}
             cast(date_trunc('month', date '{{ var("reporting_start_month") }}') as date) as first_month,
         {%- else -%}
             coalesce(
-                cast(min(reports.period_month) as date),
+                first_report.period_month,
                 cast(date_trunc('month', {{ as_of_ts() }} at time zone {{ local_tz() }}) as date)
             ) as first_month,
         {%- endif %}
         cast(date_trunc('month', {{ as_of_ts() }} at time zone {{ local_tz() }}) as date) as last_month
-    -- an aggregate over all reports: always exactly one row
-    from reports
+    from first_report
 ),
 
 months as (
