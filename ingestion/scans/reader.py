@@ -199,8 +199,9 @@ def json_record_list(text: str, columns: dict[str, str], records: str | None = N
     * `records` (the mapping's `records = "data.items"`): the list at that dotted path;
     * a list: the document itself;
     * an object: the list of objects inside it (nested up to three levels) whose objects carry
-      the most of the mapped keys ({"errors": [], "items": [...]} -> items), else the object
-      itself when it carries mapped keys (a one-record export).
+      the most of the mapped keys ({"errors": [...], "items": [...]} -> items), else the object
+      itself when it carries mapped keys (a one-record export); lists of objects without any
+      mapped key are not records.
 
     A document with no records is a TableError `no_records` (the file is quarantined, never
     counted as loaded with 0 rows).
@@ -252,8 +253,7 @@ def _best_record_list(doc: dict, columns: dict[str, str]) -> list:
         return max(with_fields, key=lambda c: (c[0], c[1]))[2]
     if any(_slug(k) in tops for k in doc):
         return [doc]
-    objects = [c for c in candidates if c[0][1] > 0]
-    return max(objects, key=lambda c: (c[0], c[1]))[2] if objects else []
+    return []  # lists of other objects ({"errors": [{"code": 429}]}) are not the records
 
 
 def _json_rows(records: list, columns: dict[str, str]) -> Iterator[tuple[int, dict[str, str]]]:
