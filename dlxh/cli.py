@@ -191,7 +191,8 @@ def build_parser() -> argparse.ArgumentParser:
         ("reports", "unit reports: structured forms, register, documents", None),
         ("surveys", "survey exports (KoboToolbox, ODK Central, Google Forms)",
          ("--form", "the XLSForm (or Google Forms mapping) the survey was built from")),
-        ("scans", "media-monitoring exports (CSV, JSON, JSONL)", ("--tool", "name of the tool mapping in ingestion/scans/mappings/")),
+        ("scans", "media-monitoring exports (CSV, JSON, JSONL)", ("--tool", "a tool name (its mapping $DLXH_CONFIG_DIR/scan_tools/NAME.toml, else a shipped one) "
+                                                                        "or the path of a mapping file (.toml, .yaml, .json)")),
     )
     for name, helptext, required in sources:
         sp = ing_sub.add_parser(name, help=helptext)

@@ -118,8 +118,11 @@ def write_demo(out: Path, as_of: date, months: int = 6, seed: int = 2025) -> dic
             registry.append([code, name, utype, "LDLD-TINH", first.isoformat(), "", "", "Văn phòng", f"{slug}@ldld-laichau.example.vn", ""])
             owing.append((code, name, first, None))
 
-    written: dict[str, list[Path]] = {"units": [], "reports": []}
+    written: dict[str, list[Path]] = {"units": [], "reports": [], "config": []}
     written["units"].append(_write_csv(out / "units" / "danh_muc_don_vi.csv", REGISTRY_HEADER, registry))
+    places = write_demo_places()
+    if places is not None:
+        written["config"].append(places)
 
     as_of_end = datetime(as_of.year, as_of.month, as_of.day, 23, 59, tzinfo=LOCAL)
     forced = {periods[-1]: ["LDLD-SH", "CDVC"]}  # the latest month always shows a late and a missing unit
@@ -156,6 +159,24 @@ def write_demo(out: Path, as_of: date, months: int = 6, seed: int = 2025) -> dic
     written["surveys"] = write_demo_surveys(out, complete)
     written["scans"] = write_demo_scans(out, complete, seed)
     return written
+
+
+# -- places ------------------------------------------------------------------------------------
+DEMO_PLACES = Path(__file__).resolve().parent / "demo_config" / "places.csv"
+
+
+def write_demo_places() -> Path | None:
+    """The demo's wards and communes as the config folder's places.csv, as a deployment would add
+    them (district, city and province names come from the registry's unit names). A places.csv
+    already in the config folder is the deployment's own and is left alone (returns None)."""
+    from dlxh.config import config_dir
+
+    target = config_dir() / "places.csv"
+    if target.exists():
+        return None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(DEMO_PLACES.read_bytes())
+    return target
 
 
 # -- surveys and scans -------------------------------------------------------------------------

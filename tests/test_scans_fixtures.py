@@ -73,6 +73,38 @@ def newsmon_jsonl(path: Path, records: list[dict | str] | None = None) -> Path:
     return path
 
 
+# A registry in the federation's own codes (not the demo's) and the config places that give the
+# communes the unit names do not: Bình Lư (Tam Đường), Dào San (Phong Thổ), Ka Lăng (Mường Tè).
+REGISTRY_HEADER = "Mã ĐV,Tên đơn vị,Tên viết tắt,Loại đơn vị,Trực thuộc,Ngày thành lập\n"
+REGISTRY_ROWS = [
+    ("LDLD.LC", "Liên đoàn Lao động tỉnh Lai Châu", "LĐLĐ tỉnh", "LĐLĐ tỉnh", ""),
+    ("LDLD.TD", "Liên đoàn Lao động huyện Tam Đường", "LĐLĐ Tam Đường", "LĐLĐ huyện", "LDLD.LC"),
+    ("LDLD.PT", "Liên đoàn Lao động huyện Phong Thổ", "LĐLĐ Phong Thổ", "LĐLĐ huyện", "LDLD.LC"),
+    ("LDLD.MT", "Liên đoàn Lao động huyện Mường Tè", "LĐLĐ Mường Tè", "LĐLĐ huyện", "LDLD.LC"),
+    ("LDLD.TU", "Liên đoàn Lao động huyện Than Uyên", "LĐLĐ Than Uyên", "LĐLĐ huyện", "LDLD.LC"),
+]
+CONFIG_PLACES = (
+    "place_name,place_type,unit_code,district_name\n"
+    "Bình Lư,commune,LDLD.TD,Tam Đường\nDào San,commune,ldld_pt,Phong Thổ\nKa Lăng,commune,LDLD.MT,Mường Tè\n"
+)
+
+
+def scan_reference(conn, folder: Path, monkeypatch) -> Path:
+    """A config folder with places.csv (DLXH_CONFIG_DIR for this test) and the registry above, loaded."""
+    from ingestion.framework import run_ingest
+    from ingestion.units import UnitsSource
+
+    config = folder / "config"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "places.csv").write_text(CONFIG_PLACES, encoding="utf-8")
+    monkeypatch.setenv("DLXH_CONFIG_DIR", str(config))
+    registry = folder / "danh_muc.csv"
+    registry.write_text(REGISTRY_HEADER + "".join(f"{c},{n},{s},{t},{p},01/01/2000\n" for c, n, s, t, p in REGISTRY_ROWS), encoding="utf-8")
+    summary = run_ingest(UnitsSource(), [registry], conn, progress=None)
+    assert summary.totals()["rows_loaded"] == len(REGISTRY_ROWS), summary.render()
+    return config
+
+
 def test_fixtures_are_what_the_docstring_says(tmp_path: Path) -> None:
     text = reputa_csv(tmp_path / "r.csv").read_text(encoding="utf-8-sig")
     assert text.splitlines()[0].startswith("Đường dẫn,")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ingestion.framework import run_ingest
 from ingestion.scans.source import ScansSource
-from tests.test_scans_fixtures import FB_TEXT, REPUTA_ROWS, newsmon_jsonl, reputa_csv
+from tests.test_scans_fixtures import FB_TEXT, REPUTA_ROWS, newsmon_jsonl, reputa_csv, scan_reference
 
 
 def ingest(conn, tool: str, *paths: Path):
@@ -20,7 +20,8 @@ def items(conn) -> dict[str, dict]:
         return {r[names.index("canonical_url")] or r[names.index("item_key")]: dict(zip(names, r, strict=True)) for r in cur.fetchall()}
 
 
-def test_overlapping_exports_of_two_tools_keep_unique_items(warehouse, tmp_path: Path) -> None:
+def test_overlapping_exports_of_two_tools_keep_unique_items(warehouse, tmp_path: Path, monkeypatch) -> None:
+    scan_reference(warehouse, tmp_path, monkeypatch)
     s1 = ingest(warehouse, "reputa", reputa_csv(tmp_path / "reputa.csv"))
     t1 = s1.totals()
     assert (t1["rows_read"], t1["rows_loaded"], t1["rows_updated"], t1["rows_unchanged"], t1["rows_quarantined"]) == (8, 3, 1, 1, 3)
@@ -37,17 +38,17 @@ def test_overlapping_exports_of_two_tools_keep_unique_items(warehouse, tmp_path:
     # latest capture is newsmon's (2025-03-08 02:00Z = 09:00 local, later than reputa's 07/03 09:00)
     assert (fb["likes"], fb["shares"], fb["comments"], fb["views"]) == (40, 9, 11, 2500)
     assert float(fb["sentiment"]) == -0.6 and fb["sentiment_raw"] == "20"
-    assert fb["unit_code"] == "LDLD-TD" and fb["unit_source"] == "gazetteer"
+    assert fb["unit_code"] == "LDLD.TD" and fb["unit_source"] == "gazetteer"
     assert fb["topic_codes"] == ["T11"] and fb["topic_source"] == "keywords"
     yt = got["https://youtube.com/watch?v=abc123XYZ"]
     # newsmon's capture of the video is older: reputa's engagement stays
     assert (yt["likes"], yt["views"]) == (50, 3000)
-    assert yt["unit_code"] == "LDLD-MT" and yt["unit_source"] == "tool" and yt["topic_codes"] == ["T06"] and yt["topic_source"] == "tool"
+    assert yt["unit_code"] == "LDLD.MT" and yt["unit_source"] == "tool" and yt["topic_codes"] == ["T06"] and yt["topic_source"] == "tool"
     text_items = [v for k, v in got.items() if v["canonical_url"] is None]
     assert len(text_items) == 1 and text_items[0]["item_key"].startswith("t") and text_items[0]["tools"] == ["newsmon", "reputa"]
-    assert text_items[0]["unit_code"] == "LDLD-PT" and text_items[0]["topic_codes"] == ["T10"]
+    assert text_items[0]["unit_code"] == "LDLD.PT" and text_items[0]["topic_codes"] == ["T10"]
     news = got["https://baolaichau.vn/xa-hoi/chuyen-doi-so.html"]
-    assert news["unit_code"] == "LDLD-TU" and news["topic_codes"] == ["T04"] and float(news["sentiment"]) == 0.5
+    assert news["unit_code"] == "LDLD.TU" and news["topic_codes"] == ["T04"] and float(news["sentiment"]) == 0.5
     assert str(news["period_month"]) == "2025-04-01" and news["platform"] == "news"
     with warehouse, warehouse.cursor() as cur:
         cur.execute("select count(*) from raw.scan_captures")

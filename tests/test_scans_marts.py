@@ -12,22 +12,19 @@ import pytest
 
 from ingestion.framework import run_ingest
 from ingestion.scans.source import ScansSource
-from ingestion.units import UnitsSource
-from tests.test_scans_fixtures import newsmon_jsonl, reputa_csv
-
-UNITS = [("LDLD-TD", "Tam Đường"), ("LDLD-PT", "Phong Thổ"), ("LDLD-MT", "Mường Tè"), ("LDLD-TU", "Than Uyên")]
+from tests.test_scans_fixtures import newsmon_jsonl, reputa_csv, scan_reference
 
 # The surviving state of each unique item, worked out by hand from the fixture rows:
 # (unit, topic, month, likes, shares, comments, views, sentiment on -1..1)
 EXPECTED_ITEMS = [
     # Facebook post: newsmon's capture (08/03 09:00 local) is the latest; score 20 on 0..100
-    ("LDLD-TD", "T11", "2025-03-01", 40, 9, 11, 2500, -0.6),
+    ("LDLD.TD", "T11", "2025-03-01", 40, 9, 11, 2500, -0.6),
     # video: reputa's capture (11/03 07:00 local) is later than newsmon's (11/03 06:00 local); «Trung tính»
-    ("LDLD-MT", "T06", "2025-03-01", 50, 5, 7, 3000, 0.0),
+    ("LDLD.MT", "T06", "2025-03-01", 50, 5, 7, 3000, 0.0),
     # text-only post: newsmon's capture (12:00 local) is later than reputa's (11:00); score 100
-    ("LDLD-PT", "T10", "2025-03-01", 2, 0, 0, 0, 1.0),
+    ("LDLD.PT", "T10", "2025-03-01", 2, 0, 0, 0, 1.0),
     # news article (newsmon only): score 75
-    ("LDLD-TU", "T04", "2025-04-01", 0, 0, 0, 800, 0.5),
+    ("LDLD.TU", "T04", "2025-04-01", 0, 0, 0, 800, 0.5),
 ]
 
 
@@ -44,18 +41,11 @@ def expected_cells() -> dict[tuple[str, str, str], tuple[int, int, float]]:
 
 
 @pytest.mark.timeout(600)
-def test_mart_unit_topic_month_scan_figures(warehouse, tmp_path: Path) -> None:
+def test_mart_unit_topic_month_scan_figures(warehouse, tmp_path: Path, monkeypatch) -> None:
     build_mod = pytest.importorskip("dlxh.build")
+    scan_reference(warehouse, tmp_path, monkeypatch)  # the registry first: scan items are attributed as they load
     run_ingest(ScansSource(tool="reputa"), [reputa_csv(tmp_path / "reputa.csv")], warehouse, progress=None)
     run_ingest(ScansSource(tool="newsmon"), [newsmon_jsonl(tmp_path / "newsmon.jsonl")], warehouse, progress=None)
-    units = tmp_path / "units.csv"
-    units.write_text(
-        "Mã đơn vị,Tên đơn vị,Loại đơn vị,Đơn vị cấp trên,Hiệu lực từ\n"
-        "LDLD-TINH,Liên đoàn Lao động tỉnh Lai Châu,tỉnh,,2000-01-01\n"
-        + "".join(f"{code},Liên đoàn Lao động huyện {name},huyện,LDLD-TINH,2000-01-01\n" for code, name in UNITS),
-        encoding="utf-8",
-    )
-    run_ingest(UnitsSource(), [units], warehouse, progress=None)
     build_mod.build(as_of=date(2025, 5, 1), full_refresh=True)
     with warehouse, warehouse.cursor() as cur:
         cur.execute(

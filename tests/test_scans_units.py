@@ -9,7 +9,7 @@ import pytest
 from dlxh.text import fold
 from ingestion.scans.canonical import canonical_url, digest, item_key, normalised_text
 from ingestion.scans.mapping import load_mapping
-from ingestion.scans.matching import Gazetteer, TopicMatcher, fast_fold, tool_topics
+from ingestion.scans.matching import TopicMatcher, fast_fold
 from ingestion.scans.records import parse_count
 from ingestion.scans.sentiment import SentimentError, SentimentScale
 
@@ -92,22 +92,86 @@ def test_sentiment_outside_scale_is_an_error(spec: dict, value: str, code: str) 
     assert err.value.reason_code == code
 
 
-def test_gazetteer_whole_words_accent_insensitive_most_specific() -> None:
-    g = Gazetteer.from_csv()
-    assert g.find(fast_fold("Mưa lũ ở xa Ka Lang, tinh Lai Chau")).unit_code == "LDLD-MT"
-    assert g.find(fast_fold("Tỉnh Lai Châu: đường lên Sơn Bình sạt lở")).unit_code == "LDLD-TD"
-    assert g.find(fast_fold("thành phố Lai Châu tổ chức hội chợ")).unit_code == "LDLD-TP"
-    assert g.find(fast_fold("Nhân dân tỉnh Lai Châu")).unit_code == "LDLD-TINH"
-    assert g.find(fast_fold("Tân Uyên và Than Uyên")).unit_code in ("LDLD-TNU", "LDLD-TU")
-    assert g.find(fast_fold("Than Uyên")).unit_code == "LDLD-TU" and g.find(fast_fold("Tân Uyên")).unit_code == "LDLD-TNU"
-    assert g.find(fast_fold("Nhà máy Tam Đườngg")) is None
-    assert g.find(fast_fold("Phong Thổ-ca")) is not None
-    assert g.resolve_field("LDLD-PT").unit_code == "LDLD-PT"
-    assert g.resolve_field("Huyện Mường Tè, Lai Châu").unit_code == "LDLD-MT"
-    assert g.resolve_field("Hà Nội") is None
+def _registry():
+    from datetime import date
+
+    from ingestion.reference.units import UnitRegistry, UnitVersion
+
+    d0 = date(2000, 1, 1)
+    return UnitRegistry([
+        UnitVersion("LDLD.LC", "Liên đoàn Lao động tỉnh Lai Châu", d0, None, "province", None, "LĐLĐ tỉnh"),
+        UnitVersion("LDLD.TP", "Liên đoàn Lao động thành phố Lai Châu", d0, None, "district", "LDLD.LC", "LĐLĐ TP"),
+        UnitVersion("LDLD.TD", "Liên đoàn Lao động huyện Tam Đường", d0, date(2025, 6, 30), "district", "LDLD.LC"),
+        UnitVersion("LDLD.MT", "LĐLĐ huyện Mường Tè", d0, None, "district", "LDLD.LC"),
+        UnitVersion("LDLD.TU", "Liên đoàn Lao động huyện Than Uyên", d0, None, "district", "LDLD.LC"),
+        UnitVersion("LDLD.TNU", "Liên đoàn Lao động huyện Tân Uyên", d0, None, "district", "LDLD.LC"),
+        UnitVersion("CDKV.1", "Công đoàn khu vực Tam Đường - Phong Thổ", date(2025, 7, 1), None, "sector", "LDLD.LC"),
+        UnitVersion("CDN-GD", "Công đoàn ngành Giáo dục tỉnh Lai Châu", d0, None, "sector", "LDLD.LC", "CĐN Giáo dục"),
+    ])
+
+
+def _gazetteer(places=()):
+    from ingestion.reference.places import Gazetteer
+
+    return Gazetteer.build(
+        _registry(), places, territorial_types=["province", "district"],
+        levels={"province": "province", "district": "district", "sector": "sector"}, successors={"LDLD.TD": "CDKV.1"},
+    )
+
+
+def test_gazetteer_derives_places_from_territorial_unit_names() -> None:
+    from datetime import date
+
+    g = _gazetteer([{"place_name": "Bình Lư", "place_type": "commune", "unit_code": "ldld_td"},
+                    {"place_name": "Ka Lăng", "place_type": "commune", "unit_code": "LDLD.MT"},
+                    {"place_name": "Nậm Xe", "place_type": "commune", "unit_code": "LDLD.XX"}])
+    march, august = date(2025, 3, 1), date(2025, 8, 1)
+
+    def unit(text, on=march):
+        p = g.find(fast_fold(text), on)
+        return p.unit_code if p else None
+
+    assert unit("Mưa lũ ở xa Ka Lang, tinh Lai Chau") == "LDLD.MT"  # the commune beats the province
+    assert unit("Tỉnh Lai Châu: đường lên Bình Lư sạt lở") == "LDLD.TD"
+    assert unit("thành phố Lai Châu tổ chức hội chợ") == unit("TP. Lai Châu") == unit("TP Lai Châu") == "LDLD.TP"
+    assert unit("Nhân dân tỉnh Lai Châu") == unit("Lai Châu") == "LDLD.LC"  # the bare name is the province's
+    assert unit("H. Tam Đường") == unit("huyện Tam Đường") == unit("Tam Duong") == "LDLD.TD"
+    assert unit("Than Uyên") == "LDLD.TU" and unit("Tân Uyên") == "LDLD.TNU"
+    assert unit("Tân Uyên và Than Uyên") in ("LDLD.TNU", "LDLD.TU")
+    assert unit("Nhà máy Tam Đườngg") is None
+    assert unit("Nậm Xe") is None  # its config unit is not in the registry: listed, not used
+    assert [p.code for p in g.problems] == ["unknown_unit"] and "«Nậm Xe»" in g.problems[0].message
+    # after the 2025 reorganisation Tam Đường (and its communes) belong to the successor
+    assert unit("H. Tam Đường", august) == unit("xã Bình Lư", august) == "CDKV.1"
+    assert g.resolve_field("ldld-mt", march) == "LDLD.MT" and g.resolve_field("LDLD.TD", august) == "CDKV.1"
+    assert g.resolve_field("Huyện Mường Tè, Lai Châu", march) == "LDLD.MT"
+    assert g.resolve_field("CĐN Giáo dục", march) == "CDN-GD"  # any unit reference the registry resolves
+    assert g.resolve_field("Hà Nội", march) is None
+
+
+def test_gazetteer_skips_a_unit_before_it_exists_and_ambiguous_names() -> None:
+    from datetime import date
+
+    from ingestion.reference.places import Gazetteer
+    from ingestion.reference.units import UnitRegistry, UnitVersion
+
+    d0 = date(2000, 1, 1)
+    reg = UnitRegistry([
+        UnitVersion("A", "Liên đoàn Lao động huyện Sìn Hồ", d0, date(2024, 12, 31), "district"),
+        UnitVersion("B", "Liên đoàn Lao động huyện Sìn Hồ", date(2025, 1, 1), None, "district"),
+        UnitVersion("C", "Liên đoàn Lao động huyện Nậm Nhùn", d0, None, "district"),
+        UnitVersion("D", "LĐLĐ huyện Nậm Nhùn mới", d0, None, "district"),
+    ])
+    g = Gazetteer.build(reg, territorial_types=["district"], levels={"district": "district"})
+    assert g.find(fast_fold("Sìn Hồ"), date(2024, 6, 1)).unit_code == "A"
+    assert g.find(fast_fold("Sìn Hồ"), date(2025, 6, 1)).unit_code == "B"
+    assert g.find(fast_fold("Nậm Nhùn"), date(2025, 6, 1)).unit_code == "C"
+    assert g.find(fast_fold("Nậm Nhùn mới"), date(2025, 6, 1)).unit_code == "D"
 
 
 def test_topic_keywords_from_shared_taxonomy() -> None:
+    from ingestion.scans.matching import ToolTopics
+
     m = TopicMatcher()
 
     def find(text: str) -> list[str]:
@@ -119,8 +183,10 @@ def test_topic_keywords_from_shared_taxonomy() -> None:
     assert find("Báo cáo bao nhiêu người") == []  # «bão» only with its diacritics
     assert find("Thực hiện Nghị định 168/2024 về an toàn giao thông") == ["T07"]
     assert find("Không có chủ đề nào ở đây") == []
-    assert tool_topics("Thiên tai; T11") == ("T06", "T11")
-    assert tool_topics("Chủ đề lạ") == ()
+    topics = ToolTopics("reputa")
+    assert topics("Thiên tai; T11") == (("T06", "T11"), ())
+    assert topics('["T04", "Chủ đề lạ"]') == (("T04",), ("Chủ đề lạ",))
+    assert topics("Chủ đề lạ") == ((), ("Chủ đề lạ",))
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,7 @@ def inbox(source: str) -> Path:
 
 
 FORM_NAMES = ("form.xlsx", "form.yaml", "form.yml")
+SCAN_MAPPING_NAMES = ("mapping.toml", "mapping.yaml", "mapping.yml")  # not scan export suffixes: never read as exports
 
 
 def _group_of(source: str, path: Path) -> tuple[tuple[str, str], ...]:
@@ -34,14 +35,20 @@ def _group_of(source: str, path: Path) -> tuple[tuple[str, str], ...]:
 
     * surveys: `inbox/surveys/<survey>/` holds the survey's questionnaire (`form.xlsx`, or a
       Google Forms mapping `form.yaml`) and its exports;
-    * scans: `inbox/scans/<tool>/` holds the exports of one monitoring tool (mapping name).
+    * scans: `inbox/scans/<tool>/` holds the exports of one monitoring tool: the folder's own
+      mapping file (`mapping.toml`, `.yaml`, `.yml`) if it has one, else the tool named like the
+      folder (its mapping in the config folder's `scan_tools/`, else a shipped one).
     """
     if source == "surveys":
         form = next((path.parent / n for n in FORM_NAMES if (path.parent / n).is_file()), None)
         return (("form", str(form)),) if form else ()
     if source == "scans":
-        rel = path.relative_to(inbox("scans"))
-        return (("tool", rel.parts[0]),) if len(rel.parts) > 1 else ()
+        root = inbox("scans")
+        rel = path.relative_to(root)
+        if len(rel.parts) <= 1:
+            return ()
+        own = next((root / rel.parts[0] / n for n in SCAN_MAPPING_NAMES if (root / rel.parts[0] / n).is_file()), None)
+        return (("tool", str(own) if own else rel.parts[0]),)
     return ()
 
 

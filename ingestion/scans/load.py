@@ -28,7 +28,7 @@ create temp table scan_stage (
     row_number integer not null, item_key text{key_collation} not null, canonical_url text, url text, text_hash text not null,
     platform text, published_at timestamptz, captured_at timestamptz not null, period_month date not null,
     title text, author_hash text, likes bigint, shares bigint, comments bigint, views bigint,
-    sentiment numeric, sentiment_raw text, topic_codes text[] not null, topic_source text, place_raw text,
+    sentiment numeric, sentiment_raw text, topic_codes text[] not null, topic_source text, topic_raw text, place_raw text,
     unit_code text, unit_source text, text text
 ) on commit drop
 """
@@ -111,7 +111,7 @@ latest as (
     select
         item_existed, item_key, canonical_url, url, text_hash, platform, published_at, first_captured_at,
         captured_at as last_captured_at, period_month, title, author_hash, likes, shares, comments, views,
-        sentiment, sentiment_raw, topic_codes, topic_source, place_raw, unit_code, unit_source,
+        sentiment, sentiment_raw, topic_codes, topic_source, topic_raw, place_raw, unit_code, unit_source,
         array[%(tool)s]::text [] as tools, %(load_id)s as load_id, %(source_file)s as source_file,
         %(file_hash)s as file_hash
     from classified
@@ -158,6 +158,7 @@ known_items as (
         topic_source = case
             when scan_rank(excluded.topic_source) > scan_rank(t.topic_source) then excluded.topic_source else t.topic_source
         end,
+        topic_raw = coalesce(t.topic_raw, excluded.topic_raw),
         place_raw = coalesce(t.place_raw, excluded.place_raw),
         unit_code = case
             when scan_rank(excluded.unit_source) > scan_rank(t.unit_source) then excluded.unit_code else t.unit_code
@@ -206,7 +207,7 @@ from classified
 MERGE_LOCK = 8_420_305
 ITEM_COLUMNS = (
     "item_key, canonical_url, url, text_hash, platform, published_at, first_captured_at, last_captured_at, period_month, "
-    "title, author_hash, likes, shares, comments, views, sentiment, sentiment_raw, topic_codes, topic_source, place_raw, "
+    "title, author_hash, likes, shares, comments, views, sentiment, sentiment_raw, topic_codes, topic_source, topic_raw, place_raw, "
     "unit_code, unit_source, tools, load_id, source_file, file_hash"
 )
 MERGE = MERGE.replace("{item_columns}", ITEM_COLUMNS)

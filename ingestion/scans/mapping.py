@@ -1,7 +1,8 @@
 """Declarative mapping of one monitoring tool's export onto the scan fields.
 
-One file per tool in ``ingestion/scans/mappings/`` (TOML, YAML or JSON); supporting a new tool
-means adding a file, not code. See docs/scans.md for the format.
+One file per tool (TOML, YAML or JSON): the deployment's ``$DLXH_CONFIG_DIR/scan_tools/<tool>.toml``
+first, then the shipped ones in ``dlxh/config/defaults/scan_tools/``; supporting a new tool means
+adding a file, not code. See docs/scans.md for the format.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from dlxh.config import DEFAULTS_DIR, config_dir
 from dlxh.errors import ConfigError
+from dlxh.settings import Settings
 from ingestion.scans.sentiment import SentimentScale
 
-MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
 FIELDS = (
     "url", "platform", "published_at", "captured_at", "title", "text", "author",
     "likes", "shares", "comments", "views", "sentiment", "topic", "place",
@@ -119,6 +121,14 @@ def _numeric_datetime(g: tuple[str, ...], order: tuple[int, ...], tz: tzinfo) ->
     )
 
 
+TOP_KEYS = ("tool", "description", "columns", "dates", "sentiment", "platform", "platforms", "topics", "records")
+SECTION_KEYS = {"dates": ("format", "timezone"), "sentiment": ("labels", "range"), "topics": ("fallback",)}
+TOPIC_FALLBACKS = ("keywords", "none")
+MAPPING_SUFFIXES = (".toml", ".yaml", ".yml", ".json")
+TOOLS_FOLDER = "scan_tools"  # in the config folder ($DLXH_CONFIG_DIR) and among the shipped defaults
+SHIPPED_DIR = DEFAULTS_DIR / TOOLS_FOLDER
+
+
 @dataclass(frozen=True)
 class ToolMapping:
     tool: str
@@ -129,63 +139,170 @@ class ToolMapping:
     platform: str | None = None  # constant platform when the export has no platform column
     platforms: dict[str, str] = field(default_factory=dict)  # folded tool value -> platform code
     source_path: Path | None = None
+    # When the tool gives topics (a `topic` column), rows without a recognised topic get none,
+    # unless `[topics] fallback = "keywords"`; tools without a topic column always use keywords.
+    topic_fallback: str = "none"
+    records: str | None = None  # dotted path of the list of records in a JSON document
+
+    @property
+    def keyword_topics(self) -> bool:
+        """Whether rows without a recognised tool topic are matched on the taxonomy keywords."""
+        return "topic" not in self.columns or self.topic_fallback == "keywords"
 
 
-def available_tools(directory: Path = MAPPINGS_DIR) -> list[str]:
-    return sorted({p.stem for p in directory.glob("*") if p.suffix in (".toml", ".json", ".yaml", ".yml")})
+def mapping_dirs(settings: Settings | None = None) -> tuple[Path, ...]:
+    """Where tool mappings are looked up, in order: the deployment's config folder, then the shipped ones."""
+    return (config_dir(settings) / TOOLS_FOLDER, SHIPPED_DIR)
+
+
+def available_tools(directories: tuple[Path, ...] | Path | None = None) -> list[str]:
+    dirs = (directories,) if isinstance(directories, Path) else (directories or mapping_dirs())
+    return sorted({p.stem for d in dirs for p in d.glob("*") if p.suffix in MAPPING_SUFFIXES})
+
+
+def _looks_like_path(tool: str) -> bool:
+    return "/" in tool or "\\" in tool or Path(tool).suffix.lower() in MAPPING_SUFFIXES
+
+
+def find_mapping(tool: str | Path, settings: Settings | None = None) -> Path:
+    """The mapping file of `tool`: a path to a mapping file, or a tool name looked up as
+    `<config folder>/scan_tools/<tool>.toml|.yaml|.yml|.json`, then among the shipped mappings."""
+    text = str(tool).strip()
+    if not text:
+        raise ConfigError("scan tool: give a tool name or the path of its mapping file (--tool NAME|PATH)")
+    if isinstance(tool, Path) or _looks_like_path(text):
+        path = Path(text).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"{path}: no such mapping file for a scan tool")
+        if path.suffix.lower() not in MAPPING_SUFFIXES:
+            raise ConfigError(f"{path}: a scan tool mapping must be a {', '.join(MAPPING_SUFFIXES)} file")
+        return path
+    dirs = mapping_dirs(settings)
+    for d in dirs:
+        for ext in MAPPING_SUFFIXES:
+            if (d / f"{text}{ext}").is_file():
+                return d / f"{text}{ext}"
+    raise ConfigError(
+        f"no mapping for scan tool {text!r}: looked for {dirs[0] / (text + '.toml')} (or .yaml/.yml/.json) "
+        f"and among the shipped tools; known tools: {', '.join(available_tools(dirs)) or 'none'}"
+    )
 
 
 def _read_spec(path: Path) -> dict:
-    text = path.read_text(encoding="utf-8")
-    if path.suffix == ".toml":
-        return tomllib.loads(text)
-    if path.suffix == ".json":
-        return json.loads(text)
-    import yaml
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        if path.suffix == ".toml":
+            spec = tomllib.loads(text)
+        elif path.suffix == ".json":
+            spec = json.loads(text)
+        else:
+            import yaml
 
-    return yaml.safe_load(text)
+            spec = yaml.safe_load(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    except Exception as exc:  # yaml.YAMLError and its subclasses carry the line in their text
+        raise ConfigError(f"{path}: cannot parse mapping ({type(exc).__name__}: {' '.join(str(exc).split())})") from None
+    if not isinstance(spec, dict):
+        raise ConfigError(f"{path}: a mapping must be a table of keys (tool, columns, dates, ...), not {_kind(spec)}")
+    return spec
 
 
-def load_mapping(tool: str, directory: Path = MAPPINGS_DIR) -> ToolMapping:
-    """The mapping of `tool` (file `<tool>.toml|.yaml|.yml|.json`); ConfigError says what is wrong."""
+def _kind(value: object) -> str:
+    return {str: "text", int: "a number", float: "a number", bool: "true/false", list: "a list", dict: "a table"}.get(
+        type(value), type(value).__name__
+    ) + (f" ({value!r})" if isinstance(value, (str, int, float, bool)) else "")
+
+
+def _table(path: Path, spec: dict, key: str) -> dict:
+    value = spec.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}, field {key}: must be a table ([{key}] with key = value lines), not {_kind(value)}")
+    allowed = SECTION_KEYS.get(key)
+    if allowed is not None:
+        unknown = sorted(str(k) for k in value if k not in allowed)
+        if unknown:
+            raise ConfigError(f"{path}, field {key}.{unknown[0]}: unknown key; allowed in [{key}]: {', '.join(allowed)}")
+    return value
+
+
+def _string(path: Path, where: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f"{path}, field {where}: must be text in quotes, not {_kind(value)}")
+    return value
+
+
+def load_mapping(tool: str | Path, settings: Settings | None = None) -> ToolMapping:
+    """The mapping of `tool` (a name or a path, see `find_mapping`); ConfigError names the file and the field."""
     from dlxh.text import fold
 
-    candidates = [directory / f"{tool}{ext}" for ext in (".toml", ".yaml", ".yml", ".json")]
-    path = next((p for p in candidates if p.is_file()), None)
-    if path is None:
-        raise ConfigError(f"no mapping for scan tool {tool!r} in {directory}; known tools: {', '.join(available_tools(directory)) or 'none'}")
-    try:
-        spec = _read_spec(path)
-    except Exception as exc:
-        raise ConfigError(f"{path}: cannot parse mapping ({type(exc).__name__}: {exc})") from exc
-    columns = {str(k): str(v) for k, v in (spec.get("columns") or {}).items() if v}
-    unknown = sorted(set(columns) - set(FIELDS))
+    path = find_mapping(tool, settings)
+    spec = _read_spec(path)
+    unknown = sorted(str(k) for k in spec if k not in TOP_KEYS)
     if unknown:
-        raise ConfigError(f"{path}: unknown fields in [columns]: {', '.join(unknown)}; allowed: {', '.join(FIELDS)}")
+        raise ConfigError(f"{path}, field {unknown[0]}: unknown key; allowed: {', '.join(TOP_KEYS)}")
+    for key in ("tool", "description", "platform", "records"):
+        if spec.get(key) is not None:
+            _string(path, key, spec[key])
+    columns_spec = _table(path, spec, "columns")
+    for k, v in columns_spec.items():
+        if k not in FIELDS:
+            raise ConfigError(f"{path}, field columns.{k}: unknown field; allowed: {', '.join(FIELDS)}")
+        _string(path, f"columns.{k}", v)
+    columns = {str(k): v.strip() for k, v in columns_spec.items() if v.strip()}
     if "url" not in columns and "text" not in columns:
-        raise ConfigError(f"{path}: [columns] must map at least `url` or `text`")
-    dates_spec = spec.get("dates") or {}
+        raise ConfigError(f"{path}, field columns: [columns] must map at least `url` or `text`")
+    dates_spec = _table(path, spec, "dates")
     formats = dates_spec.get("format", "iso")
-    formats = (formats,) if isinstance(formats, str) else tuple(formats)
+    formats = (formats,) if isinstance(formats, str) else formats
+    if not isinstance(formats, list | tuple) or not formats or not all(isinstance(f, str) and f.strip() for f in formats):
+        raise ConfigError(
+            f"{path}, field dates.format: must be a strptime format in quotes or a list of them "
+            f"(e.g. \"%d/%m/%Y %H:%M\"), or \"iso\", \"epoch\", \"epoch_ms\"; got {_kind(dates_spec.get('format'))}"
+        )
+    timezone = _string(path, "dates.timezone", dates_spec.get("timezone", "Asia/Ho_Chi_Minh"))
     try:
-        tz = ZoneInfo(dates_spec.get("timezone", "Asia/Ho_Chi_Minh"))
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(f"{path}: unknown timezone {dates_spec.get('timezone')!r}") from exc
+        tz = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{path}, field dates.timezone: unknown timezone {timezone!r} (e.g. Asia/Ho_Chi_Minh, UTC)") from None
     sentiment = None
-    if spec.get("sentiment"):
+    sentiment_spec = _table(path, spec, "sentiment")
+    if sentiment_spec:
+        if "labels" in sentiment_spec and not isinstance(sentiment_spec["labels"], dict):
+            raise ConfigError(f"{path}, field sentiment.labels: must be a table of label = value, not {_kind(sentiment_spec['labels'])}")
+        rng = sentiment_spec.get("range")
+        if rng is not None and not (isinstance(rng, list) and len(rng) == 2 and all(isinstance(x, int | float) for x in rng)):
+            raise ConfigError(f"{path}, field sentiment.range: must be [low, high] (two numbers), not {_kind(rng)}")
         try:
-            sentiment = SentimentScale.from_spec(spec["sentiment"])
-        except ValueError as exc:
-            raise ConfigError(f"{path}: {exc}") from exc
+            sentiment = SentimentScale.from_spec(sentiment_spec)
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(f"{path}, field sentiment: {exc}") from None
     if "sentiment" in columns and sentiment is None:
-        raise ConfigError(f"{path}: column `sentiment` is mapped but no [sentiment] scale is declared")
+        raise ConfigError(f"{path}, field sentiment: column `sentiment` is mapped but no [sentiment] scale is declared")
+    platforms_spec = _table(path, spec, "platforms")
+    for k, v in platforms_spec.items():
+        _string(path, f"platforms.{k}", v)
+    fallback = _string(path, "topics.fallback", _table(path, spec, "topics").get("fallback", "none"))
+    if fallback not in TOPIC_FALLBACKS:
+        raise ConfigError(f"{path}, field topics.fallback: {fallback!r} is not one of {', '.join(TOPIC_FALLBACKS)}")
     return ToolMapping(
-        tool=spec.get("tool", tool),
+        tool=spec.get("tool") or path.stem,
         description=spec.get("description", ""),
         columns=columns,
-        dates=DateFormat(formats, tz),
+        dates=DateFormat(tuple(formats), tz),
         sentiment=sentiment,
         platform=spec.get("platform"),
-        platforms={fold(str(k)): str(v) for k, v in (spec.get("platforms") or {}).items()},
+        platforms={fold(str(k)): str(v) for k, v in platforms_spec.items()},
         source_path=path,
+        topic_fallback=fallback,
+        records=spec.get("records"),
     )

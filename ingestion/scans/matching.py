@@ -1,4 +1,6 @@
-"""Accent-insensitive, whole-word matching of place names (gazetteer) and topic keywords.
+"""Accent-insensitive, whole-word matching of topic keywords and tool topics; fast folding.
+
+The gazetteer (place names -> units) is shared with the other sources: `ingestion.reference.places`.
 
 Matching runs on every scanned item, so the keys are compiled once into trie-shaped regular
 expressions, and the text is folded with a translation table (`fast_fold`, equal to
@@ -7,21 +9,13 @@ expressions, and the text is folded with a translation table (`fast_fold`, equal
 
 from __future__ import annotations
 
-import csv
+import json
 import re
 import unicodedata
-from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
-from dlxh.settings import PROJECT_ROOT
 from dlxh.text import fold
+from ingestion.reference.places import Gazetteer, trie_regex, whole_words  # noqa: F401 (shared; re-exported)
 from ingestion.reports.topics import load_topics, resolve_topic
-
-PLACES_CSV = PROJECT_ROOT / "dlxh" / "demo_config" / "places.csv"  # interim: the demo's places
-# Most specific first: an item naming a commune and its province belongs to the commune's unit.
-PLACE_PRIORITY = {"ward": 0, "commune": 0, "town": 0, "district": 1, "city": 1, "province": 2}
-_UNIT_CODE = re.compile(r"^[A-Z]{2,}(?:-[A-Z0-9]+)+$")
 
 
 def _fold_table() -> dict[int, str | None]:
@@ -67,82 +61,8 @@ def fast_fold(text: str | None) -> str:
     return " ".join(text.lower().split())
 
 
-def trie_regex(words: list[str]) -> str:
-    """A regex alternation of literal `words`, factored as a trie (fast with many keys)."""
-    trie: dict = {}
-    for w in words:
-        node = trie
-        for ch in w:
-            node = node.setdefault(ch, {})
-        node[""] = True
-
-    def build(node: dict) -> str:
-        end = "" in node
-        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch != ""]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if end:
-            return f"(?:{body})?"
-        return body
-
-    return build(trie)
-
-
 def _whole_words(words: list[str], alnum: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<![{alnum}])(?:{trie_regex(words)})(?![{alnum}])")
-
-
-@dataclass(frozen=True)
-class Place:
-    name: str
-    place_type: str
-    unit_code: str
-    priority: int
-
-
-class Gazetteer:
-    """Place names of Lai Châu -> unit code (dbt_project/seeds/places.csv)."""
-
-    def __init__(self, places: list[Place]):
-        self.by_key: dict[str, Place] = {}
-        for p in places:
-            key = fold(p.name)
-            known = self.by_key.get(key)
-            if known is None or p.priority < known.priority:
-                self.by_key[key] = p
-        self.unit_codes = frozenset(p.unit_code for p in places)
-        self._pattern = _whole_words(sorted(self.by_key), "0-9a-z")
-
-    @classmethod
-    def from_csv(cls, path: Path = PLACES_CSV) -> Gazetteer:
-        with path.open(encoding="utf-8") as fh:
-            rows = list(csv.DictReader(fh))
-        places = []
-        for r in rows:
-            ptype = r["place_type"].strip()
-            if ptype not in PLACE_PRIORITY:
-                raise ValueError(f"{path}: unknown place_type {ptype!r} for {r['place_name']!r}")
-            places.append(Place(r["place_name"].strip(), ptype, r["unit_code"].strip(), PLACE_PRIORITY[ptype]))
-        return cls(places)
-
-    def find(self, folded: str) -> Place | None:
-        """The most specific place named in folded text (ties: the first mentioned)."""
-        best: Place | None = None
-        for m in self._pattern.finditer(folded):
-            p = self.by_key[m.group(0)]
-            if best is None or p.priority < best.priority:
-                best = p
-                if p.priority == 0:
-                    break
-        return best
-
-    def resolve_field(self, value: str) -> Place | None:
-        """A tool's place column: a unit code ('LDLD-TD') or a place name ('Huyện Tam Đường')."""
-        code = value.strip().upper()
-        if _UNIT_CODE.match(code) and code in self.unit_codes:
-            return Place(code, "unit", code, -1)
-        return self.find(fast_fold(value))
+    return whole_words(words, alnum)
 
 
 class TopicMatcher:
@@ -178,8 +98,53 @@ class TopicMatcher:
         return sorted(codes)
 
 
-@lru_cache(maxsize=4096)
-def tool_topics(value: str) -> tuple[str, ...]:
-    """Topic codes named by a tool's topic column ('T11', 'Việc làm; Thiên tai', ...)."""
-    parts = [p for p in re.split(r"[;|,]", value) if p.strip()]
-    return tuple(sorted({c for p in parts if (c := resolve_topic(p.strip()))}))
+_SPLIT = re.compile(r"[;|\n]")
+
+
+class ToolTopics:
+    """A tool's topic column -> taxonomy codes, through `resolve_topic(value, scope=<tool>)`
+    (the deployment's topic aliases scoped to the tool first). Built per parser (per file): each
+    distinct cell is resolved once. A cell is split on `;`, `|` and new lines (a part that does not
+    resolve, on `,` too: topic names may hold a comma); a JSON
+    list («["LABOUR_RIGHTS", "WAGES"]») is read as its items. Parts that resolve to nothing are
+    returned too, so the loader can count them."""
+
+    def __init__(self, scope: str):
+        self.scope = scope
+        self._cache: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+    def __call__(self, value: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(codes, unresolved parts) of one topic cell."""
+        hit = self._cache.get(value)
+        if hit is None:
+            hit = self._resolve(value)
+            if len(self._cache) >= 65536:
+                self._cache.clear()
+            self._cache[value] = hit
+        return hit
+
+    def _resolve(self, value: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        text = value.strip()
+        parts: list[str] | None = None
+        if text.startswith("["):
+            try:
+                items = json.loads(text)
+            except ValueError:
+                items = None
+            if isinstance(items, list):
+                parts = [str(x).strip() for x in items if x is not None and str(x).strip()]
+        if parts is None:
+            parts = [p.strip() for p in _SPLIT.split(text) if p.strip()]
+        codes: set[str] = set()
+        unresolved: list[str] = []
+        for part in parts:
+            code = resolve_topic(part, scope=self.scope)
+            if code:
+                codes.add(code)
+                continue
+            pieces = [c for p in part.split(",") if (c := resolve_topic(p.strip(), scope=self.scope))] if "," in part else []
+            if pieces:
+                codes.update(pieces)
+            elif part not in unresolved:
+                unresolved.append(part)
+        return tuple(sorted(codes)), tuple(unresolved)

@@ -19,7 +19,7 @@ from typing import BinaryIO, TextIO
 
 import msgspec
 
-from dlxh.tabular import TableError, decode_bytes, json_records, nfc_lines, open_text, sniff_delimiter
+from dlxh.tabular import TableError, decode_bytes, nfc_lines, open_text, sniff_delimiter
 from dlxh.text import slug
 
 SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson"})
@@ -32,9 +32,10 @@ class Export:
     rows: Iterator[tuple[int, dict[str, str]]]  # (row number as a person sees it, field -> text)
 
 
-def open_export(path: Path, data: bytes | None, columns: dict[str, str]) -> Export:
+def open_export(path: Path, data: bytes | None, columns: dict[str, str], records: str | None = None) -> Export:
     """Open an export for streaming: CSV and JSONL are read from disk line by line (memory stays
-    bounded whatever the file size); a JSON document is parsed whole. `data` overrides the file."""
+    bounded whatever the file size); a JSON document is parsed whole (its list of records: see
+    `json_record_list`; `records` = the mapping's dotted path to it). `data` overrides the file."""
     fh: BinaryIO = io.BytesIO(data) if data is not None else path.open("rb")
     if not fh.read(1 << 16).strip():
         raise TableError("empty_file", "Tệp rỗng (0 byte hoặc chỉ có khoảng trắng).")
@@ -45,7 +46,7 @@ def open_export(path: Path, data: bytes | None, columns: dict[str, str]) -> Expo
             text, _ = decode_bytes(fh.read())
         except UnicodeDecodeError as exc:
             raise TableError("bad_encoding", f"Không nhận ra bảng mã của tệp ({exc}).") from exc
-        return Export("json", [], _json_rows(text, columns))
+        return Export("json", [], _json_rows(json_record_list(text, columns, records), columns))
     stream, _ = open_text(fh)
     if suffix in (".jsonl", ".ndjson"):
         return Export("jsonl", [], _jsonl_rows(nfc_lines(stream), columns))
@@ -192,9 +193,72 @@ def _jsonl_rows(lines: Iterable[str], columns: dict[str, str]) -> Iterator[tuple
         yield n, fields(record)
 
 
-def _json_rows(text: str, columns: dict[str, str]) -> Iterator[tuple[int, dict[str, str]]]:
+def json_record_list(text: str, columns: dict[str, str], records: str | None = None) -> list:
+    """The records of a JSON document export.
+
+    * `records` (the mapping's `records = "data.items"`): the list at that dotted path;
+    * a list: the document itself;
+    * an object: the list of objects inside it (nested up to three levels) whose objects carry
+      the most of the mapped keys ({"errors": [...], "items": [...]} -> items), else the object
+      itself when it carries mapped keys (a one-record export); lists of objects without any
+      mapped key are not records.
+
+    A document with no records is a TableError `no_records` (the file is quarantined, never
+    counted as loaded with 0 rows).
+    """
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise TableError("bad_json", f"Tệp JSON hỏng ở dòng {exc.lineno}, cột {exc.colno}: {exc.msg}.") from exc
+    if records:
+        found = _lookup(doc, records) if isinstance(doc, dict) else None
+        if not isinstance(found, list):
+            raise TableError(
+                "no_records",
+                f"Tệp JSON không có danh sách bản ghi ở khóa «{records}» (khai báo `records` trong bảng ánh xạ của công cụ).",
+            )
+        doc = found
+    elif isinstance(doc, dict):
+        doc = _best_record_list(doc, columns)
+    if not isinstance(doc, list):
+        raise TableError("bad_json", "Tệp JSON không chứa danh sách bản ghi.")
+    if not doc:
+        raise TableError(
+            "no_records",
+            "Tệp JSON không có bản ghi nào (danh sách tin bài rỗng hoặc không tìm thấy danh sách các đối tượng có các trường đã ánh xạ).",
+        )
+    return doc
+
+
+def _best_record_list(doc: dict, columns: dict[str, str]) -> list:
+    tops = {_slug(path.split(".")[0]) for path in columns.values()} | {_slug(path) for path in columns.values()}
+
+    def score(items: list) -> tuple[int, int]:
+        objects = [x for x in items if isinstance(x, dict)]
+        return sum(any(_slug(k) in tops for k in x) for x in objects), len(objects)
+
+    candidates: list[tuple[tuple[int, int], int, list]] = []
+    level: list[dict] = [doc]
+    for depth in range(3):
+        nested: list[dict] = []
+        for node in level:
+            for value in node.values():
+                if isinstance(value, list):
+                    candidates.append((score(value), -depth, value))
+                elif isinstance(value, dict):
+                    nested.append(value)
+        level = nested
+    with_fields = [c for c in candidates if c[0][0] > 0]
+    if with_fields:
+        return max(with_fields, key=lambda c: (c[0], c[1]))[2]
+    if any(_slug(k) in tops for k in doc):
+        return [doc]
+    return []  # lists of other objects ({"errors": [{"code": 429}]}) are not the records
+
+
+def _json_rows(records: list, columns: dict[str, str]) -> Iterator[tuple[int, dict[str, str]]]:
     fields = FieldReader(columns)
-    for n, record in enumerate(json_records(text), start=1):
+    for n, record in enumerate(records, start=1):
         if not isinstance(record, dict):
             yield n, {"__error__": f"Phần tử thứ {n} không phải một đối tượng JSON ({{...}})."}
             continue

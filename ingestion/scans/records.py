@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime
 
 from dlxh.parsing import LOCAL
 from dlxh.text import nfc
 from ingestion.framework import Quarantined
+from ingestion.reference.places import Gazetteer
 from ingestion.scans.canonical import canonical_url, digest, item_key, url_host
 from ingestion.scans.mapping import ENGAGEMENT, FIELD_LABELS_VI, ToolMapping
-from ingestion.scans.matching import Gazetteer, TopicMatcher, fast_fold, tool_topics
+from ingestion.scans.matching import ToolTopics, TopicMatcher, fast_fold
 from ingestion.scans.sentiment import SentimentError
 
 STAGE_COLUMNS = (
     "row_number", "item_key", "canonical_url", "url", "text_hash", "platform", "published_at", "captured_at",
     "period_month", "title", "author_hash", "likes", "shares", "comments", "views", "sentiment", "sentiment_raw",
-    "topic_codes", "topic_source", "place_raw", "unit_code", "unit_source", "text",
+    "topic_codes", "topic_source", "topic_raw", "place_raw", "unit_code", "unit_source", "text",
 )
 HOST_PLATFORMS = {
     "facebook.com": "facebook", "youtube.com": "youtube", "tiktok.com": "tiktok", "twitter.com": "twitter",
@@ -73,8 +75,9 @@ def _copy_value(value: object) -> str:
 class RowParser:
     """Parses rows of one tool's export; built once per file (compiled matchers, salt).
 
-    Values that recur across rows (author handles, platform labels, sentiment labels) are cached
-    per parser.
+    Values that recur across rows (author handles, platform labels, sentiment labels, tool
+    topics, place values) are cached per parser. Tool topic parts and place values that resolve
+    to nothing are counted in `unmatched_topics` / `unmatched_places` (the item still loads).
     """
 
     def __init__(self, mapping: ToolMapping, gazetteer: Gazetteer, topics: TopicMatcher,
@@ -88,6 +91,10 @@ class RowParser:
         self._platforms: dict[str, str] = {}
         self._months: dict[tuple[int, int], str] = {}
         self._sentiments: dict[str, float] = {}
+        self.tool_topics = ToolTopics(mapping.tool)
+        self.keyword_topics = mapping.keyword_topics
+        self.unmatched_topics: Counter[str] = Counter()
+        self.unmatched_places: Counter[str] = Counter()
 
     def parse(self, row_number: int, rec: dict[str, str]) -> tuple:
         """The stage tuple (STAGE_COLUMNS order); raises RowProblem with a Vietnamese reason."""
@@ -118,14 +125,15 @@ class RowParser:
         folded = fast_fold(f"{title}\n{text}") if (title and text) else folded_body
         text_hash = digest(folded_body)
         platform = self._platform(get("platform") or "", canonical)
-        topic_codes, topic_source = self._topics(get("topic") or "", folded, f"{title}\n{text}" if (title and text) else body)
-        place_raw, unit_code, unit_source = self._place(get("place") or "", folded)
+        topic_raw = nfc(get("topic")) or None
+        topic_codes, topic_source = self._topics(topic_raw or "", folded, f"{title}\n{text}" if (title and text) else body)
+        place_raw, unit_code, unit_source = self._place(get("place") or "", folded, self._day(published or captured))
         author = get("author")
         author_hash = self._author(author) if author else None
         return (
             row_number, item_key(canonical, text_hash), canonical, url.strip() or None, text_hash, platform,
             published, captured, self._month(published or captured), title, author_hash, *counts, sentiment,
-            sentiment_raw, "{" + ",".join(topic_codes) + "}", topic_source, place_raw, unit_code, unit_source, text,
+            sentiment_raw, "{" + ",".join(topic_codes) + "}", topic_source, topic_raw, place_raw, unit_code, unit_source, text,
         )
 
     def copy_line(self, row_number: int, rec: dict[str, str]) -> str:
@@ -135,7 +143,8 @@ class RowParser:
         return (
             f"{r[0]}\t{r[1]}\t{t(r[2])}\t{t(r[3])}\t{r[4]}\t{t(r[5])}\t{_copy_value(r[6])}\t{r[7]}\t{r[8]}\t{t(r[9])}\t"
             f"{t(r[10])}\t{_copy_value(r[11])}\t{_copy_value(r[12])}\t{_copy_value(r[13])}\t{_copy_value(r[14])}\t"
-            f"{_copy_value(r[15])}\t{t(r[16])}\t{t(r[17])}\t{t(r[18])}\t{t(r[19])}\t{t(r[20])}\t{t(r[21])}\t{t(r[22])}\n"
+            f"{_copy_value(r[15])}\t{t(r[16])}\t{t(r[17])}\t{t(r[18])}\t{t(r[19])}\t{t(r[20])}\t{t(r[21])}\t{t(r[22])}\t"
+            f"{t(r[23])}\n"
         )
 
     def _sentiment(self, raw: str) -> float:
@@ -204,21 +213,33 @@ class RowParser:
             return HOST_PLATFORMS.get(url_host(canonical), "web")
         return None
 
+    def _day(self, moment: datetime) -> date:
+        """The local day of a moment (effective-dated attribution)."""
+        local = moment if moment.tzinfo is LOCAL else moment.astimezone(LOCAL)
+        return local.date()
+
     def _topics(self, value: str, folded: str, text: str) -> tuple[list[str], str | None]:
+        """The tool's topics (through the topic aliases scoped to the tool); keywords of the taxonomy
+        when the tool gives none and the mapping falls back on them (or has no topic column)."""
         if value:
-            codes = tool_topics(value)
+            codes, unresolved = self.tool_topics(value)
+            for part in unresolved:
+                self.unmatched_topics[part] += 1
             if codes:
                 return list(codes), "tool"
+        if not self.keyword_topics:
+            return [], None
         codes = self.topics.find(folded, text)
         return codes, ("keywords" if codes else None)
 
-    def _place(self, value: str, folded: str) -> tuple[str | None, str | None, str | None]:
+    def _place(self, value: str, folded: str, on: date) -> tuple[str | None, str | None, str | None]:
         value = nfc(value) or ""
         if value:
-            place = self.gazetteer.resolve_field(value)
-            if place is not None:
-                return value, place.unit_code, "tool"
-        place = self.gazetteer.find(folded)
+            unit_code = self.gazetteer.resolve_field(value, on)
+            if unit_code is not None:
+                return value, unit_code, "tool"
+            self.unmatched_places[value] += 1
+        place = self.gazetteer.find(folded, on)
         if place is not None:
             return value or place.name, place.unit_code, "gazetteer"
         return value or None, None, None
