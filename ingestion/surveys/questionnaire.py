@@ -152,7 +152,9 @@ class Question:
             return "unknown_type"
         if self.qtype in CHOICE_TYPES:
             return "no_choice_list"
-        return "free_text"
+        if self.qtype in ("text", "string"):
+            return "free_text"
+        return "date" if self.qtype in DATE_TYPES else "not_numeric_or_choice"
 
     @property
     def is_answer(self) -> bool:

@@ -150,7 +150,7 @@ class SurveysSource:
         restricted = [(q, q.restricted_why) for _, q in plan.answers if q.restricted_why]
         if restricted:
             outcome.detail["restricted_questions"] = [{"question": q.name, "type": q.qtype, "why": why} for q, why in restricted]
-            unknown = [q for q, why in restricted if why in ("unknown_type", "no_choice_list")]
+            unknown = [q for q, why in restricted if why in ("unknown_type", "no_choice_list", "not_numeric_or_choice")]
             if unknown:
                 warnings.append(
                     "Câu hỏi có kiểu không phải số/lựa chọn mà hệ thống biết, câu trả lời chỉ được lưu ở restricted.survey_free_text "
