@@ -133,14 +133,15 @@ def survey_sheet() -> list[list[str]]:
     return rows
 
 
-def write_form(path: Path) -> Path:
+def write_form(path: Path, owner_columns: bool = True) -> Path:
+    """The XLSForm; without `owner_columns` it has no topic/reverse columns (a mapping file says them)."""
     import openpyxl
 
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "survey"
     for r in survey_sheet():
-        ws.append(r)
+        ws.append(r if owner_columns else r[:4] + r[6:])
     ch = wb.create_sheet("choices")
     ch.append(["list_name", "name", "label"])
     for name, label, _ in UNIT_CHOICES:

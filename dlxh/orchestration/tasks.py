@@ -27,6 +27,8 @@ def inbox(source: str) -> Path:
 
 
 FORM_NAMES = ("form.xlsx", "form.yaml", "form.yml")
+# Files beside a survey's exports that are not exports: its form and its question mapping.
+SIDE_FILES = (*FORM_NAMES, "mapping.csv", "mapping.toml", "form.mapping.csv", "form.mapping.toml")
 
 
 def _group_of(source: str, path: Path) -> tuple[tuple[str, str], ...]:
@@ -52,7 +54,7 @@ def new_files(source: str) -> list[str]:
     from ingestion.sources import SOURCE_SUFFIXES
 
     target = ensure_up()
-    files = [f for f in expand_paths([inbox(source)], SOURCE_SUFFIXES[source]) if f.name not in FORM_NAMES]
+    files = [f for f in expand_paths([inbox(source)], SOURCE_SUFFIXES[source]) if f.name not in SIDE_FILES]
     if not files:
         return []
     conn = connect(target)
@@ -78,7 +80,7 @@ def ingest(source: str, paths: list[str] | None = None) -> dict[str, Any]:
     groups: dict[tuple[tuple[str, str], ...], list[Path]] = {}
     skipped: list[str] = []
     for f in files:
-        if f.name in FORM_NAMES:
+        if f.name in SIDE_FILES:
             continue
         options = _group_of(source, f)
         if source in ("surveys", "scans") and not options:

@@ -46,7 +46,7 @@ TYPE_ALIASES = {
     "select multiple": "select_multiple", "select one from file": "select_one_from_file",
     "select multiple from file": "select_multiple_from_file", "int": "integer", "number": "decimal", "scale": "integer",
     "linear scale": "integer", "multiple choice": "select_one", "dropdown": "select_one", "checkboxes": "select_multiple",
-    "short answer": "text", "paragraph": "text", "begin group": "begin_group", "end group": "end_group",
+    "short answer": "text", "paragraph": "text", "multiple choice grid": "grid", "checkbox grid": "grid", "begin group": "begin_group", "end group": "end_group",
     "begin repeat": "begin_repeat", "end repeat": "end_repeat",
 }
 
