@@ -101,6 +101,9 @@ def ingest(source: str, paths: list[str] | None = None) -> dict[str, Any]:
         for options, group in groups.items():
             summary = run_ingest(get_source(source, **dict(options)), group, conn, progress=log.info)
             log.info(summary.render())
+            for outcome in summary.files:  # findings a file's import recorded (e.g. a survey's unit choices)
+                for warning in outcome.detail.get("warnings", []):
+                    log.warning("%s: %s", outcome.path, warning)
             for k, v in summary.totals().items():
                 totals[k] = totals.get(k, 0) + v
             months |= set(_months_of_load(conn, source, summary.load_id))
