@@ -28,6 +28,8 @@ def inbox(source: str) -> Path:
 
 FORM_NAMES = ("form.xlsx", "form.yaml", "form.yml")
 SCAN_MAPPING_NAMES = ("mapping.toml", "mapping.yaml", "mapping.yml")  # not scan export suffixes: never read as exports
+# Files beside a survey's exports that are not exports: its form and its question mapping.
+SIDE_FILES = (*FORM_NAMES, "mapping.csv", "mapping.toml", "form.mapping.csv", "form.mapping.toml")
 
 
 def _group_of(source: str, path: Path) -> tuple[tuple[str, str], ...]:
@@ -59,7 +61,7 @@ def new_files(source: str) -> list[str]:
     from ingestion.sources import SOURCE_SUFFIXES
 
     target = ensure_up()
-    files = [f for f in expand_paths([inbox(source)], SOURCE_SUFFIXES[source]) if f.name not in FORM_NAMES]
+    files = [f for f in expand_paths([inbox(source)], SOURCE_SUFFIXES[source]) if f.name not in SIDE_FILES]
     if not files:
         return []
     conn = connect(target)
@@ -85,7 +87,7 @@ def ingest(source: str, paths: list[str] | None = None) -> dict[str, Any]:
     groups: dict[tuple[tuple[str, str], ...], list[Path]] = {}
     skipped: list[str] = []
     for f in files:
-        if f.name in FORM_NAMES:
+        if f.name in SIDE_FILES:
             continue
         options = _group_of(source, f)
         if source in ("surveys", "scans") and not options:
@@ -106,6 +108,9 @@ def ingest(source: str, paths: list[str] | None = None) -> dict[str, Any]:
         for options, group in groups.items():
             summary = run_ingest(get_source(source, **dict(options)), group, conn, progress=log.info)
             log.info(summary.render())
+            for outcome in summary.files:  # findings a file's import recorded (e.g. a survey's unit choices)
+                for warning in outcome.detail.get("warnings", []):
+                    log.warning("%s: %s", outcome.path, warning)
             for k, v in summary.totals().items():
                 totals[k] = totals.get(k, 0) + v
             months |= set(_months_of_load(conn, source, summary.load_id))

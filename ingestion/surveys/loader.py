@@ -18,7 +18,8 @@ from ingestion.surveys.normalise import ANSWER_COLUMNS, FREE_TEXT_COLUMNS, RESPO
 from ingestion.surveys.questionnaire import Questionnaire
 
 QUESTION_COLUMNS = ("form_id", "question_name", "question_path", "question_type", "list_name", "label_vi", "topic_code",
-                    "scale_min", "scale_max", "is_reversed", "is_identifying", "is_unit_question")
+                    "scale_min", "scale_max", "is_reversed", "is_identifying", "is_unit_question", "topic_raw", "is_collector",
+                    "unit_from")
 CHOICE_COLUMNS = ("form_id", "list_name", "choice_name", "label_vi", "score")
 _COPY_CHUNK = 8 << 20
 
@@ -41,12 +42,22 @@ def save_questionnaire(cur: Any, form: Questionnaire, unit_code: str | None, loa
         (form.form_id, form.version, form.title, form.platform, unit_code, form.source_file, form.file_hash, load_id),
     )
     if cur.rowcount == 0:
-        return  # the same questionnaire file is already registered
+        # The same questionnaire file is already registered; only the unit question may differ
+        # (found from its choice list against the registry in force).
+        unit = form.unit_question()
+        cur.execute(
+            """update raw.survey_questions set is_unit_question = coalesce(question_name = %(q)s, false), unit_from = case
+                   when question_name = %(q)s then %(how)s end
+               where form_id = %(form)s and (is_unit_question is distinct from coalesce(question_name = %(q)s, false)
+                   or unit_from is distinct from case when question_name = %(q)s then %(how)s end)""",
+            {"q": unit.name if unit else None, "how": unit.unit_from if unit else None, "form": form.form_id},
+        )
+        return
     cur.execute("delete from raw.survey_questions where form_id = %s", (form.form_id,))
     cur.execute("delete from raw.survey_choices where form_id = %s", (form.form_id,))
     copy_rows(cur, "raw.survey_questions", QUESTION_COLUMNS, [
         (form.form_id, q.name, q.path, q.qtype, q.list_name, q.label, q.topic_code, q.scale_min, q.scale_max, q.is_reversed,
-         q.is_identifying, q.is_unit)
+         q.is_identifying, q.is_unit, q.topic_raw, q.is_collector, q.unit_from)
         for q in form.questions
     ])
     seen: dict[tuple[str, str], tuple] = {}

@@ -93,13 +93,14 @@ class Normaliser:
     form: Questionnaire
     plan: ColumnPlan
     salt: Salt
-    units: Any  # ingestion.reports.registry_lookup.UnitRegistry
+    units: Any  # ingestion.reference.units.UnitRegistry
     load_id: int
     source_file: str
     file_hash: str
     date_order: str = "dmy"
+    unit_choices: dict[str, str | None] = field(default_factory=dict)  # unit question: choice name -> registry code
     _cache: dict[str, dict[str, _Answer]] = field(default_factory=dict)
-    _unit_cache: dict[tuple[str, date], tuple[str | None, Problem | None]] = field(default_factory=dict)
+    _unit_cache: dict[tuple[str, date], tuple[str | None, tuple[str, ...]]] = field(default_factory=dict)
 
     # -- answers ------------------------------------------------------------------------------------
     def _choice(self, q: Question, raw: str) -> Choice | None:
@@ -194,30 +195,39 @@ class Normaliser:
         return hit
 
     # -- unit ---------------------------------------------------------------------------------------
-    def unit(self, raw: str, q: Question | None, month: date) -> tuple[str | None, Problem | None]:
+    def unit(self, raw: str, q: Question | None, month: date) -> tuple[str | None, tuple[str, ...]]:
+        """(registry code, ()) or (None, candidates of an ambiguity): a choice of the unit question
+        by its name or label (resolved once per file), else the answer itself through the resolver."""
         key = (raw, month)
         hit = self._unit_cache.get(key)
         if hit is not None:
             return hit
-        candidates = [raw]
-        if q is not None and q.choices:
-            c = self._choice(q, raw)
-            if c is not None:
-                candidates = [c.name, *([c.label] if c.label else [])]
-        code = next((self.units.by_code(c) for c in candidates if self.units.by_code(c)), None)
-        if code is None:
-            for text in candidates[::-1]:
-                code, _ = self.units.match_name(text, month)
-                if code:
-                    break
-        if code is None:
-            hint = "" if self.units.codes else " Danh mục đơn vị chưa được nạp: chạy «dlxh ingest units» trước."
-            res = (None, Problem("unknown_unit", f"Đơn vị «{raw}» không có trong danh mục đơn vị (raw.units, lần nạp mới nhất).{hint}",
-                                 q.name if q else "dlxh_unit", raw))
+        c = self._choice(q, raw) if q is not None and q.choices else None
+        if c is not None and self.unit_choices.get(c.name):
+            hit = (self.unit_choices[c.name], ())
         else:
-            res = (code, None)
-        self._unit_cache[key] = res
-        return res
+            texts = [c.name, *([c.label] if c.label else [])] if c is not None else [raw]
+            best = None
+            for text in texts:
+                res = self.units.resolve(text, month)
+                if res.code and (best is None or not best.code or res.score > best.score):
+                    best = res
+                elif best is None or (not best.code and not best.candidates):
+                    best = res
+            hit = (best.code, () if best.code else tuple(best.candidates))
+        self._unit_cache[key] = hit
+        return hit
+
+    def unit_problem(self, row_number: int, raw: str, q: Question | None, candidates: tuple[str, ...]) -> Problem:
+        name = q.name if q else "dlxh_unit"
+        where = f"Tệp «{self._file_name}», dòng {row_number}, trường «{name}»"
+        if candidates:
+            reason = (f"{where}: đơn vị «{raw}» khớp với nhiều đơn vị trong danh mục ({', '.join(candidates)}); "
+                      "hãy ghi mã đơn vị hoặc tên đầy đủ.")
+        else:
+            hint = "" if self.units.codes else " Danh mục đơn vị chưa được nạp: chạy «dlxh ingest units» trước."
+            reason = f"{where}: đơn vị «{raw}» không có trong danh mục đơn vị (raw.units, lần nạp mới nhất).{hint}"
+        return Problem("unknown_unit", reason, name, raw)
 
     # -- times --------------------------------------------------------------------------------------
     def submitted(self, cells: list[str]) -> tuple[datetime | None, Problem | None]:
@@ -262,17 +272,22 @@ class Normaliser:
         unit_code: str | None = None
         unit_problem: Problem | None = None
         raw_unit = ""
+        uq: Question | None = None
         if plan.unit_col is not None:
             i, uq = plan.unit_col
             raw_unit = cells[i].strip() if i < ncells else ""
             if raw_unit:
-                unit_code, unit_problem = self.unit(raw_unit, uq, month)
+                unit_code, candidates = self.unit(raw_unit, uq, month)
+                if unit_code is None:
+                    unit_problem = self.unit_problem(row_number, raw_unit, uq, candidates)
         if not raw_unit and form.default_unit:
-            unit_code, unit_problem = self.unit(form.default_unit, None, month)
+            unit_code, candidates = self.unit(form.default_unit, None, month)
+            if unit_code is None:
+                unit_problem = self.unit_problem(row_number, form.default_unit, None, candidates)
         if unit_problem:
             problems.append(unit_problem)
         elif unit_code is None:
-            problems.append(Problem("missing_unit", "Không xác định được đơn vị của phiếu (câu hỏi đơn vị để trống, bảng hỏi không có dlxh_unit mặc định).", "unit"))
+            problems.append(self._missing_unit(row_number, uq))
         # answers
         lines: list[str] = []
         free: list[tuple[str, str]] = []
@@ -283,6 +298,10 @@ class Normaliser:
             if not raw:
                 continue
             if q.is_free_text:
+                if q.qtype in DATE_TYPES and not q.is_identifying:
+                    a = self.answer(q, raw)  # dates are checked, then kept in restricted like any non-numeric answer
+                    if a.problem is not None:
+                        problems.append(a.problem)
                 free.append((q.name, raw))
                 if q.name in key_names:
                     key_values.append(raw)
@@ -336,7 +355,23 @@ class Normaliser:
         )
         return Submission(row_number, uuid, response, answers_text, free, digest)
 
+    def _missing_unit(self, row_number: int, uq: Question | None) -> Problem:
+        where = f"Tệp «{self._file_name}», dòng {row_number}"
+        if uq is not None:
+            return Problem("missing_unit", f"{where}, trường «{uq.name}»: câu hỏi đơn vị để trống và bảng hỏi không có đơn vị "
+                           "mặc định (settings dlxh_unit).", uq.name)
+        return Problem(
+            "missing_unit",
+            f"{where}: không xác định được đơn vị của phiếu: bảng hỏi không có câu hỏi đơn vị (cột dlxh_unit hoặc role = unit, "
+            "tệp mapping, hay câu select_one có các lựa chọn là đơn vị trong danh mục) hoặc tệp không có cột của câu đó, "
+            "và không có đơn vị mặc định (settings dlxh_unit).",
+            "unit",
+        )
+
     def __post_init__(self) -> None:
+        from pathlib import Path
+
+        self._file_name = Path(self.source_file).name
         self._key_names = {q.name for q in self.form.key_questions()}
         self._detail_only = self.plan.detail_only()
         self._restricted_names = {q.name for q in self.form.questions if q.is_free_text} | {h for _, h in self.plan.submitter_cols}
