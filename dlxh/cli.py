@@ -40,6 +40,13 @@ def cmd_config(args: argparse.Namespace) -> int:
             print("nothing written: the config folder already has every file (use --force to overwrite)")
         return 0
     print(report.check_text())
+    # The monitoring tools' mappings in force (deployment's and shipped), each validated.
+    from ingestion.scans.mapping import available_tools, find_mapping, load_mapping
+
+    tools = available_tools()
+    for tool in tools:
+        load_mapping(find_mapping(tool))
+    print(f"  scan tools: {', '.join(f'{t} ({find_mapping(t)})' for t in tools) or 'none'}")
     return 0
 
 

@@ -28,7 +28,6 @@ ABBREVIATIONS: tuple[tuple[str, str], ...] = (
     ("tx", "thi xa"),
     ("h", "huyen"),
 )
-_ABBREV_RE = re.compile(r"\b(" + "|".join(a for a, _ in ABBREVIATIONS) + r")\b")
 _ABBREV = dict(ABBREVIATIONS)
 # "LĐLĐVN", "LĐLĐ.TP": abbreviations glued to the next word.
 _GLUED = re.compile(r"\b(ldld|cdvc|cdcs|cdn)(?=[a-z])")
@@ -43,11 +42,20 @@ def org_key(text: str | None, ocr: bool = False) -> str:
     """Folded words of an organisation name with the usual abbreviations written out.
 
     'LĐLĐ h. Mường Tè' -> 'lien doan lao dong huyen muong te'; 'cd_nganh' -> 'cong doan nganh'.
+    With `ocr`, a word's bare 'p' is read as 'd' ('LPLD' -> 'ldld'), after abbreviations are
+    written out ('TP' stays 'thanh pho', never 'td').
     """
-    key = ocr_fold(text) if ocr else fold(text)
-    key = _SEPARATORS.sub(" ", key)
-    key = _GLUED.sub(r"\1 ", key)
-    return " ".join(_ABBREV_RE.sub(lambda m: _ABBREV[m.group(1)], key).split())
+    key = _GLUED.sub(r"\1 ", _SEPARATORS.sub(" ", fold(text)))
+    words = []
+    for word in key.split():
+        if word in _ABBREV:
+            words.append(_ABBREV[word])
+        elif ocr:
+            repaired = _P_NOT_PH.sub("d", word)
+            words.append(_ABBREV.get(repaired, repaired))
+        else:
+            words.append(word)
+    return " ".join(words)
 
 
 def code_key(code: str | None) -> str:

@@ -141,6 +141,11 @@ class UnitsSource:
         if unresolved:
             # Kept empty, never guessed: «Tổng LĐLĐ Việt Nam» above the province is not a unit of the registry.
             outcome.detail["unresolved_parents"] = {name: rows_ for name, rows_ in sorted(unresolved.items())}
+            outcome.detail["notes"] = [
+                "Đơn vị cấp trên / kế thừa không có trong danh mục nên để trống: "
+                + "; ".join(f"«{name}» (dòng {', '.join(map(str, rows_))})" for name, rows_ in sorted(unresolved.items()))
+                + "."
+            ]
         cur.execute("select max(load_id) from raw.units")
         current_load = cur.fetchone()[0]
         cur.execute("select distinct load_id from raw.units where file_hash = %s", (ctx.file_hash,))
