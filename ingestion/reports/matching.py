@@ -116,4 +116,7 @@ def normalize_doc_number(value: str | None) -> str | None:
         plain, damaged = fold(part), ocr_key(part)
         # "CP" (Chính phủ) stays; longer OCR-damaged forms like "LPLD" or "CPVC" are repaired.
         fixed.append(_DOC_ABBREV.get(plain) or (_DOC_ABBREV.get(damaged) if len(damaged) >= 3 else None) or part)
-    return unicodedata.normalize("NFC", "".join(fixed))
+    joined = "".join(fixed)
+    # A correction's letter suffix stays lower case as written: "21A/BC-LĐLĐ" -> "21a/BC-LĐLĐ".
+    joined = re.sub(r"^(\d+)([A-Z])(?=/)", lambda m: m[1] + m[2].lower(), joined)
+    return unicodedata.normalize("NFC", joined)
