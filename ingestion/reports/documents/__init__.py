@@ -21,7 +21,8 @@ from ingestion.reports.documents.errors import DocumentError
 from ingestion.reports.documents.extract import ExtractedText, extract_text
 from ingestion.reports.documents.header_fields import HeaderFields, extract_header
 from ingestion.reports.documents.headings import split_parts
-from ingestion.reports.records import ReportRecord
+from ingestion.reports.matching import expand_office_abbreviations
+from ingestion.reports.records import ReportRecord, TopicMention
 from ingestion.reports.registry_lookup import UnitRegistry
 from ingestion.reports.topics import find_topics
 
@@ -99,6 +100,15 @@ def parse_text(
     parts = split_parts(lines, body_start)
     body = "\n".join(lines[body_start:])
     topics = find_topics(body, tolerant=extracted.ocr)
+    if report_type == "ad_hoc" and header.title:
+        # An ad-hoc report exists because of a flashpoint: the topics its title names (the event
+        # it reports: "... ngừng việc tập thể do bị nợ lương") are hot spots of the unit's month.
+        title_topics = {t.topic_code: t for t in find_topics(header.title, tolerant=True)}
+        for t in topics:
+            if t.topic_code in title_topics:
+                t.is_hot_spot = True
+        known = {t.topic_code for t in topics}
+        topics += [TopicMention(c, t.evidence, True) for c, t in title_topics.items() if c not in known]
     return ReportRecord(
         source_format=extracted.source_format,
         unit_code=unit_code,
@@ -214,7 +224,7 @@ def unit_from_file_name(registry: UnitRegistry, file_name: str, month: date | No
             window = tokens[i : i + size]
             if any(any(ch.isdigit() for ch in t) for t in window):
                 continue
-            code = registry.match_name(" ".join(window), month)[0]
+            code = registry.match_name(expand_office_abbreviations(" ".join(window)), month)[0]
             if code:
                 found.add(code)
     found = registry.drop_parents(found)
