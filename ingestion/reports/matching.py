@@ -78,6 +78,8 @@ def fuzzy_find(phrase_key: str, tokens: list[str], threshold: float = 0.82, fuzz
         window = " ".join(tokens[i : i + n])
         if abs(len(window) - len(target)) > max(2, len(target) // 4):
             continue
+        if len(target) < 12 and not _one_letter_off(tokens[i : i + n], ptoks):
+            continue  # a short phrase ("việc làm") tolerates one damaged letter, not "việc lựa"
         sm.set_seq1(window)
         if sm.real_quick_ratio() < threshold or sm.quick_ratio() < threshold:
             continue
@@ -85,6 +87,13 @@ def fuzzy_find(phrase_key: str, tokens: list[str], threshold: float = 0.82, fuzz
         if score >= threshold and (best is None or score > best.score):
             best = Hit(i, i + n, score)
     return best
+
+
+def _one_letter_off(window: list[str], phrase: list[str]) -> bool:
+    """Same word lengths and at most one differing letter (OCR damage of a short phrase)."""
+    if [len(w) for w in window] != [len(p) for p in phrase]:
+        return False
+    return sum(a != b for w, p in zip(window, phrase, strict=True) for a, b in zip(w, p, strict=True)) <= 1
 
 
 def similar(a: str, b: str) -> float:

@@ -147,7 +147,7 @@ def _match_topics(doc: _Indexed, tolerant: bool) -> dict[str, tuple[int, int]]:
 MIN_BODY_HITS = 2
 SHORT_TEXT = 400
 _ITEM_TITLE = re.compile(r"^\s*(?:[ivxl]{1,5}|\d{1,2}(?:\.\d{1,2})*|[a-h])\s*[.):]\s+\S")
-_QUOTED_TITLE = re.compile(r"(?:\bvề|\bv/v)\s*[“\"«][^”\"»\n]{3,200}[”\"»]", re.IGNORECASE)
+_QUOTED_TITLE = re.compile(r"\bv(?:/v|\S{0,2})\s*[“\"«][^”\"»]{3,200}[”\"»]", re.IGNORECASE)  # về “...”, OCR'd "vé", "v/v"
 _NAME_STOP = {"ve", "viec", "cac", "va", "cua", "trong", "tinh", "hinh", "doi", "voi", "nhung", "mot", "so", "cong", "tac"}
 
 

@@ -7,6 +7,7 @@ DocumentError with a Vietnamese reason; the text returned is NFC.
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass
@@ -48,6 +49,12 @@ def extract_text(path: Path, data: bytes) -> ExtractedText:
     else:
         result = _plain(data)
     result.text = unicodedata.normalize("NFC", result.text).replace("\ufeff", "")
+    if result.ocr and result.source_format in ("image_ocr", "pdf_scan") and len(re.findall(r"\w{3,}", result.text)) < 5:
+        raise DocumentError(
+            "not_a_report",
+            "Ảnh/bản quét không có chữ đọc được (ảnh chụp không phải văn bản, hoặc bản quét quá mờ): tệp không được coi là báo cáo. "
+            "Nếu đây là báo cáo, hãy chụp hoặc quét lại rõ hơn, hoặc dùng «dlxh reports assign».",
+        )
     if not result.text.strip():
         raise DocumentError("no_text", "Không đọc được chữ nào trong tệp (tệp trống hoặc ảnh quá mờ): hãy gửi bản rõ hơn.")
     return result
