@@ -495,7 +495,7 @@ def write_register(path: Path, reports: list[CorpusReport]) -> Path:
         (_t(date(2025, 3, 10), 9, 40), "LĐLĐ h. Nậm Lư", "05/TTr-LĐLĐ", date(2025, 3, 9),
          "Tờ trình đề nghị hỗ trợ đoàn viên bị thiệt hại do mưa đá", "TTr 05 Nam Lu.pdf", None),
         (_t(date(2025, 3, 18), 10, 5), "LĐLĐ h. Nậm Lư", "06/BC-LĐLĐ", date(2025, 3, 17),
-         "BC kết quả tổ chức Tháng hành động về an toàn, vệ sinh lao động", None, "Bản giấy qua bưu điện"),
+         "BC kết quả tổ chức Tháng hành động về an toàn, vệ sinh lao động", None, None),
         (_t(date(2025, 3, 19), 14, 15), "CĐCS Cty CP Thủy điện Suối Mây", "03/BC-CĐCS", date(2025, 3, 18),
          "BC kết quả thương lượng tập thể năm 2025", None, None),
     ]
