@@ -45,12 +45,28 @@ unrequested_adhoc as (
 
 expected as (
     select
-        submission_key, unit_code, unit_name, unit_type, parent_code, period_month, report_type, request_code, due_at,
+        submission_key,
+        unit_code,
+        unit_name,
+        unit_type,
+        parent_code,
+        period_month,
+        report_type,
+        request_code,
+        due_at,
         obligation_ref
     from owed
     union all
     select
-        submission_key, unit_code, unit_name, unit_type, parent_code, period_month, report_type, request_code, due_at,
+        submission_key,
+        unit_code,
+        unit_name,
+        unit_type,
+        parent_code,
+        period_month,
+        report_type,
+        request_code,
+        due_at,
         obligation_ref
     from unrequested_adhoc
 ),
