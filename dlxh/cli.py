@@ -110,6 +110,34 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- reports: a person settles what the machine cannot ------------------------------------------
+def cmd_reports(args: argparse.Namespace) -> int:
+    from dlxh.db import connect, ensure_up
+    from ingestion.reports import review
+
+    conn = connect(ensure_up())
+    try:
+        with conn, conn.cursor() as cur:
+            if args.action == "pending":
+                items = review.pending(cur)
+                if args.json:
+                    import json
+
+                    print(json.dumps(items, ensure_ascii=False, indent=2, default=str))
+                else:
+                    print(review.render_pending(items))
+                return 0
+            done = review.assign(cur, Path(args.file), args.unit, args.month, args.type, args.why)
+    finally:
+        conn.close()
+    print(
+        f"Đã ghi quyết định #{done['assignment_id']}: tệp {args.file} là báo cáo "
+        f"{'đột xuất' if done['report_type'] == 'ad_hoc' else 'tháng'} {done['period_month']:%m/%Y} của đơn vị {done['unit_code']} "
+        f"(người ghi: {done['assigned_by']}). Hãy nạp lại tệp: dlxh ingest reports \"{args.file}\""
+    )
+    return 0
+
+
 # -- build / validate / alerts ------------------------------------------------------------------
 def cmd_build(args: argparse.Namespace) -> int:
     from dlxh.build import build, compile_manifest
@@ -213,6 +241,19 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--json", action="store_true", help="print the import summary as JSON")
         sp.add_argument("--quiet", action="store_true", help="no per-file progress lines")
         sp.set_defaults(func=cmd_ingest)
+
+    rep = sub.add_parser("reports", help="reports a person must settle: pending | assign")
+    rep_sub = rep.add_subparsers(dest="action", required=True, metavar="ACTION")
+    rp = rep_sub.add_parser("pending", help="quarantined and low-confidence reports with their witnesses")
+    rp.add_argument("--json", action="store_true", help="print as JSON")
+    rp.set_defaults(func=cmd_reports)
+    ra = rep_sub.add_parser("assign", help="record who sent a report file and for which month (re-ingest it afterwards)")
+    ra.add_argument("file", metavar="FILE")
+    ra.add_argument("--unit", required=True, help="unit code in the registry")
+    ra.add_argument("--month", required=True, type=_month, help="report month YYYY-MM")
+    ra.add_argument("--type", default="monthly", choices=["monthly", "ad_hoc"])
+    ra.add_argument("--why", default=None, help="why (kept with the decision)")
+    ra.set_defaults(func=cmd_reports)
 
     b = sub.add_parser("build", help="run dbt: seeds, models and tests into staging, intermediate, marts")
     b.add_argument("--as-of", type=_day, help="evaluate statuses as of this day (default: now)")

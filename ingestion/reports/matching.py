@@ -78,6 +78,8 @@ def fuzzy_find(phrase_key: str, tokens: list[str], threshold: float = 0.82, fuzz
         window = " ".join(tokens[i : i + n])
         if abs(len(window) - len(target)) > max(2, len(target) // 4):
             continue
+        if len(target) < 12 and not _one_letter_off(tokens[i : i + n], ptoks):
+            continue  # a short phrase ("việc làm") tolerates one damaged letter, not "việc lựa"
         sm.set_seq1(window)
         if sm.real_quick_ratio() < threshold or sm.quick_ratio() < threshold:
             continue
@@ -85,6 +87,13 @@ def fuzzy_find(phrase_key: str, tokens: list[str], threshold: float = 0.82, fuzz
         if score >= threshold and (best is None or score > best.score):
             best = Hit(i, i + n, score)
     return best
+
+
+def _one_letter_off(window: list[str], phrase: list[str]) -> bool:
+    """Same word lengths and at most one differing letter (OCR damage of a short phrase)."""
+    if [len(w) for w in window] != [len(p) for p in phrase]:
+        return False
+    return sum(a != b for w, p in zip(window, phrase, strict=True) for a, b in zip(w, p, strict=True)) <= 1
 
 
 def similar(a: str, b: str) -> float:
@@ -116,4 +125,28 @@ def normalize_doc_number(value: str | None) -> str | None:
         plain, damaged = fold(part), ocr_key(part)
         # "CP" (Chính phủ) stays; longer OCR-damaged forms like "LPLD" or "CPVC" are repaired.
         fixed.append(_DOC_ABBREV.get(plain) or (_DOC_ABBREV.get(damaged) if len(damaged) >= 3 else None) or part)
-    return unicodedata.normalize("NFC", "".join(fixed))
+    joined = "".join(fixed)
+    # A correction's letter suffix stays lower case as written: "21A/BC-LĐLĐ" -> "21a/BC-LĐLĐ".
+    joined = re.sub(r"^(\d+)([A-Z])(?=/)", lambda m: m[1] + m[2].lower(), joined)
+    return unicodedata.normalize("NFC", joined)
+
+
+# Abbreviations offices write in a register's «Nơi gửi» and in file names, expanded before the
+# registry match. "TP" must be expanded here: ocr_key turns its "p" into "d" ("td"), so the
+# resolver never sees "thành phố". These belong in the unit resolver (registry_lookup) once the
+# lead engineer's abbreviation work lands; until then they are applied to the text given to it.
+_OFFICE_ABBREV = (
+    (re.compile(r"(?i)(?<!\w)h\.\s*"), "huyện "),
+    (re.compile(r"(?i)(?<!\w)tx\.\s*"), "thị xã "),
+    (re.compile(r"(?i)(?<!\w)tp\.\s*"), "thành phố "),
+    (re.compile(r"(?i)(?<!\w)tp(?!\w)"), "thành phố"),
+    (re.compile(r"(?i)(?<!\w)gd(?!\w)"), "Giáo dục"),
+    (re.compile(r"(?<!\w)YT(?!\w)"), "Y tế"),
+)
+
+
+def expand_office_abbreviations(text: str) -> str:
+    """'LĐLĐ h. Mường Tè' -> 'LĐLĐ huyện Mường Tè', 'LĐLĐ TP' -> 'LĐLĐ thành phố', 'CĐ ngành GD' -> 'CĐ ngành Giáo dục'."""
+    for pattern, full in _OFFICE_ABBREV:
+        text = pattern.sub(full, text)
+    return " ".join(text.split())

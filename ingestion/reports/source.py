@@ -53,7 +53,9 @@ class ReportsSource:
             if suffix == ".json":
                 data = form.flatten_online_form(data) or data
             try:
-                table = read_table(ctx.path, data)
+                table = read_table(ctx.path, data, header_aliases=register.ALIASES)
+                if not register.is_register(table):
+                    table = read_table(ctx.path, data, header_aliases=form.ALIASES)
             except TableError as exc:
                 if suffix != ".txt":
                     _quarantine_file(outcome, Quarantined(exc.reason_code, str(exc)))
@@ -68,26 +70,40 @@ class ReportsSource:
                 for q in bad_rows:
                     outcome.quarantine(q)
             elif suffix != ".txt":
+                found = ", ".join(f"«{h}»" for h in (table.headers if table is not None else [])[:8] if h) or "không có"
                 _quarantine_file(
                     outcome,
                     Quarantined(
-                        "unknown_layout",
-                        "Không nhận ra mẫu biểu: cần có cột «Kỳ báo cáo» và «Mã đơn vị» (hoặc «Tên đơn vị»), "
-                        "hoặc là sổ công văn đến (cột «Thời gian nhận» và «Tên tệp đính kèm»). Xem docs/report-form.md.",
+                        "not_a_report",
+                        "Tệp không phải báo cáo của đơn vị và không phải sổ công văn đến: mẫu biểu báo cáo cần cột «Kỳ báo cáo» "
+                        "và «Mã đơn vị» (hoặc «Tên đơn vị»), sổ công văn đến cần cột «Ngày đến»/«Thời gian nhận» và «File đính kèm» "
+                        f"(hoặc «Số, ký hiệu VB» và «Nơi gửi»); các cột tìm thấy: {found}. Xem docs/report-form.md.",
                     ),
                 )
                 return
         if not reports and suffix in DOCUMENT_SUFFIXES and outcome.rows_read == 0:
             from ingestion.reports import documents
 
+            assignment = current_assignment(cur, ctx.file_hash)
+            sender = register.register_sender_for(cur, ctx.path.name)
             try:
-                report = documents.parse_document(ctx.path, ctx.data, UnitRegistry.from_db(cur), self.adhoc_requests())
+                report = documents.parse_document(
+                    ctx.path, ctx.data, UnitRegistry.from_db(cur), self.adhoc_requests(),
+                    register_sender=register.expand_sender(sender) if sender else None, assignment=assignment,
+                )
             except documents.DocumentError as exc:
                 _quarantine_file(outcome, Quarantined(exc.reason_code, str(exc), record=exc.context))
                 return
             outcome.rows_read += 1
             report.row_numbers = [1]
             reports = [report]
+            if assignment:
+                outcome.detail["assignment_id"] = assignment["assignment_id"]
+                _forget_previous(cur, ctx.file_hash)
+                cur.execute("update ops.report_assignments set applied_load_id = %s where assignment_id = %s",
+                            (ctx.load_id, assignment["assignment_id"]))
+            if report.extraction.get("confidence") == "low":
+                outcome.detail["low_confidence"] = report.extraction.get("disagreement")
         self._land(cur, ctx, outcome, reports)
 
     def _land(self, cur: Any, ctx: FileContext, outcome: FileOutcome, reports: list[ReportRecord]) -> None:
@@ -155,6 +171,30 @@ class ReportsSource:
         copy_rows(cur, "raw.report_items", ITEM_COLUMNS, list({(r[0], r[1]): r for r in item_rows}.values()))
         copy_rows(cur, "raw.report_topics", TOPIC_COLUMNS, list({(r[0], r[1]): r for r in topic_rows}.values()))
         outcome.detail["reports"] = len(report_rows)
+
+
+def current_assignment(cur: Any, file_hash: str) -> dict | None:
+    """The latest decision a person recorded for this file (`dlxh reports assign`), if any."""
+    cur.execute(
+        """select assignment_id, unit_code, period_month, report_type, why, assigned_by, assigned_at
+           from ops.report_assignments where file_hash = %s order by assigned_at desc, assignment_id desc limit 1""",
+        (file_hash,),
+    )
+    row = cur.fetchone()
+    if row is None:
+        return None
+    keys = ("assignment_id", "unit_code", "period_month", "report_type", "why", "assigned_by", "assigned_at")
+    return dict(zip(keys, row, strict=True))
+
+
+def _forget_previous(cur: Any, file_hash: str) -> None:
+    """A file re-attributed by a person: the versions it landed before under the machine's reading go."""
+    cur.execute("select report_key from raw.reports where file_hash = %s", (file_hash,))
+    keys = [r[0] for r in cur.fetchall()]
+    if keys:
+        cur.execute("delete from raw.report_items where report_key = any(%s)", (keys,))
+        cur.execute("delete from raw.report_topics where report_key = any(%s)", (keys,))
+        cur.execute("delete from raw.reports where report_key = any(%s)", (keys,))
 
 
 def _quarantine_file(outcome: FileOutcome, q: Quarantined) -> None:

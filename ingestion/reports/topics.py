@@ -105,46 +105,142 @@ def _hot_window(text: str, a: int, b: int) -> str:
     return text[start : b + stop.end() if stop else b + 200]
 
 
-def _short_word_at(keyword: str, doc: _Indexed, text_lower: str) -> tuple[int, int] | None:
-    m = re.search(rf"(?<!\w){re.escape(keyword.lower())}(?!\w)", text_lower)
-    if m is None:
-        return None
-    i = next((n for n, (a, _) in enumerate(doc.spans) if a >= m.start()), None)
-    return None if i is None else (i, i + 1)
+def _short_words_at(keyword: str, doc: _Indexed, text_lower: str) -> list[tuple[int, int]]:
+    out = []
+    for m in re.finditer(rf"(?<!\w){re.escape(keyword.lower())}(?!\w)", text_lower):
+        i = next((n for n, (a, _) in enumerate(doc.spans) if a >= m.start()), None)
+        if i is not None:
+            out.append((i, i + 1))
+    return out
 
 
-def _match_topics(doc: _Indexed, tolerant: bool) -> dict[str, tuple[int, int]]:
-    hits: dict[str, tuple[int, int]] = {}
+def _all_hits(doc: _Indexed, tolerant: bool) -> list[tuple[str, int, int]]:
+    """Every keyword occurrence as (topic, start token, end token); a shorter keyword inside a
+    longer keyword's occurrence (of any topic: "đại hội đảng bộ" inside "đại hội đảng bộ các cấp")
+    is consumed by the longer one."""
+    raw: list[tuple[int, str, int, int]] = []
     lower = doc.text.lower()
     for t in load_topics():
-        for k in sorted(t.keywords, key=len, reverse=True):
+        for k in t.keywords:
             kkey = ocr_key(k)
             if " " not in kkey and len(kkey) <= 4:
                 # "bão" folds to "bao" like "bảo (hiểm)": short single words must match with their diacritics.
-                at = _short_word_at(k, doc, lower)
-                if at is not None:
-                    hits[t.code] = at
-                    break
+                raw += [(1, t.code, a, b) for a, b in _short_words_at(k, doc, lower)]
                 continue
-            hit = fuzzy_find(kkey, doc.tokens, fuzzy=tolerant)
-            if hit is not None:
-                hits[t.code] = (hit.start, hit.end)
-                break
-    return hits
+            n = len(words(kkey))
+            at = 0
+            while at < len(doc.tokens):
+                hit = fuzzy_find(kkey, doc.tokens[at:], fuzzy=tolerant)
+                if hit is None:
+                    break
+                raw.append((n, t.code, at + hit.start, at + hit.end))
+                at += hit.end
+    taken: set[int] = set()
+    hits = []
+    for _, code, a, b in sorted(raw, key=lambda h: (-(h[3] - h[2]), h[2])):
+        if any(i in taken for i in range(a, b)):
+            continue
+        taken.update(range(a, b))
+        hits.append((code, a, b))
+    return sorted(hits, key=lambda h: h[1])
+
+
+def _match_topics(doc: _Indexed, tolerant: bool) -> dict[str, tuple[int, int]]:
+    """First occurrence of each topic's keywords (any count): used for hot-spot windows."""
+    first: dict[str, tuple[int, int]] = {}
+    for code, a, b in _all_hits(doc, tolerant):
+        first.setdefault(code, (a, b))
+    return first
+
+
+# -- what a report is "about" ------------------------------------------------------------------
+# A report is about a topic when the topic has evidence in the report's body parts (from the
+# first part heading, "I. TÌNH HÌNH ...", to the recipients / signature block; the preamble that
+# quotes the guidance and the "Nơi nhận" list do not count) and either
+#   * a keyword or the topic's name occurs in a section heading / item title ("2. Về thiên tai"), or
+#   * at least MIN_BODY_HITS keyword occurrences (a single keyword in a long paragraph about
+#     something else is a passing mention, not the subject).
+# Titles of quoted documents ("... về “tuyên truyền phòng chống tai nạn giao thông”") are removed
+# first. A short text without part headings (a form cell, a title; under SHORT_TEXT characters)
+# needs a single occurrence.
+MIN_BODY_HITS = 2
+SHORT_TEXT = 400
+_ITEM_TITLE = re.compile(r"^\s*(?:[ivxl]{1,5}|\d{1,2}(?:\.\d{1,2})*|[a-h])\s*[.):]\s+\S")
+_QUOTED_TITLE = re.compile(r"\bv(?:/v|\S{0,2})\s*[“\"«][^”\"»]{3,200}[”\"»]", re.IGNORECASE)  # về “...”, OCR'd "vé", "v/v"
+_NAME_STOP = {"ve", "viec", "cac", "va", "cua", "trong", "tinh", "hinh", "doi", "voi", "nhung", "mot", "so", "cong", "tac"}
+
+
+def _body_region(text: str) -> tuple[str, list[tuple[int, int, bool]], bool]:
+    """(body text, char spans of heading / item-title lines in it (and whether the line is a part
+    heading), has part headings)."""
+    from ingestion.reports.documents.headings import _END_MARKERS, heading_part
+
+    lines = text.splitlines()
+    start = next((i for i, ln in enumerate(lines) if heading_part(ln) is not None), None)
+    kept: list[str] = []
+    for ln in lines[start or 0 :]:
+        key = ocr_key(ln.strip())
+        if any(key.startswith(m) for m in _END_MARKERS) or key.startswith("tren day la bao cao"):
+            break
+        kept.append(ln)
+    body_lines = [_QUOTED_TITLE.sub(" ", ln) for ln in kept]
+    spans, at = [], 0
+    for ln in body_lines:
+        stripped = ln.strip()
+        if 0 < len(stripped) <= 110 and (_ITEM_TITLE.match(ocr_key(stripped)) or re.match(r"^\s*ve\s", ocr_key(stripped))):
+            spans.append((at, at + len(ln), heading_part(stripped) is not None))
+        at += len(ln) + 1
+    return "\n".join(body_lines), spans, start is not None
+
+
+def _name_in_heading(heading: str) -> set[str]:
+    """Topics whose name a heading restates ("3. Khó khăn trong thực hiện chính sách" -> T09):
+    at least 3 content words of the heading, 80% of them in the topic's name."""
+    tokens = [w for w in words(ocr_key(re.sub(r"^\s*\S+[.):]\s*", "", heading))) if w not in _NAME_STOP and not w.isdigit()]
+    if len(tokens) < 3:
+        return set()
+    found = set()
+    for t in load_topics():
+        name = set(words(ocr_key(t.name_vi)))
+        if sum(w in name for w in tokens) / len(tokens) >= 0.8:
+            found.add(t.code)
+    return found
 
 
 def find_topics(text: str, tolerant: bool = False) -> list[TopicMention]:
-    """Every taxonomy topic whose keywords occur in `text` (multi-label), with the sentence that
-    matched as evidence; a topic is a hot spot when "điểm nóng" is written in a sentence that
-    mentions it. `tolerant` adds fuzzy matching for OCR-damaged text."""
-    doc = _Indexed.of(text)
-    hits = _match_topics(doc, tolerant)
+    """The taxonomy topics a report is about (multi-label; rule above), with the sentence that
+    matched as evidence (a heading hit first); a topic is a hot spot when "điểm nóng" is written
+    in a sentence that mentions it. `tolerant` adds fuzzy matching for OCR-damaged text."""
+    body, heading_spans, has_parts = _body_region(text)
+    short = not has_parts and len(body) < SHORT_TEXT
+    doc = _Indexed.of(body)
+    counts: dict[str, int] = {}
+    first: dict[str, tuple[int, int]] = {}
+    in_heading: dict[str, tuple[int, int]] = {}
+    for code, a, b in _all_hits(doc, tolerant):
+        counts[code] = counts.get(code, 0) + 1
+        first.setdefault(code, (a, b))
+        if any(lo <= doc.spans[a][0] < hi for lo, hi, _ in heading_spans):
+            in_heading.setdefault(code, (a, b))
+    for lo, hi, is_part_heading in heading_spans:
+        if is_part_heading:
+            continue  # "I. TÌNH HÌNH TƯ TƯỞNG CỦA ĐOÀN VIÊN ..." names no topic
+        toks = [i for i, (a, _) in enumerate(doc.spans) if lo <= a < hi]
+        if toks:
+            for code in _name_in_heading(body[lo:hi]):
+                in_heading.setdefault(code, (toks[0], toks[-1] + 1))
+                first.setdefault(code, (toks[0], toks[-1] + 1))
+    about = {c for c in set(counts) | set(in_heading) if c in in_heading or counts.get(c, 0) >= (1 if short else MIN_BODY_HITS)}
     hot: set[str] = set()
     for label in HOT_SPOT_LABELS:
         lt = words(label)
         for i in range(len(doc.tokens) - len(lt) + 1):
             window = " ".join(doc.tokens[i : i + len(lt)])
             if window == label or (tolerant and similar(window, label) >= 0.85):
-                near = _Indexed.of(_hot_window(text, doc.spans[i][0], doc.spans[i + len(lt) - 1][1]))
+                near = _Indexed.of(_hot_window(body, doc.spans[i][0], doc.spans[i + len(lt) - 1][1]))
                 hot |= set(_match_topics(near, tolerant))
-    return [TopicMention(code, doc.sentence(a, b)[:400], code in hot) for code, (a, b) in hits.items()]
+    out = []
+    for code in sorted(about, key=lambda c: (in_heading.get(c) or first[c])[0]):
+        a, b = in_heading.get(code) or first[code]
+        out.append(TopicMention(code, doc.sentence(a, b)[:400], code in hot))
+    return out

@@ -1,7 +1,12 @@
 -- One row per received report version, with its received time by the rule
 -- register > form > inbox, its ad-hoc request, and its version number within
--- unit x month x report type x request (1 = first received; the first counts for timeliness,
+-- unit x month x report type x obligation (1 = first received; the first counts for timeliness,
 -- the latest is current).
+-- obligation_ref names what the version answers: '' for a periodic report, the request code of
+-- an ad-hoc request, else (an ad-hoc report no request in adhoc_requests matches) 'due:' + its
+-- own stated deadline, so it is its own obligation and never a version of the monthly report.
+-- attribution says who decided the unit: header | register | file_name | signature (documents,
+-- see ingestion/reports/documents.decide_unit), form (structured forms), manual (dlxh reports assign).
 with
 
 reports as (
@@ -10,6 +15,15 @@ reports as (
 
 register as (
     select * from {{ ref('stg_raw__document_register') }}
+),
+
+raw_extraction as (
+    select
+        report_key,
+        extraction ->> 'attribution' as attribution,
+        extraction ->> 'confidence' as attribution_confidence,
+        extraction ->> 'replaces_doc_number' as replaces_doc_number
+    from {{ source('raw', 'reports') }}
 ),
 
 adhoc_requests as (
@@ -75,6 +89,20 @@ received as (
             else 'inbox'
         end as received_at_source,
         adhoc_candidates.request_code,
+        coalesce(
+            adhoc_candidates.request_code,
+            case
+                when reports.report_type = 'ad_hoc'
+                    then 'due:' || cast(cast(extract(epoch from reports.requested_due_at) as bigint) as text)
+            end,
+            ''
+        ) as obligation_ref,
+        coalesce(
+            raw_extraction.attribution,
+            case when reports.source_format like '%form' then 'form' else 'header' end
+        ) as attribution,
+        raw_extraction.attribution_confidence,
+        raw_extraction.replaces_doc_number,
         greatest(reports.loaded_at, register_by_file.loaded_at, register_by_number.loaded_at) as changed_at
     from reports
     left join register_by_file on reports.report_key = register_by_file.report_key
@@ -83,17 +111,18 @@ received as (
         on
             reports.report_key = adhoc_candidates.report_key
             and adhoc_candidates.preference = 1
+    left join raw_extraction on reports.report_key = raw_extraction.report_key
 ),
 
 numbered as (
     select
         received.*,
         row_number() over (
-            partition by unit_code, period_month, report_type, coalesce(request_code, '')
+            partition by unit_code, period_month, report_type, obligation_ref
             order by received_at, loaded_at, report_key
         ) as version_no,
         count(*) over (
-            partition by unit_code, period_month, report_type, coalesce(request_code, '')
+            partition by unit_code, period_month, report_type, obligation_ref
         ) as version_count
     from received
 )
@@ -105,8 +134,12 @@ select
     period_month,
     report_type,
     request_code,
+    obligation_ref,
     requested_due_at,
     doc_number,
+    replaces_doc_number,
+    attribution,
+    attribution_confidence,
     source_format,
     source_file,
     source_file_name,

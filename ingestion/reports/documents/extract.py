@@ -7,6 +7,7 @@ DocumentError with a Vietnamese reason; the text returned is NFC.
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass
@@ -48,6 +49,12 @@ def extract_text(path: Path, data: bytes) -> ExtractedText:
     else:
         result = _plain(data)
     result.text = unicodedata.normalize("NFC", result.text).replace("\ufeff", "")
+    if result.ocr and result.source_format in ("image_ocr", "pdf_scan") and len(re.findall(r"\w{3,}", result.text)) < 5:
+        raise DocumentError(
+            "not_a_report",
+            "Ảnh/bản quét không có chữ đọc được (ảnh chụp không phải văn bản, hoặc bản quét quá mờ): tệp không được coi là báo cáo. "
+            "Nếu đây là báo cáo, hãy chụp hoặc quét lại rõ hơn, hoặc dùng «dlxh reports assign».",
+        )
     if not result.text.strip():
         raise DocumentError("no_text", "Không đọc được chữ nào trong tệp (tệp trống hoặc ảnh quá mờ): hãy gửi bản rõ hơn.")
     return result
@@ -77,26 +84,66 @@ def _docx(data: bytes) -> ExtractedText:
 
 
 def _docx_lines(document) -> list[str]:
-    """Paragraphs and tables in body order; each table cell's paragraphs become lines."""
+    """Page header, then paragraphs and tables in body order; each table cell's paragraphs become
+    lines; text in text boxes (w:txbxContent, often the issuer or the motto) comes before the
+    paragraph that anchors it. Tabs inside a paragraph (a header typed with centre tab stops) are
+    kept: header reading splits the columns on them."""
+    lines: list[str] = []
+    seen_parts: set[int] = set()
+    for section in document.sections:
+        for part in (section.first_page_header, section.header):
+            try:
+                if part.is_linked_to_previous or id(part.part) in seen_parts:
+                    continue
+                seen_parts.add(id(part.part))
+                lines += _block_lines(part._element, part)
+            except Exception:  # a header part python-docx cannot read is not worth failing the report
+                continue
+    lines += _block_lines(document.element.body, document)
+    return lines
+
+
+def _block_lines(container, parent) -> list[str]:
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
     lines: list[str] = []
-    for block in document.element.body.iterchildren():
+    for block in container.iterchildren():
         tag = block.tag.rsplit("}", 1)[-1]
         if tag == "p":
-            lines.append(Paragraph(block, document).text)
+            lines += _textbox_lines(block, parent)
+            lines.append(Paragraph(block, parent).text)
         elif tag == "tbl":
-            table = Table(block, document)
-            # Column-wise for the two-column header table (issuer | motto), row-wise otherwise.
+            table = Table(block, parent)
+            # Row-wise: the two-column header table yields issuer lines, then the motto's lines.
             for row in table.rows:
                 seen = set()
                 for cell in row.cells:
                     if id(cell._tc) in seen:  # merged cells repeat
                         continue
                     seen.add(id(cell._tc))
-                    lines += [p.text for p in cell.paragraphs]
+                    lines += _block_lines(cell._tc, cell)
+        elif tag == "sdt":
+            content = block.find(f"{{{_W}}}sdtContent")
+            if content is not None:
+                lines += _block_lines(content, parent)
     return lines
+
+
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+
+
+def _textbox_lines(paragraph, parent) -> list[str]:
+    """Paragraphs of the text boxes anchored in `paragraph` (the VML fallback copy is skipped)."""
+    from docx.text.paragraph import Paragraph
+
+    out: list[str] = []
+    for box in paragraph.iter(f"{{{_W}}}txbxContent"):
+        if any(a.tag == _MC_FALLBACK for a in box.iterancestors()):
+            continue
+        out += [Paragraph(p, parent).text for p in box.iter(f"{{{_W}}}p")]
+    return out
 
 
 # -- PDF -------------------------------------------------------------------------------------

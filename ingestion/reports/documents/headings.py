@@ -15,7 +15,7 @@ from ingestion.reports.matching import ocr_key, similar
 PARTS = ("situation", "causes", "forecast", "proposals")
 # Labels as ocr_key() renders them; longest first within a part.
 LABELS: dict[str, tuple[str, ...]] = {
-    "situation": ("tinh hinh tu tuong", "tinh hinh du luan", "tinh hinh", "thuc trang"),
+    "situation": ("tinh hinh tu tuong", "tinh hinh du luan", "tinh hinh", "thuc trang", "dien bien", "noi dung vu viec"),
     "causes": ("nguyen nhan",),
     "forecast": ("du bao tinh hinh", "du bao"),
     "proposals": ("de xuat kien nghi", "kien nghi de xuat", "de xuat", "kien nghi", "giai phap"),
