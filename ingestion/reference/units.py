@@ -16,6 +16,7 @@ Rules, strongest first (`Resolution.rule`):
 | name_core      | `Công đoàn huyện Tam Đường` (generic words of union bodies left out)             |
 | name_part      | `LĐLĐ Tam Đường tỉnh Lai Châu`, `Tam Đường` (one name holds the other, whole words) |
 | initials       | `CĐ ngành GD` for «Công đoàn ngành Giáo dục»                                    |
+| level_part     | `LĐLĐ TP` when one unit only is a «thành phố» (level words alone, unique)         |
 | fuzzy          | `LPLD huyén Tam Duong` (OCR damage), similarity ≥ 0.8                             |
 """
 
@@ -34,7 +35,7 @@ _GENERIC = re.compile(r"\b(tong lien doan lao dong|lien doan lao dong|cong doan)
 _CODE_TOKEN = re.compile(r"[A-Za-zĐđ]{2,8}(?:[-_.][A-Za-z0-9Đđ]{1,8})+|\b[A-Z]{3,8}\b")
 # Words that say a unit's level, not which unit it is: "LĐLĐ tỉnh" inside "BHXH tỉnh" names nothing.
 LEVEL_WORDS = frozenset({"tinh", "huyen", "thanh", "pho", "thi", "xa", "nganh", "co", "so", "cap", "quan", "phuong"})
-RULE_SCORES = {"code": 1.0, "short_name": 1.0, "name": 1.0, "name_core": 0.97, "name_part": 0.9, "initials": 0.86}
+RULE_SCORES = {"code": 1.0, "short_name": 1.0, "name": 1.0, "name_core": 0.97, "name_part": 0.9, "initials": 0.86, "level_part": 0.8}
 FUZZY_MIN = 0.8
 
 
@@ -75,8 +76,8 @@ def _distinctive(core: str) -> bool:
 
 
 def _initials_match(short: list[str], full: list[str]) -> bool:
-    """'nganh gd' ~ 'nganh giao duc': each word of `short` is a word of `full` or the initials of
-    the next words of `full`, in order, covering all of `full`."""
+    """'nganh gd' ~ 'nganh giao duc (tinh lai chau)': each word of `short` is a word of `full` or
+    the initials of the next words of `full`, in order, from the start, with one initials at least."""
     i = 0
     for word in short:
         if i < len(full) and full[i] == word:
@@ -87,7 +88,8 @@ def _initials_match(short: list[str], full: list[str]) -> bool:
             i += n
             continue
         return False
-    return i == len(full) and len(short) < len(full)
+    # The words matched must lead the name; what follows is the place ("… tỉnh Lai Châu").
+    return len(short) < i <= len(full)
 
 
 @dataclass
@@ -179,11 +181,13 @@ class UnitRegistry:
                 offer(code, RULE_SCORES["name_core"], "name_core")
                 continue
             padded = f" {core} "
-            if any(
-                (padded in f" {c} " and distinctive) or (f" {c} " in padded and _distinctive(c))
-                for c in k.cores
-            ):
+            if any((padded in f" {c} " and distinctive) or (f" {c} " in padded and _distinctive(c)) for c in k.cores):
                 offer(code, RULE_SCORES["name_part"], "name_part")
+                continue
+            if any(f" {c} ".startswith(padded) for c in k.cores):
+                # Only level words leading a name ("LĐLĐ TP" = "thành phố …", "LĐLĐ tỉnh" = "tỉnh …"):
+                # names a unit only when one unit's name starts so.
+                offer(code, RULE_SCORES["level_part"], "level_part")
                 continue
             if any(_initials_match(words, list(cw)) for cw in k.core_words):
                 offer(code, RULE_SCORES["initials"], "initials")
@@ -217,7 +221,8 @@ class UnitRegistry:
             top = {c for c, (s, _) in ranked if s == best_score}
         else:
             top = {c for c, (s, _) in ranked if s >= best_score - 0.05}
-        top = self.drop_parents(top)
+        if best_rule != "level_part":  # "LĐLĐ tỉnh" matching the province and its one sector union names neither
+            top = self.drop_parents(top)
         if len(top) == 1:
             return Resolution(raw, top.pop(), best_rule, best_score)
         return Resolution(raw, None, best_rule, best_score, tuple(sorted(top)))

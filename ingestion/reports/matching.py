@@ -130,23 +130,3 @@ def normalize_doc_number(value: str | None) -> str | None:
     joined = re.sub(r"^(\d+)([A-Z])(?=/)", lambda m: m[1] + m[2].lower(), joined)
     return unicodedata.normalize("NFC", joined)
 
-
-# Abbreviations offices write in a register's «Nơi gửi» and in file names, expanded before the
-# registry match. "TP" must be expanded here: ocr_key turns its "p" into "d" ("td"), so the
-# resolver never sees "thành phố". These belong in the unit resolver (registry_lookup) once the
-# lead engineer's abbreviation work lands; until then they are applied to the text given to it.
-_OFFICE_ABBREV = (
-    (re.compile(r"(?i)(?<!\w)h\.\s*"), "huyện "),
-    (re.compile(r"(?i)(?<!\w)tx\.\s*"), "thị xã "),
-    (re.compile(r"(?i)(?<!\w)tp\.\s*"), "thành phố "),
-    (re.compile(r"(?i)(?<!\w)tp(?!\w)"), "thành phố"),
-    (re.compile(r"(?i)(?<!\w)gd(?!\w)"), "Giáo dục"),
-    (re.compile(r"(?<!\w)YT(?!\w)"), "Y tế"),
-)
-
-
-def expand_office_abbreviations(text: str) -> str:
-    """'LĐLĐ h. Mường Tè' -> 'LĐLĐ huyện Mường Tè', 'LĐLĐ TP' -> 'LĐLĐ thành phố', 'CĐ ngành GD' -> 'CĐ ngành Giáo dục'."""
-    for pattern, full in _OFFICE_ABBREV:
-        text = pattern.sub(full, text)
-    return " ".join(text.split())

@@ -27,7 +27,7 @@ from dlxh.parsing import LOCAL, parse_local_datetime
 from dlxh.tabular import Table, iter_cells
 from dlxh.text import nfc
 from ingestion.framework import FileContext, FileOutcome, Quarantined
-from ingestion.reports.matching import expand_office_abbreviations, fold_keep, normalize_doc_number, ocr_key
+from ingestion.reports.matching import fold_keep, normalize_doc_number, ocr_key
 from ingestion.reports.registry_lookup import UnitRegistry
 
 ALIASES: dict[str, set[str]] = {
@@ -93,7 +93,8 @@ def arrival_time(rec: dict[str, str]) -> datetime:
 
 
 def expand_sender(sender: str) -> str:
-    return expand_office_abbreviations(sender)
+    """The sender as written: the unit resolver writes out the offices' abbreviations itself."""
+    return sender
 
 
 def classify(rec: dict[str, str], unit_code: str | None) -> tuple[str, str | None, str | None]:

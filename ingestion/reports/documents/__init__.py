@@ -21,7 +21,6 @@ from ingestion.reports.documents.errors import DocumentError
 from ingestion.reports.documents.extract import ExtractedText, extract_text
 from ingestion.reports.documents.header_fields import HeaderFields, extract_header
 from ingestion.reports.documents.headings import split_parts
-from ingestion.reports.matching import expand_office_abbreviations
 from ingestion.reports.records import ReportRecord, TopicMention
 from ingestion.reports.registry_lookup import UnitRegistry
 from ingestion.reports.topics import find_topics
@@ -224,7 +223,7 @@ def unit_from_file_name(registry: UnitRegistry, file_name: str, month: date | No
             window = tokens[i : i + size]
             if any(any(ch.isdigit() for ch in t) for t in window):
                 continue
-            code = registry.match_name(expand_office_abbreviations(" ".join(window)), month)[0]
+            code = registry.match_name(" ".join(window), month)[0]
             if code:
                 found.add(code)
     found = registry.drop_parents(found)
