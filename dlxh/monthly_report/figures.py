@@ -280,11 +280,12 @@ def _outlook(cur, p) -> list[dict[str, Any]]:
         cleaned as (
             select topic_code, kind, trim(text) as text, unit_name from parts where nullif(trim(text), '') is not null
         ),
-        -- a report-level part that repeats an item's part of the same unit is said once
+        -- the report-level part only for a report without item-level parts of that kind (a form's
+        -- report-level part is its items' parts joined: said once, by topic)
         deduped as (
             select * from cleaned c
             where c.topic_code is not null or not exists (
-                select 1 from cleaned o where o.topic_code is not null and o.kind = c.kind and o.text = c.text and o.unit_name = c.unit_name
+                select 1 from cleaned o where o.topic_code is not null and o.kind = c.kind and o.unit_name = c.unit_name
             )
         )
         select d.kind, d.topic_code, coalesce(topic_names.name_vi, 'Nội dung chung') as topic_name, d.text,
