@@ -98,8 +98,9 @@ def post_webhook(url: str, body: dict[str, Any], style: str, timeout: float) -> 
 
 # -- email --------------------------------------------------------------------------------------
 def build_email(sender: str, to_name: str, to_addr: str, subject: str, text: str, html: str | None, message_id: str,
-                alert_tag: str | None = None) -> Message:
-    """A multipart/alternative UTF-8 message; non-ASCII headers are RFC 2047 encoded.
+                alert_tag: str | None = None, attachments: list[str] | None = None) -> Message:
+    """A multipart/alternative UTF-8 message; non-ASCII headers are RFC 2047 encoded. With
+    `attachments` (file paths) the message is multipart/mixed: the body, then each file.
 
     Built with the legacy `email.mime` API: the modern header folder drops the space between
     encoded words in long Vietnamese subjects (CPython's folding of mixed encoded words).
@@ -108,6 +109,8 @@ def build_email(sender: str, to_name: str, to_addr: str, subject: str, text: str
     if html:
         msg.attach(MIMEText(text, "plain", "utf-8"))
         msg.attach(MIMEText(html, "html", "utf-8"))
+    if attachments:
+        msg = _with_attachments(msg, attachments)
     from_name, from_addr = parseaddr(sender)
     msg["From"] = formataddr((from_name, from_addr), "utf-8")
     msg["To"] = formataddr((to_name, to_addr), "utf-8")
@@ -118,6 +121,29 @@ def build_email(sender: str, to_name: str, to_addr: str, subject: str, text: str
     if alert_tag:
         msg["X-DLXH-Alert"] = alert_tag  # e.g. "rule=late; unit=CDVC; period=2026-11; type=monthly" (for mail filters)
     return msg
+
+
+def _with_attachments(body: Message, paths: list[str]) -> Message:
+    import mimetypes
+    from email import encoders
+    from email.mime.base import MIMEBase
+    from pathlib import Path
+
+    mixed = MIMEMultipart("mixed")
+    mixed.attach(body)
+    for name in paths:
+        path = Path(name)
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            raise DeliveryError(f"không đọc được tệp đính kèm {path}: {exc.strerror or exc}") from exc
+        main, _, sub = (mimetypes.guess_type(path.name)[0] or "application/octet-stream").partition("/")
+        part = MIMEBase(main, sub)
+        part.set_payload(content)
+        encoders.encode_base64(part)
+        part.add_header("Content-Disposition", "attachment", filename=path.name)
+        mixed.attach(part)
+    return mixed
 
 
 def _login(conn: smtplib.SMTP, user: str, password: str) -> None:

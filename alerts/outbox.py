@@ -138,7 +138,7 @@ class Deliverer:
                 self.smtp = SmtpSender(self.cfg.smtp)
             domain = self.cfg.smtp.sender.rsplit("@", 1)[-1].strip(" >") or "dlxh.local"
             msg = build_email(self.cfg.smtp.sender, payload.get("recipient_name", ""), recipient, subject, text, html,
-                              f"<dlxh-alert-{alert_id}@{domain}>", payload.get("tag"))
+                              f"<dlxh-alert-{alert_id}@{domain}>", payload.get("tag"), payload.get("attachments"))
             try:
                 self.smtp.send(msg)
             except DeliveryError as exc:

@@ -174,6 +174,15 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     return 0 if outcome.ok else 1
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from dlxh.monthly_report import generate_report, parse_formats
+
+    result = generate_report(args.month, parse_formats(args.format), Path(args.out) if args.out else None, issued_on=args.date,
+                             mail=not args.no_mail)
+    print(result.render())
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from dlxh.demo import write_demo
     from dlxh.settings import load_settings
@@ -275,6 +284,14 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--as-of", type=_day, help="the day to evaluate (YYYY-MM-DD, default today in Asia/Ho_Chi_Minh)")
     a.add_argument("--dry-run", action="store_true", help="print what would be sent, to whom and why; send nothing")
     a.set_defaults(func=cmd_alerts)
+
+    rp = sub.add_parser("report", help="draft the monthly consolidated report upward (DOCX, PDF, HTML) from the marts")
+    rp.add_argument("--month", type=_month, required=True, help="YYYY-MM")
+    rp.add_argument("--format", help="comma-separated: docx,pdf,html (default: all three)")
+    rp.add_argument("--out", help="folder for a new version's files (default: $DLXH_HOME/reports/monthly/YYYY-MM)")
+    rp.add_argument("--date", type=_day, help="date on the place-date line (default: today, Asia/Ho_Chi_Minh)")
+    rp.add_argument("--no-mail", action="store_true", help="do not mail the report even when recipients are configured")
+    rp.set_defaults(func=cmd_report)
 
     d = sub.add_parser("demo", help="write realistic demo inputs (units, reports, register) into the inbox")
     d.add_argument("--out", help="folder (default: $DLXH_INBOX)")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Make sure the machine has what the Python packages can't bring: PostgreSQL server binaries
-# (for the embedded warehouse) and Tesseract with Vietnamese data (OCR of scanned reports).
+# (for the embedded warehouse), Tesseract with Vietnamese data (OCR of scanned reports), and
+# LibreOffice Writer, poppler and Liberation fonts (the monthly report's PDF, `dlxh report`).
 # Installs them with apt-get when run as root (or with passwordless sudo); otherwise says how.
 set -uo pipefail
 
@@ -17,6 +18,9 @@ have_ocr() {
 missing=()
 have_pg || missing+=(postgresql)
 have_ocr || missing+=(tesseract-ocr tesseract-ocr-vie)
+command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-writer-nogui)
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+fc-list 2>/dev/null | grep -q "Liberation Serif" || missing+=(fonts-liberation2)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 SUDO=""
