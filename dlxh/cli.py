@@ -139,6 +139,12 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     return 0 if outcome.ok else 1
 
 
+def cmd_hotspots(args: argparse.Namespace) -> int:
+    from hotspots.cli import run
+
+    return run(args)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from dlxh.demo import write_demo
     from dlxh.settings import load_settings
@@ -226,6 +232,12 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--as-of", type=_day, help="the day to evaluate (YYYY-MM-DD, default today in Asia/Ho_Chi_Minh)")
     a.add_argument("--dry-run", action="store_true", help="print what would be sent, to whom and why; send nothing")
     a.set_defaults(func=cmd_alerts)
+
+    hs = sub.add_parser("hotspots", help="hot-spot cases: list | show ID | ack ID | resolve ID | close ID | sync | serve")
+    from hotspots.cli import add_arguments
+
+    add_arguments(hs)
+    hs.set_defaults(func=cmd_hotspots)
 
     d = sub.add_parser("demo", help="write realistic demo inputs (units, reports, register) into the inbox")
     d.add_argument("--out", help="folder (default: $DLXH_INBOX)")
