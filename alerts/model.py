@@ -14,6 +14,10 @@ RULE_LABELS_VI = {
     ESCALATION: "báo cáo cấp trên",
     ACK: "xác nhận đã nhận (muộn)",
     DIGEST: "tổng hợp hằng ngày",
+    # hotspots/cases.py: hot-spot cases through the same outbox
+    "hotspot_opened": "điểm nóng: vụ việc mới",
+    "hotspot_escalation": "điểm nóng: bước quá hạn",
+    "hotspot_digest": "điểm nóng: tổng hợp vụ việc đang mở",
 }
 # Digest and other alerts that are not about one unit/period use these key parts.
 ALL_UNITS = "*"

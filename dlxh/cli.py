@@ -181,6 +181,10 @@ def cmd_report(args: argparse.Namespace) -> int:
                              mail=not args.no_mail)
     print(result.render())
     return 0
+def cmd_hotspots(args: argparse.Namespace) -> int:
+    from hotspots.cli import run
+
+    return run(args)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -292,6 +296,11 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--date", type=_day, help="date on the place-date line (default: today, Asia/Ho_Chi_Minh)")
     rp.add_argument("--no-mail", action="store_true", help="do not mail the report even when recipients are configured")
     rp.set_defaults(func=cmd_report)
+    hs = sub.add_parser("hotspots", help="hot-spot cases: list | show ID | ack ID | resolve ID | close ID | sync | serve")
+    from hotspots.cli import add_arguments
+
+    add_arguments(hs)
+    hs.set_defaults(func=cmd_hotspots)
 
     d = sub.add_parser("demo", help="write realistic demo inputs (units, reports, register) into the inbox")
     d.add_argument("--out", help="folder (default: $DLXH_INBOX)")

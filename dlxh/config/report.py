@@ -41,6 +41,10 @@ def check_text(settings: Settings | None = None) -> str:
     tables = check(settings)
     start = reporting_start_month(settings)
     lines = [describe(tables, settings)]
+    from dlxh.config.hot_spots import describe as describe_scenarios
+    from dlxh.config.hot_spots import load_library
+
+    lines.append(describe_scenarios(load_library(settings)))
     lines.append(f"  reporting starts: {start:%Y-%m} (DLXH_REPORTING_START_MONTH)" if start else
                  "  reporting starts: the first month with a received periodic report (DLXH_REPORTING_START_MONTH unset)")
     return "config OK\n" + "\n".join(lines)
@@ -57,4 +61,9 @@ def init(settings: Settings | None = None, force: bool = False) -> list[Path]:
             continue
         shutil.copyfile(DEFAULTS_DIR / spec.file_name, dest)
         written.append(dest)
+    from dlxh.config.hot_spots import FILE_NAME as SCENARIOS
+
+    if force or not (target / SCENARIOS).exists():
+        shutil.copyfile(DEFAULTS_DIR / SCENARIOS, target / SCENARIOS)
+        written.append(target / SCENARIOS)
     return written

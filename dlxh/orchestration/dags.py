@@ -138,7 +138,21 @@ def alerts_dag(doc: str):
             as_of = date.fromisoformat(as_of_param) if as_of_param else tasks.local_day(getattr(dag_run, "run_after", None))
             return tasks.send_alerts(as_of)
 
+        @task(task_id="sync_hot_spot_cases")
+        def sync_hot_spot_cases() -> dict[str, Any]:
+            """Open/join/reopen hot-spot cases, escalate overdue steps (hotspots/cases.py)."""
+            from datetime import date
+
+            from dlxh.orchestration import tasks
+            from hotspots.cases import sync_cases
+
+            context = get_current_context()
+            as_of_param = context["params"].get("as_of")
+            as_of = date.fromisoformat(as_of_param) if as_of_param else tasks.local_day(getattr(context["dag_run"], "run_after", None))
+            return {"as_of": as_of.isoformat(), "summary": sync_cases(as_of).render()}
+
         send_alerts()
+        sync_hot_spot_cases()
 
     return _in_caller_file(_alerts())
 
