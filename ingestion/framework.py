@@ -136,6 +136,11 @@ class ImportSummary:
             + ("" if self.reconciles() else "  ⚠ SỐ LIỆU KHÔNG KHỚP"),
         ]
         for f in self.files:
+            # What loaded but needs a person's eye (unmatched places or topics, unresolved parents, …).
+            notes = [*(f.detail.get("notes") or []), *(f.detail.get("warnings") or [])]
+            if notes:
+                lines.append(f"  ⚠ {f.path}:")
+                lines.extend(f"      - {note}" for note in notes[:20])
             if f.quarantined:
                 lines.append(f"  ✗ {f.path}:")
                 for q in f.quarantined[:20]:
