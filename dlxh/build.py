@@ -16,8 +16,9 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 from dlxh.calendar import LOCAL
-from dlxh.dbt import DBT_PROJECT_DIR, dbt_env, run_dbt
+from dlxh.dbt import DBT_PROJECT_DIR, run_dbt
 from dlxh.errors import DlxhError
+from dlxh.secret_files import stored_secret
 from dlxh.settings import Settings, load_settings
 
 BI_ROLE = "bi_reader"
@@ -101,14 +102,7 @@ def bi_password(settings: Settings) -> str:
     configured = settings.get("DLXH_BI_PASSWORD")
     if configured:
         return configured
-    path = settings.home / "bi_reader-password"
-    if path.is_file():
-        return path.read_text(encoding="utf-8").strip()
-    password = secrets.token_urlsafe(24)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(password + "\n", encoding="utf-8")
-    os.chmod(path, 0o600)
-    return password
+    return stored_secret(settings.home / "bi_reader-password", lambda: secrets.token_urlsafe(24))
 
 
 def ensure_bi_reader(settings: Settings | None = None) -> None:
@@ -177,19 +171,17 @@ def build(as_of: date | datetime | None = None, select: str | None = None, full_
 def compile_manifest(settings: Settings | None = None) -> Path:
     """Write dbt_project/target/manifest.json (for astronomer-cosmos LoadMode.DBT_MANIFEST).
 
-    `dbt parse` renders the profile but does not connect, so this works without a database:
-    when no warehouse is configured or initialised, placeholder connection values are used.
+    `dbt parse` renders the profile but does not connect, so this never needs a database, a
+    running server or its password: placeholder connection values are always used (reading the
+    embedded server's password would fail on a fresh clone when DLXH_PG_PORT is set).
     """
     settings = settings or load_settings()
-    try:
-        env = dbt_env(settings)
-    except DlxhError:
-        env = {
-            "DLXH_PG_HOST": "127.0.0.1", "DLXH_PG_PORT_RESOLVED": "5432", "DLXH_PG_USER": "dlxh",
-            "DLXH_PG_PASSWORD": "", "DLXH_PG_DBNAME": "warehouse", "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
-            "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR), "DBT_LOG_PATH": str(settings.logs_dir / "dbt"),
-            "DBT_TARGET_PATH": str(DBT_PROJECT_DIR / "target"), "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-        }
+    env = {
+        "DLXH_PG_HOST": "127.0.0.1", "DLXH_PG_PORT_RESOLVED": "5432", "DLXH_PG_USER": "dlxh",
+        "DLXH_PG_PASSWORD": "", "DLXH_PG_DBNAME": "warehouse", "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
+        "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR), "DBT_LOG_PATH": str(settings.logs_dir / "dbt"),
+        "DBT_TARGET_PATH": str(DBT_PROJECT_DIR / "target"), "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+    }
     dbt = Path(sys.executable).with_name("dbt")
     cmd = [str(dbt) if dbt.exists() else "dbt", "parse", "--project-dir", str(DBT_PROJECT_DIR)]
     proc = subprocess.run(cmd, env={**os.environ, **env}, cwd=DBT_PROJECT_DIR, capture_output=True, text=True)
