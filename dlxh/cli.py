@@ -232,6 +232,24 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("dlxh: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        # A server that went away mid-command: one line and exit 3, not a traceback.
+        lost = _lost_database(exc)
+        if lost is None:
+            raise
+        print(f"dlxh: error: {lost}", file=sys.stderr)
+        return 3
+
+
+def _lost_database(exc: BaseException) -> str | None:
+    try:
+        import psycopg2
+    except ImportError:
+        return None
+    if isinstance(exc, (psycopg2.OperationalError, psycopg2.InterfaceError)) and not isinstance(exc, psycopg2.errors.QueryCanceled):
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        return f"lost the connection to PostgreSQL: {first}"
+    return None
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from datetime import date
 from typing import Any, ClassVar
 
 from dlxh.db import copy_rows
-from dlxh.parsing import parse_date
+from dlxh.parsing import parse_date, plausible_date
 from dlxh.tabular import TableError, iter_cells, read_table
 from dlxh.text import fold, nfc
 from ingestion.framework import FileContext, FileOutcome, Quarantined
@@ -92,8 +92,8 @@ class UnitsSource:
             unit_type = None
             if problem is None:
                 try:
-                    valid_from = parse_date(rec["valid_from"])
-                    valid_to = parse_date(rec["valid_to"]) if rec.get("valid_to") else None
+                    valid_from = plausible_date(parse_date(rec["valid_from"]), "Hiệu lực từ", rec["valid_from"])
+                    valid_to = plausible_date(parse_date(rec["valid_to"]), "Hiệu lực đến", rec["valid_to"]) if rec.get("valid_to") else None
                 except ValueError as exc:
                     problem = Quarantined("bad_date", f"Ngày hiệu lực sai: {exc}.", row_number, "valid_from", rec)
             if problem is None and valid_to is not None and valid_from is not None and valid_to < valid_from:

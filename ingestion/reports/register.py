@@ -40,7 +40,7 @@ def load_register(cur: Any, ctx: FileContext, outcome: FileOutcome, table: Table
     for row_number, rec in iter_cells(table, index):
         outcome.rows_read += 1
         try:
-            received = parse_local_datetime(rec["received_at"])
+            received = parse_local_datetime(rec["received_at"], "Thời gian nhận")
         except ValueError as exc:
             outcome.quarantine(Quarantined("bad_datetime", f"{exc}.", row_number, "received_at", rec))
             continue

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from dlxh.tabular import TableError, nfc_lines, open_text, sniff_delimiter
+from dlxh.tabular import TableError, keep_row, nfc_lines, open_text, sniff_delimiter
 
 XLSX_SUFFIXES = {".xlsx", ".xlsm"}
 
@@ -50,7 +50,7 @@ def stream_csv(fh: BinaryIO) -> RowStream:
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         for n, cells in enumerate(reader, start=2):  # the row number a spreadsheet shows
-            if any(cells):
+            if any(cells) and keep_row(n, cells, headers):
                 yield n, cells
 
     return RowStream(headers, rows(), encoding, delimiter)
@@ -93,7 +93,7 @@ def stream_xlsx(fh: BinaryIO) -> RowStream:
         try:
             for n, row in enumerate(values, start=header_row + 1):
                 cells = [_xlsx_cell(v) for v in row]
-                if any(cells):
+                if any(cells) and keep_row(n, cells, headers):
                     yield n, cells
         finally:
             wb.close()
