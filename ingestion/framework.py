@@ -233,13 +233,14 @@ def _database_lost(exc: BaseException, where: str) -> DatabaseUnavailable:
     return DatabaseUnavailable(f"lost the connection to PostgreSQL while {where}: {first}")
 
 
-def fail_stale_loads(cur: Any) -> list[int]:
+def fail_stale_loads(cur: Any, own_load: int | None = None) -> list[int]:
     """Mark as failed the `running` loads whose process is gone (its session lock is free).
 
     A running load holds a session-level advisory lock on its load id (see `run_ingest`); a load
     left `running` by a process that was killed, or by a server that was stopped, holds nothing.
     """
-    cur.execute("select load_id from ops.loads where status = 'running' order by load_id")
+    # (A session's own advisory locks are re-entrant: its own load must be left out.)
+    cur.execute("select load_id from ops.loads where status = 'running' and load_id <> %s order by load_id", (own_load or -1,))
     stale = []
     for (load_id,) in cur.fetchall():
         cur.execute("select pg_try_advisory_lock(%s, %s::int)", (_LOAD_LOCK, load_id % 2**31))
@@ -273,7 +274,7 @@ def run_ingest(source: Source, paths: Iterable[str | Path], conn: Any, progress:
             load_id, started = cur.fetchone()
             cur.execute("select pg_advisory_lock(%s, %s::int)", (_LOAD_LOCK, load_id % 2**31))
         with conn, conn.cursor() as cur:
-            stale = fail_stale_loads(cur)
+            stale = fail_stale_loads(cur, load_id)
     except Exception as exc:
         if _connection_lost(exc):
             raise _database_lost(exc, "starting the load") from exc
