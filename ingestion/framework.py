@@ -436,17 +436,19 @@ def _register(cur: Any, source: str, ctx: FileContext, outcome: FileOutcome) -> 
             outcome.rows_read, outcome.rows_loaded, outcome.rows_quarantined, json.dumps(outcome.detail, ensure_ascii=False, default=str),
         ),
     )
-    # A file retried after a fix: its old quarantine entries that no longer apply are resolved.
+    # A file retried after a fix: its old quarantine entries that no longer apply are resolved
+    # (this path's; every path's when the content now loads without a single quarantine).
     cur.execute(
-        "update ops.quarantine set resolved_at = now() where source = %s and file_hash = %s and resolved_at is null",
-        (source, ctx.file_hash),
+        "update ops.quarantine set resolved_at = now() where source = %s and file_hash = %s and resolved_at is null"
+        " and (file_path = %s or %s)",
+        (source, ctx.file_hash, str(ctx.path), not outcome.quarantined),
     )
     for q in outcome.quarantined:
         cur.execute(
             """insert into ops.quarantine (source, load_id, file_path, file_hash, row_number, field, reason_code, reason, record)
                values (%s, %s, %s, %s, %s, %s, %s, %s, %s)
-               on conflict (source, file_hash, coalesce(row_number, -1), reason_code, coalesce(field, ''))
-               do update set resolved_at = null, load_id = excluded.load_id, reason = excluded.reason, file_path = excluded.file_path""",
+               on conflict (source, file_hash, file_path, coalesce(row_number, -1), reason_code, coalesce(field, ''))
+               do update set resolved_at = null, load_id = excluded.load_id, reason = excluded.reason""",
             (
                 source, ctx.load_id, str(ctx.path), ctx.file_hash, q.row_number, q.field, q.reason_code, q.reason,
                 json.dumps(q.record, ensure_ascii=False, default=str) if q.record is not None else None,

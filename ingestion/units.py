@@ -91,11 +91,13 @@ class UnitsSource:
             valid_from = valid_to = None
             unit_type = None
             if problem is None:
+                date_field = "valid_from"
                 try:
                     valid_from = plausible_date(parse_date(rec["valid_from"]), "Hiệu lực từ", rec["valid_from"])
+                    date_field = "valid_to"
                     valid_to = plausible_date(parse_date(rec["valid_to"]), "Hiệu lực đến", rec["valid_to"]) if rec.get("valid_to") else None
                 except ValueError as exc:
-                    problem = Quarantined("bad_date", f"Ngày hiệu lực sai: {exc}.", row_number, "valid_from", rec)
+                    problem = Quarantined("bad_date", f"Ngày hiệu lực sai: {exc}.", row_number, date_field, rec)
             if problem is None and valid_to is not None and valid_from is not None and valid_to < valid_from:
                 problem = Quarantined("bad_date", f"«Hiệu lực đến» ({valid_to}) trước «Hiệu lực từ» ({valid_from}).", row_number, "valid_to", rec)
             if problem is None:

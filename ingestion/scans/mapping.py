@@ -146,6 +146,30 @@ def _read_spec(path: Path) -> dict:
     return yaml.safe_load(text)
 
 
+def _check_shape(path: Path, spec: object) -> None:
+    """ConfigError naming the file and key when a mapping's value has the wrong type
+    (`format = 5`, `columns = "url"`), instead of a traceback further down."""
+    if not isinstance(spec, dict):
+        raise ConfigError(f"{path}: a mapping must be a table of settings, not {type(spec).__name__}")
+    tables = {"columns": "[columns] table of field = column", "dates": "[dates] table", "platforms": "[platforms] table",
+              "sentiment": "[sentiment] table"}
+    for key, what in tables.items():
+        if key in spec and not isinstance(spec[key], dict):
+            raise ConfigError(f"{path}: `{key}` must be a {what}, not {type(spec[key]).__name__} {spec[key]!r}")
+    for key, value in (spec.get("columns") or {}).items():
+        if not isinstance(value, str):
+            raise ConfigError(f"{path}: [columns] `{key}` must be a column name (a string), not {value!r}")
+    dates = spec.get("dates") or {}
+    fmt = dates.get("format", "iso")
+    if not (isinstance(fmt, str) or (isinstance(fmt, list) and fmt and all(isinstance(f, str) for f in fmt))):
+        raise ConfigError(f"{path}: [dates] `format` must be a string or a list of strings (e.g. \"%d/%m/%Y %H:%M\"), not {fmt!r}")
+    if "timezone" in dates and not isinstance(dates["timezone"], str):
+        raise ConfigError(f"{path}: [dates] `timezone` must be a string such as \"Asia/Ho_Chi_Minh\", not {dates['timezone']!r}")
+    for key in ("tool", "description", "platform"):
+        if key in spec and not isinstance(spec[key], str):
+            raise ConfigError(f"{path}: `{key}` must be a string, not {spec[key]!r}")
+
+
 def load_mapping(tool: str, directory: Path = MAPPINGS_DIR) -> ToolMapping:
     """The mapping of `tool` (file `<tool>.toml|.yaml|.yml|.json`); ConfigError says what is wrong."""
     from dlxh.text import fold
@@ -158,6 +182,7 @@ def load_mapping(tool: str, directory: Path = MAPPINGS_DIR) -> ToolMapping:
         spec = _read_spec(path)
     except Exception as exc:
         raise ConfigError(f"{path}: cannot parse mapping ({type(exc).__name__}: {exc})") from exc
+    _check_shape(path, spec)
     columns = {str(k): str(v) for k, v in (spec.get("columns") or {}).items() if v}
     unknown = sorted(set(columns) - set(FIELDS))
     if unknown:
@@ -175,7 +200,7 @@ def load_mapping(tool: str, directory: Path = MAPPINGS_DIR) -> ToolMapping:
     if spec.get("sentiment"):
         try:
             sentiment = SentimentScale.from_spec(spec["sentiment"])
-        except ValueError as exc:
+        except (ValueError, TypeError, AttributeError, KeyError) as exc:
             raise ConfigError(f"{path}: {exc}") from exc
     if "sentiment" in columns and sentiment is None:
         raise ConfigError(f"{path}: column `sentiment` is mapped but no [sentiment] scale is declared")

@@ -145,6 +145,8 @@ def _sheet_records(wb, name: str) -> list[dict[str, object]]:
     sheet = next((ws for ws in wb.worksheets if fold(ws.title) == name), None)
     if sheet is None:
         return []
+    if hasattr(sheet, "reset_dimensions"):  # a stale <dimension ref> would hide rows (read-only mode)
+        sheet.reset_dimensions()
     rows = sheet.iter_rows(values_only=True)
     header = next(rows, None)
     if not header:
@@ -167,6 +169,11 @@ def _cell(rec: dict[str, object], key: str | None) -> str:
 
 
 def _attach_choices(questions: list[Question], choices: dict[str, dict[str, Choice]], where: str) -> None:
+    seen: set[str] = set()
+    for q in questions:
+        if q.name in seen:  # the answers are keyed by question name: two questions cannot share one
+            raise FormError(f"{where}: question name «{q.name}» is used twice; XLSForm question names must be unique")
+        seen.add(q.name)
     for q in questions:
         if q.list_name:
             if q.list_name not in choices and not q.list_name.endswith((".csv", ".xml", ".geojson")):

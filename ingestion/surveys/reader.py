@@ -77,7 +77,9 @@ def stream_xlsx(fh: BinaryIO) -> RowStream:
         raise TableError("corrupt_xlsx", f"Tệp Excel bị hỏng hoặc không phải .xlsx ({exc}).") from exc
     except Exception as exc:  # openpyxl raises many types for damaged archives
         raise TableError("corrupt_xlsx", f"Tệp Excel bị hỏng, không đọc được ({type(exc).__name__}: {exc}).") from exc
-    values = wb.worksheets[0].iter_rows(values_only=True)
+    sheet = wb.worksheets[0]
+    sheet.reset_dimensions()  # a stale <dimension ref="A1:C5"> would end the read at row 5
+    values = sheet.iter_rows(values_only=True)
     headers: list[str] | None = None
     header_row = 0
     for n, row in enumerate(values, start=1):
