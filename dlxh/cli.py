@@ -221,9 +221,25 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+INGEST_OPTIONS = frozenset({"--json", "--quiet", "--form", "--tool", "-h", "--help"})
+
+
+def _dash_paths(argv: list[str]) -> list[str]:
+    """`dlxh ingest units -bao-cao.csv`: an existing file whose name starts with '-' is a path,
+    not an option (argparse would refuse it); `--` before the paths works too."""
+    if argv[:1] != ["ingest"] or "--" in argv:
+        return argv
+    out = []
+    for arg in argv:
+        if arg.startswith("-") and len(arg) > 1 and arg.split("=", 1)[0] not in INGEST_OPTIONS and Path(arg).exists():
+            arg = "./" + arg
+        out.append(arg)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_dash_paths(list(sys.argv[1:] if argv is None else argv)))
     try:
         return args.func(args)
     except DlxhError as exc:

@@ -12,6 +12,7 @@ import datetime
 import io
 import json
 import os
+import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -438,6 +439,24 @@ def read_table(path: Path, data: bytes, sheet: str | None = None, header_aliases
         table = _read_csv_text(text, header_aliases)
     table.encoding = encoding
     return table
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?%?$")
+
+
+def export_cell(value: object) -> object:
+    """A value safe to write into a CSV or XLSX a person will open in a spreadsheet.
+
+    Text starting like a formula (``=HYPERLINK(...)``, ``+cmd|...``, ``@SUM(...)``, ``-2+3``,
+    a leading tab or CR, or their full-width forms) gets a leading apostrophe, so Excel, Calc
+    and Sheets show it as text instead of running it (OWASP "CSV injection"). Numbers (``-5``,
+    ``+84``) and non-text values are written as they are. Use it for every cell of every export
+    of stored data.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.match(value):
+        return "'" + value
+    return value
 
 
 def iter_cells(table: Table, index: dict[str, int]) -> Iterator[tuple[int, dict[str, str]]]:

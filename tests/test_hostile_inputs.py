@@ -21,6 +21,7 @@ import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -577,3 +578,99 @@ def test_stale_xlsx_dimension_loses_no_rows(env):
         (f,) = s.files
         assert (f.rows_read, f.rows_quarantined) == (n, 0), (source, f.rows_read, f.quarantined[:3])
         assert f.rows_loaded + f.rows_updated + f.rows_unchanged == n
+
+
+# -- the rest of issue 15's hostile inputs -----------------------------------------------------------
+def test_identical_bad_files_from_two_senders_are_two_entries(env):
+    from ingestion.framework import run_ingest
+
+    body = csv_bytes(FORM_HEADER, [["HOST-01", "1899-01", "2026-01-15 08:00", "T11", "Hai đơn vị gửi cùng một tệp lỗi"]])
+    paths = []
+    for sender in ("don_vi_a", "don_vi_b"):
+        p = env["folder"] / "same-bad" / sender / "bieu_mau.csv"
+        p.parent.mkdir(parents=True)
+        p.write_bytes(body)
+        paths.append(p)
+    summary = run_ingest(env["sources"]["reports"], paths, env["conn"], progress=None)
+    assert [f.status for f in summary.files] == ["quarantined", "quarantined"]
+    with env["conn"].cursor() as cur:
+        cur.execute("select file_path from ops.quarantine where file_hash = %s and resolved_at is null order by 1",
+                    (summary.files[0].file_hash,))
+        assert [r[0] for r in cur.fetchall()] == sorted(str(p) for p in paths)
+
+
+def test_dangling_symlink_is_reported(env):
+    from ingestion.framework import run_ingest
+
+    folder = env["folder"] / "links"
+    folder.mkdir()
+    (folder / "bieu_mau_mat.csv").symlink_to(folder / "khong_ton_tai.csv")
+    good = folder / "bieu_mau.csv"
+    good.write_bytes(csv_bytes(FORM_HEADER, [["HOST-02", "2026-02", "2026-02-15 08:00", "T11", "Tệp thật bên cạnh liên kết hỏng"]]))
+    summary = run_ingest(env["sources"]["reports"], [folder], env["conn"], progress=None)
+    statuses = {Path(f.path).name: f.status for f in summary.files}
+    assert statuses == {"bieu_mau_mat.csv": "quarantined", "bieu_mau.csv": "loaded"}
+    (link,) = [f for f in summary.files if f.status == "quarantined"]
+    assert link.quarantined[0].reason_code == "dangling_link" and "khong_ton_tai.csv" in link.quarantined[0].reason
+    assert "liên kết" in summary.render().lower() or "Liên kết" in summary.render()
+
+
+def test_file_named_with_a_leading_dash_is_a_path(env, monkeypatch, capsys):
+    from dlxh.cli import main
+
+    folder = env["folder"] / "dash"
+    folder.mkdir()
+    (folder / "-bieu-mau.csv").write_bytes(csv_bytes(FORM_HEADER, [["HOST-03", "2026-03", "2026-03-15 08:00", "T11", "Tên tệp bắt đầu bằng gạch"]]))
+    monkeypatch.chdir(folder)
+    assert main(["ingest", "reports", "-bieu-mau.csv", "--json", "--quiet"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["totals"]["rows_read"] == 1 and out["files"][0]["status"] == "loaded"
+
+
+def test_formula_strings_are_escaped_on_export(tmp_path):
+    from dlxh.demo import _write_csv
+    from dlxh.tabular import export_cell
+
+    path = _write_csv(tmp_path / "xuat.csv", ["Tên", "Số"], [[v, "-5"] for v in FORMULAS] + [["bình thường", "+84"]])
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))[1:]
+    assert [r[0] for r in rows] == ["'" + v for v in FORMULAS] + ["bình thường"]
+    assert {r[1] for r in rows} == {"-5", "+84"}  # numbers stay numbers
+    assert export_cell("\uff1dSUM(A1)") == "'\uff1dSUM(A1)" and export_cell(7) == 7
+
+
+@pytest.mark.parametrize(("body", "key"), [
+    ('tool = "x"\n[columns]\nurl = "link"\n[dates]\nformat = 5\n', "format"),
+    ('tool = "x"\ncolumns = "url"\n', "columns"),
+    ('tool = "x"\n[columns]\nurl = 3\n', "url"),
+    ('tool = "x"\n[columns]\nurl = "link"\ndates = "iso"\n', "dates"),
+    ('tool = "x"\n[columns]\nurl = "link"\n[dates]\ntimezone = 7\n', "timezone"),
+    ('tool = 5\n[columns]\nurl = "link"\n', "tool"),
+])
+def test_malformed_scan_mapping_is_a_clear_error(tmp_path, body, key):
+    from dlxh.errors import ConfigError
+    from ingestion.scans.mapping import load_mapping
+
+    (tmp_path / "hong.toml").write_text(body, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_mapping("hong", tmp_path)
+    message = str(err.value)
+    assert "hong.toml" in message and key in message and "Traceback" not in message
+
+
+def test_duplicate_xlsform_question_names_are_a_clear_error(tmp_path):
+    import openpyxl
+
+    from ingestion.surveys import sample
+    from ingestion.surveys.questionnaire import FormError
+    from ingestion.surveys.source import SurveysSource
+
+    form = sample.write_xlsform(tmp_path / "form.xlsx")
+    wb = openpyxl.load_workbook(form)
+    ws = wb["survey"]
+    header = [c.value for c in ws[1]]
+    ws.append(["integer" if h == "type" else "tuoi" if h == "name" else None for h in header])
+    wb.save(form)
+    with pytest.raises(FormError, match="«tuoi» is used twice") as err:
+        SurveysSource(form)
+    assert "form.xlsx" in str(err.value)
