@@ -161,3 +161,52 @@ def test_secret_helper_is_race_safe_and_narrows(tmp_path: Path):
     os.chmod(path, 0o644)
     assert read_secret_file(path) == "first"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_airflow_api_server_listens_on_loopback_only(airflow_env, dlxh_home: Path):
+    """The real `airflow api-server`, started the way `dlxh airflow api-server` starts it (no
+    --host): every socket it listens on is a loopback address."""
+    import socket
+    import time
+
+    from dlxh.airflow_env import airflow_bin
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, **airflow_env, "AIRFLOW__API__PORT": str(port)}
+    log = (dlxh_home / "api-server-security.log").open("w")
+    proc = subprocess.Popen([airflow_bin(), "api-server", "--workers", "1"], env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 240
+        listening: list = []
+        while time.monotonic() < deadline and proc.poll() is None:
+            family = psutil.Process(proc.pid)
+            procs = [family, *family.children(recursive=True)]
+            listening = [c for p in procs for c in _safe_connections(p) if c.status == psutil.CONN_LISTEN]
+            if any(c.laddr.port == port for c in listening):
+                break
+            time.sleep(0.5)
+        assert any(c.laddr.port == port for c in listening), (dlxh_home / "api-server-security.log").read_text()[-3000:]
+        assert all(_loopback(c.laddr.ip) for c in listening), listening
+    finally:
+        import signal
+
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
+    generated = dlxh_home / "airflow" / "simple_auth_manager_passwords.json.generated"
+    assert not generated.exists(), "no password file with the umask's mode"
+    assert "Password for user" not in (dlxh_home / "api-server-security.log").read_text()
+
+
+def _safe_connections(proc: psutil.Process) -> list:
+    try:
+        return proc.net_connections(kind="inet")
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return []
