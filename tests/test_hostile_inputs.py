@@ -674,3 +674,23 @@ def test_duplicate_xlsform_question_names_are_a_clear_error(tmp_path):
     with pytest.raises(FormError, match="«tuoi» is used twice") as err:
         SurveysSource(form)
     assert "form.xlsx" in str(err.value)
+
+
+@pytest.mark.parametrize("raw", ["1e20", "-1e20", "99999999999999999999", "253402300800"])
+def test_epoch_times_beyond_any_date_are_row_problems(dlxh_home, raw):
+    """A tool whose mapping declares epoch seconds: 1e20 overflows datetime, 253402300800 is year 10000."""
+    import dataclasses
+    from datetime import UTC, datetime
+
+    from dlxh.privacy import pseudonymiser
+    from ingestion.scans.mapping import DateFormat, load_mapping
+    from ingestion.scans.matching import Gazetteer, TopicMatcher
+    from ingestion.scans.records import RowParser, RowProblem
+
+    mapping = dataclasses.replace(load_mapping("newsmon"), dates=DateFormat(("epoch",), UTC))
+    parser = RowParser(mapping, Gazetteer.from_csv(), TopicMatcher(), pseudonymiser(), datetime(2026, 10, 1, tzinfo=UTC))
+    with pytest.raises(RowProblem) as err:
+        parser.parse(1, {"url": "https://x.example/1", "text": "Tin thử", "published_at": raw})
+    assert err.value.reason_code == "bad_date" and err.value.field == "published_at"
+    assert VIETNAMESE.search(err.value.reason) and not TRACEBACK.search(err.value.reason)
+    assert parser.parse(2, {"url": "https://x.example/2", "text": "Tin thử", "published_at": "1790000000"})
