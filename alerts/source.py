@@ -43,12 +43,14 @@ class MartsMissing(DlxhError):
 
 def _require_marts(cur: Any) -> None:
     cur.execute(
-        "select to_regclass('marts.fct_report_submission') is not null, to_regclass('marts.dim_unit') is not null"
+        "select to_regclass('marts.fct_report_submission') is not null, to_regclass('marts.dim_unit') is not null,"
+        " to_regclass('intermediate.int_unit_contacts') is not null"
     )
-    fct, dim = cur.fetchone()
-    if not (fct and dim):
+    fct, dim, contacts = cur.fetchone()
+    if not (fct and dim and contacts):
         raise MartsMissing(
-            "marts.fct_report_submission / marts.dim_unit do not exist yet: run `dlxh build` before `dlxh alerts`"
+            "marts.fct_report_submission / marts.dim_unit / intermediate.int_unit_contacts do not exist yet: "
+            "run `dlxh build` before `dlxh alerts`"
         )
 
 

@@ -88,12 +88,58 @@ def airflow_bin() -> str:
     return str(candidate) if candidate.exists() else "airflow"
 
 
+# Airflow's log servers (scheduler and triggerer with a local executor) listen on every
+# interface, with no setting to change it; on one machine the API server reads the task logs
+# from the files, so they are not started.
+NO_LOG_SERVER = ("scheduler", "triggerer")
+STANDALONE_SERVICES = (["api-server"], ["scheduler", "--skip-serve-logs"], ["dag-processor"], ["triggerer", "--skip-serve-logs"])
+
+
+def loopback_args(args: list[str]) -> list[str]:
+    """`args` with the log server of the scheduler / triggerer switched off."""
+    if args[:1] and args[0] in NO_LOG_SERVER and "--skip-serve-logs" not in args and not {"-h", "--help"} & set(args):
+        return [*args, "--skip-serve-logs"]
+    return args
+
+
 def exec_airflow(args: list[str]) -> int:
     settings = load_settings()
     ensure_up(settings)
     ensure_airflow_db(settings)
     env = {**os.environ, **airflow_environ(settings)}
-    return subprocess.call([airflow_bin(), *args], env=env)
+    if args == ["standalone"]:
+        return run_standalone(env)
+    return subprocess.call([airflow_bin(), *loopback_args(args)], env=env)
+
+
+def run_standalone(env: dict[str, str]) -> int:
+    """`dlxh airflow standalone`: the API server / UI, scheduler, dag-processor and triggerer on
+    this instance's state, like `airflow standalone` but with every listening socket on
+    127.0.0.1 (Airflow's standalone starts log servers on all interfaces). Ctrl-C stops all."""
+    import signal
+    import time
+
+    port = env.get("AIRFLOW__API__PORT", "8080")
+    print(f"Airflow UI: http://{env.get('AIRFLOW__API__HOST', '127.0.0.1')}:{port} (Ctrl-C stops every service)", flush=True)
+    procs = [subprocess.Popen([airflow_bin(), *service], env=env, start_new_session=True) for service in STANDALONE_SERVICES]
+    code = 0
+    try:
+        while all(p.poll() is None for p in procs):
+            time.sleep(1)
+        code = next(p.returncode for p in procs if p.returncode is not None)
+    except KeyboardInterrupt:
+        code = 130
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGTERM)
+        for p in procs:
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+    return code
 
 
 def ensure_airflow_db(settings: Settings | None = None) -> None:

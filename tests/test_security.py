@@ -210,3 +210,59 @@ def _safe_connections(proc: psutil.Process) -> list:
         return proc.net_connections(kind="inet")
     except (psutil.NoSuchProcess, psutil.AccessDenied):
         return []
+
+
+def test_dlxh_airflow_standalone_listens_on_loopback_only(airflow_env, dlxh_home: Path, warehouse_target):
+    """`dlxh airflow standalone` (API server, scheduler, dag-processor, triggerer): once the
+    scheduler and triggerer jobs run, every listening socket of the whole process tree is loopback
+    (Airflow's own standalone would add log servers on all interfaces)."""
+    import signal
+    import socket
+    import sys
+    import time
+
+    from dlxh.db import airflow_target, connect
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "DLXH_AIRFLOW_PORT": str(port)}
+    log_path = dlxh_home / "standalone-security.log"
+    log = log_path.open("w")
+    proc = subprocess.Popen([str(Path(sys.executable).with_name("dlxh")), "airflow", "standalone"], env=env, stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+    def tree() -> list[psutil.Process]:
+        root = psutil.Process(proc.pid)
+        return [root, *root.children(recursive=True)]
+
+    def jobs_running() -> bool:
+        conn = connect(airflow_target())
+        try:
+            with conn, conn.cursor() as cur:
+                cur.execute("select count(distinct job_type) from job where state = 'running' and job_type in ('SchedulerJob', 'TriggererJob')"
+                            " and latest_heartbeat > now() - interval '1 minute'")
+                return cur.fetchone()[0] == 2
+        finally:
+            conn.close()
+
+    try:
+        deadline = time.monotonic() + 300
+        listening: list = []
+        while time.monotonic() < deadline and proc.poll() is None:
+            listening = [c for p in tree() for c in _safe_connections(p) if c.status == psutil.CONN_LISTEN]
+            if any(c.laddr.port == port for c in listening) and jobs_running():
+                break
+            time.sleep(1)
+        assert any(c.laddr.port == port for c in listening) and jobs_running(), log_path.read_text()[-3000:]
+        listening = [c for p in tree() for c in _safe_connections(p) if c.status == psutil.CONN_LISTEN]
+        assert all(_loopback(c.laddr.ip) for c in listening), sorted({(c.laddr.ip, c.laddr.port) for c in listening})
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
+    assert "Password for user" not in log_path.read_text()
