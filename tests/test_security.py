@@ -223,10 +223,16 @@ def test_dlxh_airflow_standalone_listens_on_loopback_only(airflow_env, dlxh_home
 
     from dlxh.db import airflow_target, connect
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "DLXH_AIRFLOW_PORT": str(port)}
+    ports = []
+    for _ in range(3):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            ports.append(s.getsockname()[1])
+    port = ports[0]
+    # Log-server ports of our own, so another Airflow on the machine holding 8793/8794 cannot
+    # hide a log server of ours that would listen on every interface.
+    env = {**os.environ, "DLXH_AIRFLOW_PORT": str(port), "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(ports[1]),
+           "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(ports[2])}
     log_path = dlxh_home / "standalone-security.log"
     log = log_path.open("w")
     proc = subprocess.Popen([str(Path(sys.executable).with_name("dlxh")), "airflow", "standalone"], env=env, stdout=log,
@@ -236,15 +242,21 @@ def test_dlxh_airflow_standalone_listens_on_loopback_only(airflow_env, dlxh_home
         root = psutil.Process(proc.pid)
         return [root, *root.children(recursive=True)]
 
+    beats: dict[str, set] = {}
+
     def jobs_running() -> bool:
+        """Scheduler and triggerer jobs each heartbeating for a while (their log servers, when
+        started, start before their loops)."""
         conn = connect(airflow_target())
         try:
             with conn, conn.cursor() as cur:
-                cur.execute("select count(distinct job_type) from job where state = 'running' and job_type in ('SchedulerJob', 'TriggererJob')"
-                            " and latest_heartbeat > now() - interval '1 minute'")
-                return cur.fetchone()[0] == 2
+                cur.execute("select job_type, latest_heartbeat from job where state = 'running'"
+                            " and job_type in ('SchedulerJob', 'TriggererJob') and latest_heartbeat > now() - interval '1 minute'")
+                for job_type, beat in cur.fetchall():
+                    beats.setdefault(job_type, set()).add(beat)
         finally:
             conn.close()
+        return len(beats) == 2 and all(len(b) >= 3 for b in beats.values())
 
     try:
         deadline = time.monotonic() + 300
