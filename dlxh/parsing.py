@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from dlxh.text import fold
@@ -38,10 +39,21 @@ DEFAULT_PLAUSIBLE_FROM = date(2000, 1, 1)
 DEFAULT_PLAUSIBLE_AHEAD_DAYS = 366
 
 
+@lru_cache(maxsize=1)
+def _dotenv_window() -> tuple[str, str]:
+    """The window settings from `.env` (read once per process; the process environment wins)."""
+    from pathlib import Path
+
+    from dlxh.settings import PROJECT_ROOT, _read_dotenv
+
+    env = {**_read_dotenv(PROJECT_ROOT / ".env"), **_read_dotenv(Path.cwd() / ".env")}
+    return env.get("DLXH_PLAUSIBLE_FROM", ""), env.get("DLXH_PLAUSIBLE_AHEAD_DAYS", "")
+
+
 def plausible_window(today: date | None = None) -> tuple[date, date]:
     """(first, last) plausible day, from DLXH_PLAUSIBLE_FROM and DLXH_PLAUSIBLE_AHEAD_DAYS."""
-    raw_from = (os.environ.get("DLXH_PLAUSIBLE_FROM") or "").strip()
-    raw_ahead = (os.environ.get("DLXH_PLAUSIBLE_AHEAD_DAYS") or "").strip()
+    raw_from = (os.environ.get("DLXH_PLAUSIBLE_FROM") or _dotenv_window()[0] or "").strip()
+    raw_ahead = (os.environ.get("DLXH_PLAUSIBLE_AHEAD_DAYS") or _dotenv_window()[1] or "").strip()
     try:
         first = date.fromisoformat(raw_from) if raw_from else DEFAULT_PLAUSIBLE_FROM
         ahead = int(raw_ahead) if raw_ahead else DEFAULT_PLAUSIBLE_AHEAD_DAYS
