@@ -51,6 +51,7 @@ class AlertRun:
     attempts: list[Attempt] = field(default_factory=list)
     would_retry: list[tuple] = field(default_factory=list)  # dry run: pending rows due now
     waiting: list[tuple] = field(default_factory=list)  # pending with later next_attempt_at, or failed
+    findings: list[str] = field(default_factory=list)  # stored values skipped as absurd (Vietnamese)
 
     @property
     def sent(self) -> list[Attempt]:
@@ -68,6 +69,9 @@ class AlertRun:
     def render(self) -> str:
         head = f"Cảnh báo nộp báo cáo ngày {day_label(self.as_of)} — kênh: {', '.join(self.channels)}"
         lines = [head, "=" * len(head)]
+        if self.findings:
+            lines.append(f"Cảnh báo dữ liệu: bỏ qua {len(self.findings)} báo cáo có ngày giờ không hợp lý:")
+            lines.extend(f"  ! {f}" for f in self.findings)
         if self.dry_run:
             lines.append("CHẠY THỬ (--dry-run): không gửi, không ghi gì vào cơ sở dữ liệu.")
             lines.append(f"Sẽ gửi {len(self.new)} cảnh báo mới; bỏ qua {len(self.skipped)} cảnh báo đã ghi nhận trước đó; "
@@ -111,8 +115,8 @@ class AlertRun:
         return "\n".join(lines) + "\n"
 
 
-def plan_deliveries(cur, as_of: date, cfg: AlertConfig) -> list[Delivery]:
-    expected, units = load_expected(cur), load_units(cur)
+def plan_deliveries(cur, as_of: date, cfg: AlertConfig, findings: list[str] | None = None) -> list[Delivery]:
+    expected, units = load_expected(cur, findings), load_units(cur, findings)
     return [d for alert in plan(expected, units, as_of, cfg) for d in expand(alert, cfg)]
 
 
@@ -131,7 +135,7 @@ def run_alerts(as_of: date | datetime, dry_run: bool = False, *, target: PgTarge
             conn.set_session(readonly=True)
         with conn, conn.cursor() as cur:
             cur.execute("set transaction isolation level repeatable read")
-            result.planned = plan_deliveries(cur, as_of, cfg)
+            result.planned = plan_deliveries(cur, as_of, cfg, result.findings)
         if dry_run:
             with conn, conn.cursor() as cur:
                 logged = existing(cur, result.planned)

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from dlxh.db import airflow_target, ensure_up, warehouse_target
+from dlxh.secret_files import stored_secret
 from dlxh.settings import PROJECT_ROOT, Settings, load_settings
 
 DAGS_FOLDER = PROJECT_ROOT / "dags"
@@ -19,11 +20,7 @@ WAREHOUSE_CONN_ID = "dlxh_warehouse"
 
 
 def _stored_secret(path: Path, make) -> str:
-    if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(make() + "\n")
-        os.chmod(path, 0o600)
-    return path.read_text().strip()
+    return stored_secret(path, make)
 
 
 def airflow_environ(settings: Settings | None = None) -> dict[str, str]:
@@ -43,6 +40,11 @@ def airflow_environ(settings: Settings | None = None) -> dict[str, str]:
     }
     fernet = _stored_secret(home / "fernet.key", lambda: __import__("base64").urlsafe_b64encode(os.urandom(32)).decode())
     jwt = _stored_secret(home / "jwt.secret", lambda: secrets.token_urlsafe(32))
+    # Simple auth manager: every local UI user is an admin (no login). Should that be switched
+    # off, the passwords file already exists (0600, ours), so Airflow neither creates it with
+    # the umask's mode nor prints a generated password in its log.
+    passwords_file = home / "simple_auth_manager_passwords.json"
+    _stored_secret(passwords_file, lambda: json.dumps({"admin": secrets.token_urlsafe(16)}))
     env = {
         "DLXH_HOME": str(settings.home),
         "AIRFLOW_HOME": str(home),
@@ -57,10 +59,15 @@ def airflow_environ(settings: Settings | None = None) -> dict[str, str]:
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(settings.logs_dir / "airflow"),
         "AIRFLOW__API_AUTH__JWT_SECRET": jwt,
         "AIRFLOW__API__PORT": settings.get("DLXH_AIRFLOW_PORT", "8080") or "8080",
+        # The API server / UI listens on loopback only unless told otherwise (Airflow's default is 0.0.0.0).
+        "AIRFLOW__API__HOST": settings.get("DLXH_AIRFLOW_HOST", "127.0.0.1") or "127.0.0.1",
+        "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_HOST": "127.0.0.1",
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{settings.get('DLXH_AIRFLOW_PORT', '8080')}/execution/",
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": settings.get("DLXH_DAG_REFRESH_SECONDS", "30") or "30",
-        "AIRFLOW__SIMPLE_AUTH_MANAGER__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+        # Airflow 3.3 reads these from [core] (a [simple_auth_manager] section is ignored).
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords_file),
         f"AIRFLOW_CONN_{WAREHOUSE_CONN_ID.upper()}": json.dumps(conn),
         "NO_PROXY": "*",
         # `airflow standalone` and the executors start `airflow` sub-commands by name.
@@ -81,12 +88,58 @@ def airflow_bin() -> str:
     return str(candidate) if candidate.exists() else "airflow"
 
 
+# Airflow's log servers (scheduler and triggerer with a local executor) listen on every
+# interface, with no setting to change it; on one machine the API server reads the task logs
+# from the files, so they are not started.
+NO_LOG_SERVER = ("scheduler", "triggerer")
+STANDALONE_SERVICES = (["api-server"], ["scheduler", "--skip-serve-logs"], ["dag-processor"], ["triggerer", "--skip-serve-logs"])
+
+
+def loopback_args(args: list[str]) -> list[str]:
+    """`args` with the log server of the scheduler / triggerer switched off."""
+    if args[:1] and args[0] in NO_LOG_SERVER and "--skip-serve-logs" not in args and not {"-h", "--help"} & set(args):
+        return [*args, "--skip-serve-logs"]
+    return args
+
+
 def exec_airflow(args: list[str]) -> int:
     settings = load_settings()
     ensure_up(settings)
     ensure_airflow_db(settings)
     env = {**os.environ, **airflow_environ(settings)}
-    return subprocess.call([airflow_bin(), *args], env=env)
+    if args == ["standalone"]:
+        return run_standalone(env)
+    return subprocess.call([airflow_bin(), *loopback_args(args)], env=env)
+
+
+def run_standalone(env: dict[str, str]) -> int:
+    """`dlxh airflow standalone`: the API server / UI, scheduler, dag-processor and triggerer on
+    this instance's state, like `airflow standalone` but with every listening socket on
+    127.0.0.1 (Airflow's standalone starts log servers on all interfaces). Ctrl-C stops all."""
+    import signal
+    import time
+
+    port = env.get("AIRFLOW__API__PORT", "8080")
+    print(f"Airflow UI: http://{env.get('AIRFLOW__API__HOST', '127.0.0.1')}:{port} (Ctrl-C stops every service)", flush=True)
+    procs = [subprocess.Popen([airflow_bin(), *service], env=env, start_new_session=True) for service in STANDALONE_SERVICES]
+    code = 0
+    try:
+        while all(p.poll() is None for p in procs):
+            time.sleep(1)
+        code = next(p.returncode for p in procs if p.returncode is not None)
+    except KeyboardInterrupt:
+        code = 130
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGTERM)
+        for p in procs:
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+    return code
 
 
 def ensure_airflow_db(settings: Settings | None = None) -> None:

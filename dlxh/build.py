@@ -17,8 +17,9 @@ from pathlib import Path
 
 from dlxh.calendar import LOCAL
 from dlxh.config import reporting_start_month
-from dlxh.dbt import DBT_PROJECT_DIR, dbt_env, run_dbt
+from dlxh.dbt import DBT_PROJECT_DIR, run_dbt
 from dlxh.errors import DlxhError
+from dlxh.secret_files import stored_secret
 from dlxh.settings import Settings, load_settings
 
 BI_ROLE = "bi_reader"
@@ -103,14 +104,7 @@ def bi_password(settings: Settings) -> str:
     configured = settings.get("DLXH_BI_PASSWORD")
     if configured:
         return configured
-    path = settings.home / "bi_reader-password"
-    if path.is_file():
-        return path.read_text(encoding="utf-8").strip()
-    password = secrets.token_urlsafe(24)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(password + "\n", encoding="utf-8")
-    os.chmod(path, 0o600)
-    return password
+    return stored_secret(settings.home / "bi_reader-password", lambda: secrets.token_urlsafe(24))
 
 
 def ensure_bi_reader(settings: Settings | None = None) -> None:
@@ -130,6 +124,14 @@ def ensure_bi_reader(settings: Settings | None = None) -> None:
                     f"Create it once as a superuser: `create role {BI_ROLE} login`."
                 )
             cur.execute(sql.SQL("alter role {} with login password %s").format(sql.Identifier(BI_ROLE)), (bi_password(settings),))
+            from dlxh.db import airflow_target
+
+            try:
+                keep = {airflow_target(settings).user}
+            except Exception:  # noqa: BLE001 - no Airflow database configured: nothing more to keep
+                keep = set()
+            for skipped in harden_bi_reader(cur, keep):
+                print(f"warning: bi_reader hardening skipped (not allowed): {skipped}", file=sys.stderr)
     finally:
         conn.close()
 
@@ -141,6 +143,60 @@ def publish_config(settings: Settings | None = None) -> dict[str, int]:
 
     with transaction() as conn, conn.cursor() as cur:
         return sync_config(cur, settings)
+
+
+BI_CONNECTION_LIMIT = 20
+BI_STATEMENT_TIMEOUT = "60s"
+
+
+def harden_bi_reader(cur, keep_connect: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """What bi_reader may do beyond SELECT on the marts and quality: nothing.
+
+    * no CONNECT to any other database of the server (`airflow`, `postgres`, ...): PUBLIC loses
+      CONNECT there (the owners and the warehouse user keep it); bi_reader gets CONNECT on the
+      warehouse only;
+    * no TEMP tables (PUBLIC loses TEMPORARY on the warehouse), no CREATE in schema public, so no
+      tables or functions of its own;
+    * at most 20 connections, statements cut at 60 s, idle transactions at 5 min.
+
+    Each statement runs on its own (autocommit); one the warehouse user may not run (an external
+    server where it is not superuser) is skipped and returned, so the caller can say so.
+    """
+    from psycopg2 import errors, sql
+
+    skipped: list[str] = []
+
+    def run(statement) -> None:
+        try:
+            cur.execute(statement)
+        except (errors.InsufficientPrivilege, errors.DependentObjectsStillExist) as exc:
+            skipped.append(f"{statement.as_string(cur) if hasattr(statement, 'as_string') else statement}: {str(exc).strip()}")
+
+    role = sql.Identifier(BI_ROLE)
+    cur.execute("select current_database(), current_user")
+    warehouse, me = cur.fetchone()
+    cur.execute(
+        "select datname, pg_get_userbyid(datdba) from pg_database where datallowconn and not datistemplate and datname <> %s",
+        (warehouse,),
+    )
+    for dbname, owner in cur.fetchall():
+        db = sql.Identifier(dbname)
+        run(sql.SQL("revoke connect, temporary on database {} from public").format(db))
+        run(sql.SQL("revoke all on database {} from {}").format(db, role))
+        for grantee in {owner, me, *keep_connect}:
+            run(sql.SQL("grant connect on database {} to {}").format(db, sql.Identifier(grantee)))
+    wh = sql.Identifier(warehouse)
+    run(sql.SQL("revoke temporary on database {} from public").format(wh))
+    run(sql.SQL("revoke temporary on database {} from {}").format(wh, role))
+    run(sql.SQL("grant connect on database {} to {}").format(wh, role))
+    run(sql.SQL("grant connect, temporary on database {} to {}").format(wh, sql.Identifier(me)))  # dbt's temp tables
+    run(sql.SQL("revoke create on schema public from public"))
+    run(sql.SQL("alter role {} nosuperuser nocreatedb nocreaterole noreplication connection limit {}").format(
+        role, sql.Literal(BI_CONNECTION_LIMIT)))
+    run(sql.SQL("alter role {} set statement_timeout = {}").format(role, sql.Literal(BI_STATEMENT_TIMEOUT)))
+    run(sql.SQL("alter role {} set idle_in_transaction_session_timeout = '5min'").format(role))
+    run(sql.SQL("alter role {} set temp_file_limit = '1GB'").format(role))
+    return skipped
 
 
 def _summary(as_of: str | None, run_results: Path) -> BuildSummary:
@@ -189,19 +245,17 @@ def build(as_of: date | datetime | None = None, select: str | None = None, full_
 def compile_manifest(settings: Settings | None = None) -> Path:
     """Write dbt_project/target/manifest.json (for astronomer-cosmos LoadMode.DBT_MANIFEST).
 
-    `dbt parse` renders the profile but does not connect, so this works without a database:
-    when no warehouse is configured or initialised, placeholder connection values are used.
+    `dbt parse` renders the profile but does not connect, so this never needs a database, a
+    running server or its password: placeholder connection values are always used (reading the
+    embedded server's password would fail on a fresh clone when DLXH_PG_PORT is set).
     """
     settings = settings or load_settings()
-    try:
-        env = dbt_env(settings)
-    except DlxhError:
-        env = {
-            "DLXH_PG_HOST": "127.0.0.1", "DLXH_PG_PORT_RESOLVED": "5432", "DLXH_PG_USER": "dlxh",
-            "DLXH_PG_PASSWORD": "", "DLXH_PG_DBNAME": "warehouse", "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
-            "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR), "DBT_LOG_PATH": str(settings.logs_dir / "dbt"),
-            "DBT_TARGET_PATH": str(DBT_PROJECT_DIR / "target"), "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-        }
+    env = {
+        "DLXH_PG_HOST": "127.0.0.1", "DLXH_PG_PORT_RESOLVED": "5432", "DLXH_PG_USER": "dlxh",
+        "DLXH_PG_PASSWORD": "", "DLXH_PG_DBNAME": "warehouse", "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
+        "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR), "DBT_LOG_PATH": str(settings.logs_dir / "dbt"),
+        "DBT_TARGET_PATH": str(DBT_PROJECT_DIR / "target"), "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+    }
     dbt = Path(sys.executable).with_name("dbt")
     cmd = [str(dbt) if dbt.exists() else "dbt", "parse", "--project-dir", str(DBT_PROJECT_DIR)]
     proc = subprocess.run(cmd, env={**os.environ, **env}, cwd=DBT_PROJECT_DIR, capture_output=True, text=True)

@@ -323,9 +323,25 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+INGEST_OPTIONS = frozenset({"--json", "--quiet", "--form", "--tool", "-h", "--help"})
+
+
+def _dash_paths(argv: list[str]) -> list[str]:
+    """`dlxh ingest units -bao-cao.csv`: an existing file whose name starts with '-' is a path,
+    not an option (argparse would refuse it); `--` before the paths works too."""
+    if argv[:1] != ["ingest"] or "--" in argv:
+        return argv
+    out = []
+    for arg in argv:
+        if arg.startswith("-") and len(arg) > 1 and arg.split("=", 1)[0] not in INGEST_OPTIONS and Path(arg).exists():
+            arg = "./" + arg
+        out.append(arg)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_dash_paths(list(sys.argv[1:] if argv is None else argv)))
     try:
         return args.func(args)
     except DlxhError as exc:
@@ -334,6 +350,24 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("dlxh: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        # A server that went away mid-command: one line and exit 3, not a traceback.
+        lost = _lost_database(exc)
+        if lost is None:
+            raise
+        print(f"dlxh: error: {lost}", file=sys.stderr)
+        return 3
+
+
+def _lost_database(exc: BaseException) -> str | None:
+    try:
+        import psycopg2
+    except ImportError:
+        return None
+    if isinstance(exc, (psycopg2.OperationalError, psycopg2.InterfaceError)) and not isinstance(exc, psycopg2.errors.QueryCanceled):
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        return f"lost the connection to PostgreSQL: {first}"
+    return None
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from dlxh.calendar import LOCAL, add_months, monthly_due_at
+from dlxh.tabular import export_cell
 
 REGISTRY_HEADER = [
     "Mã đơn vị", "Tên đơn vị", "Loại đơn vị", "Đơn vị cấp trên", "Hiệu lực từ", "Hiệu lực đến", "Đơn vị kế thừa",
@@ -78,7 +79,7 @@ def _write_csv(path: Path, header: list[str], rows: list[list[str]], mtime: date
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(header)
-        w.writerows(rows)
+        w.writerows([export_cell(c) for c in row] for row in rows)
     if mtime is not None:
         ts = mtime.timestamp()
         os.utime(path, (ts, ts))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from dlxh.text import fold
@@ -28,6 +30,75 @@ _MONTH_REVERSED = [
 ]
 
 
+# -- plausibility window ---------------------------------------------------------------------------
+# Every date that enters the warehouse (received, submission and publication times, report
+# months, registry validity dates) must fall within [DLXH_PLAUSIBLE_FROM, today + DLXH_PLAUSIBLE_AHEAD_DAYS]:
+# a row dated 0001-01-01 or 9999-12-31 is quarantined, never stored (downstream date arithmetic
+# would overflow on it). Defaults: 2000-01-01 and 366 days.
+DEFAULT_PLAUSIBLE_FROM = date(2000, 1, 1)
+DEFAULT_PLAUSIBLE_AHEAD_DAYS = 366
+
+
+@lru_cache(maxsize=1)
+def _dotenv_window() -> tuple[str, str]:
+    """The window settings from `.env` (read once per process; the process environment wins)."""
+    from pathlib import Path
+
+    from dlxh.settings import PROJECT_ROOT, _read_dotenv
+
+    env = {**_read_dotenv(PROJECT_ROOT / ".env"), **_read_dotenv(Path.cwd() / ".env")}
+    return env.get("DLXH_PLAUSIBLE_FROM", ""), env.get("DLXH_PLAUSIBLE_AHEAD_DAYS", "")
+
+
+def plausible_window(today: date | None = None) -> tuple[date, date]:
+    """(first, last) plausible day, from DLXH_PLAUSIBLE_FROM and DLXH_PLAUSIBLE_AHEAD_DAYS."""
+    raw_from = (os.environ.get("DLXH_PLAUSIBLE_FROM") or _dotenv_window()[0] or "").strip()
+    raw_ahead = (os.environ.get("DLXH_PLAUSIBLE_AHEAD_DAYS") or _dotenv_window()[1] or "").strip()
+    try:
+        first = date.fromisoformat(raw_from) if raw_from else DEFAULT_PLAUSIBLE_FROM
+        ahead = int(raw_ahead) if raw_ahead else DEFAULT_PLAUSIBLE_AHEAD_DAYS
+    except ValueError:
+        from dlxh.errors import ConfigError
+
+        raise ConfigError(
+            f"DLXH_PLAUSIBLE_FROM must be YYYY-MM-DD and DLXH_PLAUSIBLE_AHEAD_DAYS a number of days "
+            f"(got {raw_from!r}, {raw_ahead!r})"
+        ) from None
+    today = today or datetime.now(LOCAL).date()
+    return first, today + timedelta(days=ahead)
+
+
+class ImplausibleDate(ValueError):
+    """A date outside the plausibility window (the message is Vietnamese, for the quarantine)."""
+
+
+def check_plausible(value: date | datetime, label: str, raw: str | None = None) -> None:
+    """Raise ImplausibleDate when `value` is outside `plausible_window()`; `label` names the field."""
+    first, last = plausible_window()
+    try:
+        day = value.astimezone(LOCAL).date() if isinstance(value, datetime) and value.tzinfo else (
+            value.date() if isinstance(value, datetime) else value
+        )
+    except OverflowError:  # 9999-12-31 23:00 UTC is already year 10000 in Hanoi
+        day = date.max
+    if not first <= day <= last:
+        shown = raw if raw is not None else value.isoformat()
+        raise ImplausibleDate(
+            f"{label} «{shown}» nằm ngoài khoảng hợp lý {first.strftime('%d/%m/%Y')}–{last.strftime('%d/%m/%Y')} "
+            "(đặt DLXH_PLAUSIBLE_FROM / DLXH_PLAUSIBLE_AHEAD_DAYS nếu đúng là như vậy)"
+        )
+
+
+def plausible_date(value: date, label: str, raw: str | None = None) -> date:
+    check_plausible(value, label, raw)
+    return value
+
+
+def plausible_moment(value: datetime, label: str = "thời gian", raw: str | None = None) -> datetime:
+    check_plausible(value, label, raw)
+    return value
+
+
 def parse_date(value: str) -> date:
     text = value.strip()
     if m := _ISO_DATE.match(text.split(" ")[0].split("T")[0]):
@@ -39,8 +110,19 @@ def parse_date(value: str) -> date:
     raise ValueError(f"không hiểu ngày «{value}» (dùng dạng 2025-03-18 hoặc 18/03/2025)")
 
 
-def parse_local_datetime(value: str) -> datetime:
-    """A time as written by the office: naive times are Asia/Ho_Chi_Minh; a bare date is 00:00 local."""
+def parse_local_datetime(value: str, label: str = "Thời gian") -> datetime:
+    """A time as written by the office: naive times are Asia/Ho_Chi_Minh; a bare date is 00:00 local.
+
+    Raises ValueError (Vietnamese) when unreadable or outside the plausibility window.
+    """
+    try:
+        moment = _parse_local_datetime(value)
+    except OverflowError:
+        raise ValueError(f"không hiểu thời gian «{value}»") from None
+    return plausible_moment(moment, label, value.strip())
+
+
+def _parse_local_datetime(value: str) -> datetime:
     text = value.strip()
     if m := _ISO_DT.match(text):
         y, mo, d, hh, mm, ss, tz = m.groups()
@@ -71,8 +153,14 @@ def parse_month(value: str) -> date:
                 break
         else:
             raise ValueError(f"không hiểu kỳ báo cáo «{value}» (dùng dạng 2025-03, 03/2025 hoặc «tháng 3 năm 2025»)")
-    if not 1 <= month <= 12 or not 1990 <= year <= 2100:
+    if not 1 <= month <= 12 or not 1 <= year <= 9999:
         raise ValueError(f"kỳ báo cáo «{value}» không hợp lệ (tháng {month}, năm {year})")
+    first, last = plausible_window()
+    if not date(first.year, first.month, 1) <= date(year, month, 1) <= last:
+        raise ImplausibleDate(
+            f"kỳ báo cáo «{value}» nằm ngoài khoảng hợp lý {first.month:02d}/{first.year}–{last.month:02d}/{last.year} "
+            "(đặt DLXH_PLAUSIBLE_FROM / DLXH_PLAUSIBLE_AHEAD_DAYS nếu đúng là như vậy)"
+        )
     return date(year, month, 1)
 
 

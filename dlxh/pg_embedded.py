@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dlxh.errors import ConfigError, DatabaseUnavailable
+from dlxh.secret_files import create_secret_file, read_secret_file, stored_secret
 from dlxh.settings import PgTarget, Settings
 
 SUPERUSER = "dlxh"
@@ -141,7 +142,7 @@ class EmbeddedPostgres:
         return None
 
     def password(self) -> str:
-        return self.password_file.read_text().strip()
+        return read_secret_file(self.password_file)
 
     def target(self, dbname: str = "warehouse") -> PgTarget:
         port = self.port()
@@ -203,14 +204,11 @@ class EmbeddedPostgres:
             (self.pg_dir / "location").write_text(str(cluster) + "\n")
         self.run_dir.mkdir(exist_ok=True)
         self._chown(self.run_dir)
-        if not self.password_file.is_file():
-            self.password_file.write_text(secrets.token_urlsafe(24) + "\n")
-            os.chmod(self.password_file, 0o600)
+        stored_secret(self.password_file, lambda: secrets.token_urlsafe(24))
         if self.port() is None:
             self.port_file.write_text(f"{_free_port()}\n")
         pwfile = self.cluster_dir / ".initdb-pw"
-        pwfile.write_text(self.password() + "\n")
-        os.chmod(pwfile, 0o600)
+        create_secret_file(pwfile, self.password(), replace=True)
         self._chown(pwfile)
         try:
             if self.data_dir.exists() and not any(self.data_dir.iterdir()):

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
+from dlxh.secret_files import create_secret_file, read_secret_file
 from dlxh.settings import load_settings
 from dlxh.text import nfc
 
@@ -33,19 +33,12 @@ def ensure_salt(configured: str | None, home: Path) -> tuple[bytes, str]:
         return configured.encode("utf-8"), "setting"
     path = _salt_file(home)
     origin = "file"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process generated it first
-            pass
-        else:
-            with os.fdopen(fd, "w", encoding="ascii") as fh:
-                fh.write(secrets.token_hex(32))
-            origin = "generated"
-    value = path.read_text(encoding="ascii").strip()
-    if not value:
-        raise RuntimeError(f"{path} is empty: delete it to regenerate the salt, or set {SALT_SETTING}")
+    if not path.exists() and create_secret_file(path, secrets.token_hex(32)):
+        origin = "generated"
+    try:
+        value = read_secret_file(path)
+    except RuntimeError:
+        raise RuntimeError(f"{path} is empty: delete it to regenerate the salt, or set {SALT_SETTING}") from None
     return value.encode("utf-8"), origin
 
 

@@ -11,13 +11,23 @@ import csv
 import datetime
 import io
 import json
+import os
+import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from dataclasses import field as dc_field
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from dlxh.text import slug
+
+# Python's csv module refuses a field over 131072 characters and stops the whole file; read any
+# length and refuse only the row whose cell is over DLXH_MAX_CELL_CHARS (same default).
+csv.field_size_limit(2**31 - 1)
+MAX_CELL_CHARS = int(os.environ.get("DLXH_MAX_CELL_CHARS") or 131072)
 
 TABULAR_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".json", ".jsonl", ".ndjson"}
 
@@ -28,6 +38,72 @@ class TableError(ValueError):
     def __init__(self, reason_code: str, message: str):
         super().__init__(message)
         self.reason_code = reason_code
+
+
+RejectFn = Callable[[int, str, str, "str | None"], None]
+_REJECT_SINK: ContextVar[RejectFn | None] = ContextVar("dlxh_reject_sink", default=None)
+
+
+@contextmanager
+def reject_sink(fn: RejectFn) -> Iterator[None]:
+    """Rows the readers drop while `fn` is set are reported to it as (row, reason_code, reason, field).
+
+    The ingestion framework sets it around each file, so a row a reader cannot keep (see
+    `cell_problem`) is counted as read and quarantined, whichever source read it.
+    """
+    token = _REJECT_SINK.set(fn)
+    try:
+        yield
+    finally:
+        _REJECT_SINK.reset(token)
+
+
+def reject_row(row_number: int, reason_code: str, reason: str, field: str | None = None) -> None:
+    """Report one dropped row to the current sink (a no-op outside an ingest)."""
+    sink = _REJECT_SINK.get()
+    if sink is not None:
+        sink(row_number, reason_code, reason, field)
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def cell_problem(cells: list[str], headers: list[str] | None = None) -> tuple[str, str, str | None] | None:
+    """Why a row cannot be stored as it is: (reason_code, Vietnamese reason, column), or None.
+
+    PostgreSQL text cannot hold a NUL character nor a lone UTF-16 surrogate (JSON "\\ud800"),
+    and a cell over MAX_CELL_CHARS characters is not a value a person typed.
+    """
+    for i, cell in enumerate(cells):
+        if not cell or (cell.isascii() and "\x00" not in cell and len(cell) <= MAX_CELL_CHARS):
+            continue
+        column = headers[i] if headers and i < len(headers) and headers[i] else f"cột {i + 1}"
+        if "\x00" in cell:
+            return "nul_byte", f"Cột «{column}» chứa ký tự NUL (mã 0), không lưu được; dòng bị cách ly.", column
+        if _has_surrogate(cell):
+            return "bad_unicode", f"Cột «{column}» chứa ký tự Unicode hỏng (nửa cặp surrogate), không lưu được; dòng bị cách ly.", column
+        if len(cell) > MAX_CELL_CHARS:
+            return (
+                "cell_too_long",
+                f"Cột «{column}» dài {len(cell)} ký tự, vượt giới hạn {MAX_CELL_CHARS} ký tự một ô; dòng bị cách ly.",
+                column,
+            )
+    return None
+
+
+def keep_row(row_number: int, cells: list[str], headers: list[str] | None = None) -> bool:
+    """False (after reporting the row to the reject sink) when the row cannot be stored."""
+    problem = cell_problem(cells, headers)
+    if problem is None:
+        return True
+    code, reason, column = problem
+    reject_row(row_number, code, f"Dòng {row_number}: {reason}", column)
+    return False
 
 
 def decode_bytes(data: bytes) -> tuple[str, str]:
@@ -93,6 +169,21 @@ class Table:
     rows: list[tuple[int, list[str]]]  # (1-based row number as a person sees it in the file, cells)
     encoding: str | None = None
     header_row: int | None = None  # 1-based row of the header (title rows above it are skipped)
+    # Rows dropped while reading: (row, reason_code, reason, column); `iter_cells` reports them.
+    rejects: list[tuple[int, str, str, str | None]] = dc_field(default_factory=list)
+
+    def screen(self) -> Table:
+        """Move the rows that cannot be stored (`cell_problem`) from `rows` to `rejects`."""
+        kept = []
+        for row_number, cells in self.rows:
+            problem = cell_problem(cells, self.headers)
+            if problem is None:
+                kept.append((row_number, cells))
+            else:
+                code, reason, column = problem
+                self.rejects.append((row_number, code, f"Dòng {row_number}: {reason}", column))
+        self.rows = kept
+        return self
 
     def header_index(self, aliases: dict[str, set[str]]) -> dict[str, int]:
         """Map canonical field names to column positions using accent-insensitive aliases."""
@@ -166,7 +257,7 @@ def _read_csv_text(text: str, header_aliases: dict[str, set[str]] | None = None)
         raise TableError("empty_file", "Tệp rỗng: không có dòng tiêu đề hay dữ liệu nào.")
     headers = [h.strip() for h in rows[at]]
     data = [(i + 1, [c.strip() for c in r]) for i, r in enumerate(rows[at + 1 :], start=at + 1) if any(c.strip() for c in r)]
-    return Table(headers, data, header_row=at + 1)
+    return Table(headers, data, header_row=at + 1).screen()
 
 
 def _cell_text(value: object) -> str:
@@ -222,7 +313,7 @@ def _read_xlsx(data: bytes, sheet: str | None = None, header_aliases: dict[str, 
         headers = _split_head(head, header_aliases, data_rows)
     if headers is None:
         raise TableError("empty_file", "Tệp Excel rỗng: không có dòng tiêu đề.")
-    return Table(headers, data_rows, header_row=next((r for r, c in head if c == headers), None))
+    return Table(headers, data_rows, header_row=next((r for r, c in head if c == headers), None)).screen()
 
 
 def _split_head(
@@ -236,44 +327,93 @@ def _split_head(
     return head[at][1]
 
 
+def _record_lists(doc: object) -> list[tuple[str, list]]:
+    """(key, list) of the lists directly inside an object whose elements are (mostly) objects."""
+    if not isinstance(doc, dict):
+        return []
+    found = []
+    for key, value in doc.items():
+        if isinstance(value, list) and value:
+            objects = sum(isinstance(v, dict) for v in value)
+            if objects and objects * 2 >= len(value):
+                found.append((str(key), value))
+    return found
+
+
 def json_records(text: str) -> list:
-    """The list of records of a JSON document: the document itself, or the first list inside an
-    object (exports often wrap it: {"results": [...]}), or the single object."""
+    """The list of records of a JSON document: the document itself when it is a list, else the
+    list of objects inside the wrapping object (exports wrap it: {"errors": [], "items": [...]}):
+    the longest list whose elements are objects; two such lists of the same length is an error.
+    A single object without such a list is one record. Non-object elements are returned as they
+    are: readers count them as quarantined rows."""
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise TableError("bad_json", f"Tệp JSON hỏng ở dòng {exc.lineno}, cột {exc.colno}: {exc.msg}.") from exc
+    except RecursionError as exc:
+        raise TableError("bad_json", "Tệp JSON lồng nhau quá sâu (hàng nghìn cấp), không đọc được.") from exc
     if isinstance(doc, dict):
-        doc = next((v for v in doc.values() if isinstance(v, list)), [doc])
+        lists = _record_lists(doc)
+        if not lists:
+            if any(isinstance(v, list) and v for v in doc.values()):
+                raise TableError("bad_json", "Tệp JSON có danh sách nhưng không có danh sách bản ghi (đối tượng {...}) nào.")
+            return [doc]
+        lists.sort(key=lambda kv: -len(kv[1]))
+        if len(lists) > 1 and len(lists[0][1]) == len(lists[1][1]):
+            raise TableError(
+                "ambiguous_json",
+                f"Tệp JSON có nhiều danh sách bản ghi cùng độ dài («{lists[0][0]}», «{lists[1][0]}»): không biết danh sách nào là dữ liệu.",
+            )
+        doc = lists[0][1]
     if not isinstance(doc, list):
         raise TableError("bad_json", "Tệp JSON không chứa danh sách bản ghi.")
     return doc
 
 
+def _not_object(n: int, what: str) -> tuple[int, str, str, None]:
+    return (n, "not_an_object", f"{what} {n} không phải một đối tượng JSON ({{...}}); bị cách ly.", None)
+
+
 def _read_json(text: str, lines: bool) -> Table:
-    records: list[dict] = []
+    records: list[tuple[int, dict]] = []
+    rejects: list[tuple[int, str, str, str | None]] = []
     if lines:
         for n, line in enumerate(text.splitlines(), start=1):
             if line.strip():
                 try:
-                    records.append(json.loads(line))
+                    value = json.loads(line)
                 except json.JSONDecodeError as exc:
-                    raise TableError("bad_json", f"Dòng {n} không phải JSON hợp lệ: {exc.msg}.") from exc
+                    rejects.append((n, "bad_json", f"Dòng {n} không phải JSON hợp lệ: {exc.msg}; bị cách ly.", None))
+                    continue
+                except RecursionError:
+                    rejects.append((n, "bad_json", f"Dòng {n}: JSON lồng nhau quá sâu, không đọc được; bị cách ly.", None))
+                    continue
+                if isinstance(value, dict):
+                    records.append((n, value))
+                else:
+                    rejects.append(_not_object(n, "Dòng"))
     else:
-        records = [r for r in json_records(text) if isinstance(r, dict)]
+        for n, value in enumerate(json_records(text), start=1):
+            if isinstance(value, dict):
+                records.append((n, value))
+            else:
+                rejects.append(_not_object(n, "Phần tử"))
     headers: list[str] = []
-    for r in records:
+    for _, r in records:
         for k in r:
             if k not in headers:
                 headers.append(k)
     rows = []
-    for i, r in enumerate(records, start=1):
+    for i, r in records:
         cells = []
         for h in headers:
             v = r.get(h)
             cells.append("" if v is None else (json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else str(v)))
         rows.append((i, cells))
-    return Table(headers, rows)
+    table = Table(headers, rows, rejects=rejects).screen()
+    if not headers and rejects:
+        table.headers = ["(không có)"]
+    return table
 
 
 def read_table(path: Path, data: bytes, sheet: str | None = None, header_aliases: dict[str, set[str]] | None = None) -> Table:
@@ -301,6 +441,27 @@ def read_table(path: Path, data: bytes, sheet: str | None = None, header_aliases
     return table
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?%?$")
+
+
+def export_cell(value: object) -> object:
+    """A value safe to write into a CSV or XLSX a person will open in a spreadsheet.
+
+    Text starting like a formula (``=HYPERLINK(...)``, ``+cmd|...``, ``@SUM(...)``, ``-2+3``,
+    a leading tab or CR, or their full-width forms) gets a leading apostrophe, so Excel, Calc
+    and Sheets show it as text instead of running it (OWASP "CSV injection"). Numbers (``-5``,
+    ``+84``) and non-text values are written as they are. Use it for every cell of every export
+    of stored data.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.match(value):
+        return "'" + value
+    return value
+
+
 def iter_cells(table: Table, index: dict[str, int]) -> Iterator[tuple[int, dict[str, str]]]:
+    """The rows as {field: cell}; the rows dropped while reading go to the reject sink first."""
+    for reject in table.rejects:
+        reject_row(*reject)
     for row_number, cells in table.rows:
         yield row_number, {f: (cells[i] if i < len(cells) else "") for f, i in index.items()}

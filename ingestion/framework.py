@@ -14,16 +14,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import sys
 import time
-import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar, Protocol
 
-from dlxh.errors import InputError
+from dlxh.errors import DatabaseUnavailable, InputError
+from dlxh.tabular import reject_sink
 
 
 @dataclass
@@ -187,6 +188,19 @@ def expand_paths(paths: Iterable[str | Path], suffixes: frozenset[str]) -> list[
     return unique
 
 
+def dangling_links(paths: Iterable[str | Path], suffixes: frozenset[str]) -> list[Path]:
+    """Symbolic links in the given folders whose target is gone (reported, never silently skipped)."""
+    found = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            found += sorted(
+                q for q in p.rglob("*")
+                if q.is_symlink() and not q.exists() and not q.name.startswith((".", "~$")) and q.suffix.lower() in suffixes
+            )
+    return found
+
+
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -204,14 +218,85 @@ def stderr_progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+# Advisory-lock key spaces (pg_advisory_lock(int, int)): a load's liveness, a source's writes.
+_LOAD_LOCK = 0x444C5831  # "DLX1": held by the connection running a load, for as long as it runs
+_SOURCE_LOCK = 0x444C5832  # "DLX2": one file transaction of a source at a time, across processes
+
+log = logging.getLogger(__name__)
+
+
+def _connection_lost(exc: BaseException) -> bool:
+    import psycopg2
+
+    return isinstance(exc, (psycopg2.OperationalError, psycopg2.InterfaceError)) and not isinstance(
+        exc, psycopg2.errors.QueryCanceled
+    )
+
+
+def _database_lost(exc: BaseException, where: str) -> DatabaseUnavailable:
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return DatabaseUnavailable(f"lost the connection to PostgreSQL while {where}: {first}")
+
+
+def fail_stale_loads(cur: Any, own_load: int | None = None) -> list[int]:
+    """Mark as failed the `running` loads whose process is gone (its session lock is free).
+
+    A running load holds a session-level advisory lock on its load id (see `run_ingest`); a load
+    left `running` by a process that was killed, or by a server that was stopped, holds nothing.
+    """
+    # (A session's own advisory locks are re-entrant: its own load must be left out.)
+    cur.execute("select load_id from ops.loads where status = 'running' and load_id <> %s order by load_id", (own_load or -1,))
+    stale = []
+    for (load_id,) in cur.fetchall():
+        cur.execute("select pg_try_advisory_lock(%s, %s::int)", (_LOAD_LOCK, load_id % 2**31))
+        if cur.fetchone()[0]:
+            cur.execute(
+                """update ops.loads set status = 'failed', finished_at = coalesce(finished_at, now()),
+                       summary = coalesce(summary, '{}'::jsonb) || jsonb_build_object('failure', %s::text)
+                   where load_id = %s and status = 'running'""",
+                ("interrupted: the process or the database stopped before the load finished", load_id),
+            )
+            cur.execute("select pg_advisory_unlock(%s, %s::int)", (_LOAD_LOCK, load_id % 2**31))
+            stale.append(load_id)
+    return stale
+
+
 def run_ingest(source: Source, paths: Iterable[str | Path], conn: Any, progress: ProgressFn | None = stderr_progress) -> ImportSummary:
-    """Ingest files into the warehouse; `conn` is a psycopg2 connection (autocommit off)."""
+    """Ingest files into the warehouse; `conn` is a psycopg2 connection (autocommit off).
+
+    Safe to run concurrently with other ingests of the same or another source: each file's
+    transaction holds a per-source advisory lock, so two processes given the same files load
+    each once (the second sees a duplicate) and never mistake the other's rows for a conflict.
+    Raises DatabaseUnavailable if the server goes away mid-way (the load is marked failed by
+    the next run).
+    """
+    paths = list(paths)
     files = expand_paths(paths, source.suffixes)
-    with conn, conn.cursor() as cur:
-        cur.execute("insert into ops.loads (source) values (%s) returning load_id, started_at", (source.name,))
-        load_id, started = cur.fetchone()
+    dangling = dangling_links(paths, source.suffixes)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute("insert into ops.loads (source) values (%s) returning load_id, started_at", (source.name,))
+            load_id, started = cur.fetchone()
+            cur.execute("select pg_advisory_lock(%s, %s::int)", (_LOAD_LOCK, load_id % 2**31))
+        with conn, conn.cursor() as cur:
+            stale = fail_stale_loads(cur, load_id)
+    except Exception as exc:
+        if _connection_lost(exc):
+            raise _database_lost(exc, "starting the load") from exc
+        raise
+    if stale:
+        log.warning("loads %s were left running by a stopped process; marked failed", stale)
     summary = ImportSummary(source.name, load_id, started.isoformat())
+    for link in dangling:
+        outcome = FileOutcome(str(link), "", status="quarantined")
+        outcome.quarantine(
+            Quarantined("dangling_link", f"Liên kết «{link.name}» trỏ tới «{link.readlink()}», tệp này không tồn tại; không đọc được.")
+        )
+        summary.files.append(outcome)
+        if progress:
+            progress(f"{link.name}: liên kết hỏng (trỏ tới tệp không tồn tại), bỏ qua")
     t0 = time.monotonic()
+    status = "failed"
     try:
         for n, path in enumerate(files, start=1):
             outcome = _ingest_one(source, path, conn, load_id)
@@ -223,68 +308,124 @@ def run_ingest(source: Source, paths: Iterable[str | Path], conn: Any, progress:
                     f"({time.monotonic() - t0:.1f}s)"
                 )
         status = "succeeded"
-    except BaseException:
-        status = "failed"
+    except Exception as exc:
+        if _connection_lost(exc):
+            raise _database_lost(exc, f"loading source {source.name}") from exc
         raise
     finally:
         totals = summary.totals()
-        with conn, conn.cursor() as cur:
-            cur.execute(
-                """update ops.loads set finished_at = now(), status = %s, files_read = %s, rows_read = %s,
-                       rows_loaded = %s, rows_updated = %s, rows_unchanged = %s, rows_quarantined = %s, summary = %s
-                   where load_id = %s returning finished_at""",
-                (
-                    status, totals["files_read"], totals["rows_read"], totals["rows_loaded"], totals["rows_updated"],
-                    totals["rows_unchanged"], totals["rows_quarantined"], json.dumps(summary.to_dict(), ensure_ascii=False, default=str),
-                    load_id,
-                ),
-            )
-            summary.finished_at = cur.fetchone()[0].isoformat()
+        try:
+            with conn, conn.cursor() as cur:
+                cur.execute(
+                    """update ops.loads set finished_at = now(), status = %s, files_read = %s, rows_read = %s,
+                           rows_loaded = %s, rows_updated = %s, rows_unchanged = %s, rows_quarantined = %s, summary = %s
+                       where load_id = %s returning finished_at""",
+                    (
+                        status, totals["files_read"], totals["rows_read"], totals["rows_loaded"], totals["rows_updated"],
+                        totals["rows_unchanged"], totals["rows_quarantined"],
+                        json.dumps(summary.to_dict(), ensure_ascii=False, default=str), load_id,
+                    ),
+                )
+                summary.finished_at = cur.fetchone()[0].isoformat()
+                cur.execute("select pg_advisory_unlock(%s, %s::int)", (_LOAD_LOCK, load_id % 2**31))
+        except Exception as exc:
+            if not _connection_lost(exc):
+                raise
+            # The server is gone: the load stays `running` until the next run marks it failed.
+            if status == "succeeded":
+                raise _database_lost(exc, "recording the load") from exc
     return summary
+
+
+def _describe_failure(exc: BaseException) -> str:
+    """What went wrong, in Vietnamese, without a traceback (for a file-level quarantine reason)."""
+    import psycopg2
+
+    if isinstance(exc, RecursionError):
+        return "cấu trúc dữ liệu lồng nhau quá sâu, không đọc được"
+    if isinstance(exc, MemoryError):
+        return "tệp quá lớn để xử lý"
+    if isinstance(exc, UnicodeError):
+        return "tệp chứa ký tự không mã hoá được (ký tự Unicode hỏng)"
+    if isinstance(exc, psycopg2.DataError):
+        detail = (getattr(exc, "pgerror", None) or str(exc)).strip().splitlines()[:1]
+        return "có giá trị không lưu được vào cơ sở dữ liệu" + (f" ({detail[0][:200]})" if detail else "")
+    if isinstance(exc, psycopg2.IntegrityError):
+        return "dữ liệu trùng hoặc mâu thuẫn với dữ liệu đã có"
+    if isinstance(exc, (OSError, EOFError)):
+        return "tệp hỏng hoặc bị cắt cụt, không đọc hết được"
+    return f"lỗi khi phân tích nội dung ({type(exc).__name__})"
+
+
+def _source_lock(cur: Any, source: str) -> None:
+    cur.execute("select pg_advisory_xact_lock(%s, hashtext(%s))", (_SOURCE_LOCK, source))
 
 
 def _ingest_one(source: Source, path: Path, conn: Any, load_id: int) -> FileOutcome:
     try:
         file_hash = sha256_file(path)
+        mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
     except OSError as exc:
         raise InputError(f"{path}: cannot read file: {exc.strerror}") from exc
-    mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
     outcome = FileOutcome(str(path), file_hash)
-    with conn, conn.cursor() as cur:
-        cur.execute(
-            "select status, first_seen_at from ops.files where source = %s and file_hash = %s for update",
-            (source.name, file_hash),
-        )
-        row = cur.fetchone()
-        # A source may ask for files it loaded before (re-applying an earlier registry snapshot).
-        if row and row[0] == "loaded" and not getattr(source, "reprocess_loaded", False):
-            cur.execute(
-                "update ops.files set last_path = %s, last_seen_at = now() where source = %s and file_hash = %s",
-                (str(path), source.name, file_hash),
-            )
-            outcome.status = "duplicate"
-            outcome.detail["note"] = "Tệp có cùng nội dung đã được nạp trước đó; bỏ qua."
-            return outcome
-        first_seen = row[1] if row else datetime.now(UTC)
-    ctx = FileContext(path, file_hash, load_id, first_seen, mtime)
+    ctx: FileContext | None = None
     try:
         with conn, conn.cursor() as cur:
-            source.load_file(cur, ctx, outcome)
+            _source_lock(cur, source.name)
+            cur.execute(
+                "select status, first_seen_at from ops.files where source = %s and file_hash = %s for update",
+                (source.name, file_hash),
+            )
+            row = cur.fetchone()
+            # A source may ask for files it loaded before (re-applying an earlier registry snapshot).
+            if row and row[0] == "loaded" and not getattr(source, "reprocess_loaded", False):
+                cur.execute(
+                    "update ops.files set last_path = %s, last_seen_at = now() where source = %s and file_hash = %s",
+                    (str(path), source.name, file_hash),
+                )
+                outcome.status = "duplicate"
+                outcome.detail["note"] = "Tệp có cùng nội dung đã được nạp trước đó; bỏ qua."
+                return outcome
+            first_seen = row[1] if row else datetime.now(UTC)
+            ctx = FileContext(path, file_hash, load_id, first_seen, mtime)
+            with reject_sink(_row_rejects(outcome)):
+                source.load_file(cur, ctx, outcome)
             outcome.settle()
             _register(cur, source.name, ctx, outcome)
-    except Exception as exc:  # one bad file never stops the batch
-        outcome = FileOutcome(str(path), file_hash, rows_read=0)
+    except Exception as exc:  # one bad file never stops the batch; a lost database does
+        if _connection_lost(exc):
+            raise
+        log.warning("%s: %s quarantined after %s", source.name, path, type(exc).__name__, exc_info=True)
+        rows_seen = outcome.rows_read
+        outcome = FileOutcome(str(path), file_hash, rows_read=rows_seen, rows_quarantined=rows_seen)
+        seen = f" (đã đọc {rows_seen} dòng trước khi gặp lỗi; cả tệp bị cách ly)" if rows_seen else ""
         outcome.quarantine(
             Quarantined(
                 "unreadable",
-                f"Không xử lý được tệp ({type(exc).__name__}: {exc}). Kiểm tra tệp có bị hỏng hoặc sai định dạng không.",
-                record={"traceback": traceback.format_exc(limit=5)},
+                f"Không xử lý được tệp «{path.name}»: {_describe_failure(exc)}{seen}. "
+                "Kiểm tra tệp có bị hỏng hoặc sai định dạng không.",
+                record={"error_type": type(exc).__name__},
             )
         )
         outcome.settle()
+        if ctx is None:
+            ctx = FileContext(path, file_hash, load_id, datetime.now(UTC), mtime)
         with conn, conn.cursor() as cur:
+            _source_lock(cur, source.name)
             _register(cur, source.name, ctx, outcome)
     return outcome
+
+
+def _row_rejects(outcome: FileOutcome) -> Callable[[int, str, str, str | None], None]:
+    """Rows a reader had to drop (NUL bytes, broken Unicode, oversized cells, non-object JSON
+    elements): each is one row read and quarantined with its reason."""
+
+    def add(row_number: int, reason_code: str, reason: str, field: str | None) -> None:
+        outcome.rows_read += 1
+        outcome.rows_quarantined += 1
+        outcome.quarantine(Quarantined(reason_code, reason, row_number, field))
+
+    return add
 
 
 def _register(cur: Any, source: str, ctx: FileContext, outcome: FileOutcome) -> None:
@@ -301,17 +442,19 @@ def _register(cur: Any, source: str, ctx: FileContext, outcome: FileOutcome) -> 
             outcome.rows_read, outcome.rows_loaded, outcome.rows_quarantined, json.dumps(outcome.detail, ensure_ascii=False, default=str),
         ),
     )
-    # A file retried after a fix: its old quarantine entries that no longer apply are resolved.
+    # A file retried after a fix: its old quarantine entries that no longer apply are resolved
+    # (this path's; every path's when the content now loads without a single quarantine).
     cur.execute(
-        "update ops.quarantine set resolved_at = now() where source = %s and file_hash = %s and resolved_at is null",
-        (source, ctx.file_hash),
+        "update ops.quarantine set resolved_at = now() where source = %s and file_hash = %s and resolved_at is null"
+        " and (file_path = %s or %s)",
+        (source, ctx.file_hash, str(ctx.path), not outcome.quarantined),
     )
     for q in outcome.quarantined:
         cur.execute(
             """insert into ops.quarantine (source, load_id, file_path, file_hash, row_number, field, reason_code, reason, record)
                values (%s, %s, %s, %s, %s, %s, %s, %s, %s)
-               on conflict (source, file_hash, coalesce(row_number, -1), reason_code, coalesce(field, ''))
-               do update set resolved_at = null, load_id = excluded.load_id, reason = excluded.reason, file_path = excluded.file_path""",
+               on conflict (source, file_hash, file_path, coalesce(row_number, -1), reason_code, coalesce(field, ''))
+               do update set resolved_at = null, load_id = excluded.load_id, reason = excluded.reason""",
             (
                 source, ctx.load_id, str(ctx.path), ctx.file_hash, q.row_number, q.field, q.reason_code, q.reason,
                 json.dumps(q.record, ensure_ascii=False, default=str) if q.record is not None else None,

@@ -61,6 +61,11 @@ ALIASES: dict[str, set[str]] = {
     "contact_webhook": {"webhook", "contact_webhook"},
 }
 REQUIRED = ("unit_code", "unit_name", "unit_type", "valid_from")
+# Registry dates have their own plausibility window: unions were founded long before 2000 (the
+# window of received times), and an end date in year 9000+ means "still exists".
+REGISTRY_EARLIEST = date(1900, 1, 1)
+REGISTRY_AHEAD = timedelta(days=3660)
+OPEN_ENDED_FROM_YEAR = 9000
 COLUMNS = (
     "load_id", "source_file", "file_hash", "row_number", "unit_code", "unit_name", "unit_type", "parent_code",
     "valid_from", "valid_to", "successor_code", "contact_name", "contact_email", "contact_webhook", "short_name",
@@ -209,6 +214,16 @@ class UnitsSource:
                 dates[f] = parse_date(rec[f]) if rec.get(f) else None
             except ValueError as exc:
                 return Quarantined("bad_date", f"«{FIELD_LABELS[f]}» sai: {exc}.", row_number, f, rec), None
+        if dates["valid_to"] is not None and dates["valid_to"].year >= OPEN_ENDED_FROM_YEAR:
+            dates["valid_to"] = None  # «31/12/9999»: the registry's way of writing "still exists"
+        for f, day in dates.items():
+            if day is not None and not REGISTRY_EARLIEST <= day <= date.today() + REGISTRY_AHEAD:
+                return Quarantined(
+                    "implausible_date",
+                    f"«{FIELD_LABELS[f]}» «{rec[f]}» nằm ngoài khoảng hợp lý của danh mục đơn vị "
+                    f"({REGISTRY_EARLIEST:%d/%m/%Y} – {date.today() + REGISTRY_AHEAD:%d/%m/%Y}); để trống nếu đơn vị vẫn còn.",
+                    row_number, f, rec,
+                ), None
         valid_from = dates["valid_from"]
         assert valid_from is not None
         valid_to = dates["valid_to"]

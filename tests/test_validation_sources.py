@@ -80,7 +80,7 @@ def test_broken_survey_rows_reconcile_through_the_quarantine(warehouse, marts_bu
     with warehouse, warehouse.cursor() as cur:
         cur.execute(
             "select rows_read, rows_quarantined, quarantine_rows_logged, reconciles from quality.v_import_reconciliation "
-            "where file_path like %s",
+            "where file_name like %s",
             ("%kobo_2025-04_reexport.csv",),
         )
         assert cur.fetchone() == (21, 3, 3, True)

@@ -47,8 +47,11 @@ create table if not exists ops.quarantine (
     created_at timestamptz not null default now(),
     resolved_at timestamptz
 );
-create unique index if not exists quarantine_once
-on ops.quarantine (source, file_hash, coalesce(row_number, -1), reason_code, coalesce(field, ''));
+-- One entry per file path: identical bad files sent by two units are two entries (each sender
+-- has to be told), a re-run of the same path updates its entries.
+drop index if exists ops.quarantine_once;
+create unique index if not exists quarantine_once_per_path
+on ops.quarantine (source, file_hash, file_path, coalesce(row_number, -1), reason_code, coalesce(field, ''));
 
 -- Every alert, keyed so that re-running a day, retrying a task or racing schedulers sends nothing twice.
 create table if not exists ops.alert_log (

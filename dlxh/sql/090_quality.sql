@@ -103,7 +103,8 @@ with file_imports as (
         loads.status as load_status,
         loads.started_at,
         f.file ->> 'file_hash' as file_hash,
-        f.file ->> 'path' as file_path,
+        -- the file's name only: BI never sees the folders files came from
+        regexp_replace(f.file ->> 'path', '^.*[/\\]', '') as file_name,
         f.file ->> 'status' as file_status,
         coalesce((f.file ->> 'rows_read')::bigint, 0) as rows_read,
         coalesce((f.file ->> 'rows_loaded')::bigint, 0) as rows_loaded,
@@ -147,7 +148,7 @@ checked as (
 select
     checked.*,
     checked.source || '#' || checked.load_id || ':'
-    || coalesce(regexp_replace(checked.file_path, '^.*/', ''), checked.file_hash) as file_key,
+    || coalesce(checked.file_name, checked.file_hash) as file_key,
     checked.rows_unaccounted = 0 and checked.quarantined_without_reason = 0 as reconciles
 from checked;
 

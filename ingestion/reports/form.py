@@ -112,12 +112,12 @@ def parse_form(path: Path, table: Table) -> tuple[list[ReportRecord], list[Quara
             received = due = None
             try:
                 if rec.get("received_at"):
-                    received = parse_local_datetime(rec["received_at"])
+                    received = parse_local_datetime(rec["received_at"], "Thời gian nhận")
             except ValueError as exc:
                 raise _FieldError("received_at", "bad_datetime", f"{exc}.") from exc
             try:
                 if rec.get("due_at"):
-                    due = parse_local_datetime(rec["due_at"])
+                    due = parse_local_datetime(rec["due_at"], "Hạn nộp")
             except ValueError as exc:
                 raise _FieldError("due_at", "bad_datetime", f"{exc}.") from exc
             if rtype == "ad_hoc" and due is None:

@@ -23,7 +23,7 @@ from datetime import datetime, time
 from typing import Any
 
 from dlxh.db import copy_rows
-from dlxh.parsing import LOCAL, parse_local_datetime
+from dlxh.parsing import LOCAL, parse_local_datetime, plausible_moment
 from dlxh.tabular import Table, iter_cells
 from dlxh.text import nfc
 from ingestion.framework import FileContext, FileOutcome, Quarantined
@@ -126,7 +126,7 @@ def load_register(cur: Any, ctx: FileContext, outcome: FileOutcome, table: Table
     for row_number, rec in iter_cells(table, index):
         outcome.rows_read += 1
         try:
-            received = arrival_time(rec)
+            received = plausible_moment(arrival_time(rec), "Thời gian nhận")
         except ValueError as exc:
             field = "received_time" if rec.get("received_time") and "giờ" in str(exc) else (
                 "received_at" if "received_at" in index else "received_date")

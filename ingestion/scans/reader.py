@@ -178,7 +178,7 @@ def _jsonl_rows(lines: Iterable[str], columns: dict[str, str]) -> Iterator[tuple
             continue
         try:
             record = fast_decode(line)
-        except decode_error:
+        except (decode_error, RecursionError):
             record = _MSGSPEC_REJECTED
         try:
             if record is _MSGSPEC_REJECTED:
@@ -186,6 +186,9 @@ def _jsonl_rows(lines: Iterable[str], columns: dict[str, str]) -> Iterator[tuple
                 record = json.loads(line)
         except json.JSONDecodeError as exc:
             yield n, {"__error__": f"Dòng {n} không phải JSON hợp lệ: {exc.msg}."}
+            continue
+        except RecursionError:
+            yield n, {"__error__": f"Dòng {n}: JSON lồng nhau quá sâu, không đọc được."}
             continue
         if not isinstance(record, dict):
             yield n, {"__error__": f"Dòng {n} không phải một đối tượng JSON ({{...}})."}

@@ -7,7 +7,8 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime
 
-from dlxh.parsing import LOCAL
+from dlxh.parsing import LOCAL, plausible_moment
+from dlxh.tabular import cell_problem
 from dlxh.text import nfc
 from ingestion.framework import Quarantined
 from ingestion.reference.places import Gazetteer
@@ -28,6 +29,9 @@ HOST_PLATFORMS = {
 _NUMBER = re.compile(r"^(\d+(?:[.,]\d+)*)\s*(k|n|nghin|m|tr|trieu|b|ty)?$")
 _MULTIPLIER = {None: 1, "k": 1_000, "n": 1_000, "nghin": 1_000, "m": 1_000_000, "tr": 1_000_000, "trieu": 1_000_000, "b": 10**9, "ty": 10**9}
 _GROUPED = re.compile(r"^\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*$")
+
+
+BIGINT_MAX = 2**63 - 1
 
 
 class RowProblem(Exception):
@@ -100,6 +104,8 @@ class RowParser:
         """The stage tuple (STAGE_COLUMNS order); raises RowProblem with a Vietnamese reason."""
         if "__error__" in rec:
             raise RowProblem("bad_json", rec["__error__"])
+        if (problem := cell_problem(list(rec.values()), list(rec))) is not None:
+            raise RowProblem(problem[0], problem[1], problem[2])
         m = self.mapping
         get = rec.get
         url = get("url") or ""
@@ -161,7 +167,9 @@ class RowParser:
         if not raw:
             return None
         try:
-            return self.mapping.dates.parse(raw)
+            return plausible_moment(self.mapping.dates.parse(raw), FIELD_LABELS_VI[f].capitalize(), raw)
+        except OverflowError:  # epoch 1e20
+            raise RowProblem("bad_date", f"Không đọc được {FIELD_LABELS_VI[f]}: «{raw[:40]}» vượt quá mọi ngày hợp lệ.", f) from None
         except ValueError as exc:
             raise RowProblem("bad_date", f"Không đọc được {FIELD_LABELS_VI[f]}: {exc}.", f) from None
 
@@ -169,7 +177,7 @@ class RowParser:
     def _count(raw: str | None, f: str) -> int | None:
         if not raw:
             return None
-        if raw.isdigit() and raw.isascii():
+        if raw.isdigit() and raw.isascii() and len(raw) < 19:
             return int(raw)
         try:
             n = parse_count(raw)
@@ -177,6 +185,8 @@ class RowParser:
             raise RowProblem("bad_number", f"{FIELD_LABELS_VI[f].capitalize()} «{raw}» không phải là số.", f) from None
         if n is not None and n < 0:
             raise RowProblem("bad_number", f"{FIELD_LABELS_VI[f].capitalize()} không được âm ({raw}).", f)
+        if n is not None and n > BIGINT_MAX:
+            raise RowProblem("bad_number", f"{FIELD_LABELS_VI[f].capitalize()} «{raw[:40]}» lớn quá mức lưu được.", f)
         return n
 
     def _author(self, raw: str) -> str | None:

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from dlxh.parsing import LOCAL, parse_date
+from dlxh.parsing import LOCAL, ImplausibleDate, parse_date, plausible_moment
 from dlxh.text import fold
 from ingestion.surveys.anonymise import Salt, respondent_hash
 from ingestion.surveys.columns import ColumnPlan
@@ -239,10 +239,11 @@ class Normaliser:
         if not raw:
             return None, Problem("missing_date", "Thiếu thời điểm nộp phiếu (_submission_time / SubmissionDate / Timestamp).", "submitted_at")
         try:
-            if kind == "google":
-                return parse_google(raw, self.date_order), None
-            return parse_iso(raw), None
-        except ValueError:
+            moment = parse_google(raw, self.date_order) if kind == "google" else parse_iso(raw)
+            return plausible_moment(moment, "Thời điểm nộp phiếu", raw), None
+        except ImplausibleDate as exc:
+            return None, Problem("bad_date", f"{exc}.", "submitted_at", raw)
+        except (ValueError, OverflowError):
             return None, Problem("bad_date", f"Không hiểu thời điểm nộp phiếu «{raw}».", "submitted_at", raw)
 
     @staticmethod

@@ -255,6 +255,8 @@ def _sheet_records(wb, name: str) -> list[tuple[int, dict[str, object]]]:
     sheet = next((ws for ws in wb.worksheets if fold(ws.title) == name), None)
     if sheet is None:
         return []
+    if hasattr(sheet, "reset_dimensions"):  # a stale <dimension ref> would hide rows (read-only mode)
+        sheet.reset_dimensions()
     rows = sheet.iter_rows(values_only=True)
     header = next(rows, None)
     if not header:
@@ -335,6 +337,11 @@ def _annotate(q: Question, values: dict[str, tuple[str, str]], here: str, scope:
 
 def _finish_questions(questions: list[Question], choices: dict[str, dict[str, Choice]], where: str, choices_where: str) -> None:
     """Attach choice lists, infer scales from numeric choices, check the scale annotations."""
+    seen: set[str] = set()
+    for q in questions:
+        if q.name in seen:  # the answers are keyed by question name: two questions cannot share one
+            raise FormError(f"{where}: question name «{q.name}» is used twice; XLSForm question names must be unique")
+        seen.add(q.name)
     for q in questions:
         if q.list_name:
             if q.qtype in CHOICE_TYPES and q.list_name not in choices:

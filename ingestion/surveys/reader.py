@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from dlxh.tabular import TableError, nfc_lines, open_text, sniff_delimiter
+from dlxh.tabular import TableError, keep_row, nfc_lines, open_text, sniff_delimiter
 
 XLSX_SUFFIXES = {".xlsx", ".xlsm"}
 
@@ -50,7 +50,7 @@ def stream_csv(fh: BinaryIO) -> RowStream:
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         for n, cells in enumerate(reader, start=2):  # the row number a spreadsheet shows
-            if any(cells):
+            if any(cells) and keep_row(n, cells, headers):
                 yield n, cells
 
     return RowStream(headers, rows(), encoding, delimiter)
@@ -77,7 +77,9 @@ def stream_xlsx(fh: BinaryIO) -> RowStream:
         raise TableError("corrupt_xlsx", f"Tệp Excel bị hỏng hoặc không phải .xlsx ({exc}).") from exc
     except Exception as exc:  # openpyxl raises many types for damaged archives
         raise TableError("corrupt_xlsx", f"Tệp Excel bị hỏng, không đọc được ({type(exc).__name__}: {exc}).") from exc
-    values = wb.worksheets[0].iter_rows(values_only=True)
+    sheet = wb.worksheets[0]
+    sheet.reset_dimensions()  # a stale <dimension ref="A1:C5"> would end the read at row 5
+    values = sheet.iter_rows(values_only=True)
     headers: list[str] | None = None
     header_row = 0
     for n, row in enumerate(values, start=1):
@@ -93,7 +95,7 @@ def stream_xlsx(fh: BinaryIO) -> RowStream:
         try:
             for n, row in enumerate(values, start=header_row + 1):
                 cells = [_xlsx_cell(v) for v in row]
-                if any(cells):
+                if any(cells) and keep_row(n, cells, headers):
                     yield n, cells
         finally:
             wb.close()

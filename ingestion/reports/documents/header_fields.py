@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from dlxh.parsing import LOCAL
+from dlxh.parsing import LOCAL, plausible_date, plausible_window
 from ingestion.reports.matching import fold_keep, normalize_doc_number, ocr_key
 
 # "tháng" OCR'd as "thang", "thảng", "thing"; "năm" as "nam", "ndm", "nim", "n&m".
@@ -132,8 +132,8 @@ def find_place_date(lines: list[str]) -> tuple[str | None, date | None]:
             m = _PLACE_DATE.search(fold_keep(frag))
             if m:
                 try:
-                    issued = date(int(m[4]), int(m[3]), int(m[2]))
-                except ValueError:
+                    issued = plausible_date(date(int(m[4]), int(m[3]), int(m[2])), "Ngày ban hành")
+                except ValueError:  # 31/02, or a year outside the plausibility window (dlxh.parsing)
                     issued = None
                 return frag.strip(), issued
     return None, None
@@ -142,6 +142,7 @@ def find_place_date(lines: list[str]) -> tuple[str | None, date | None]:
 def find_month(text: str, allow_bare: bool = False) -> tuple[date | None, str | None]:
     """The first report month in `text` that is not part of a day-month-year date."""
     key = fold_keep(text)
+    first, last = plausible_window()
     patterns = _MONTH_PATTERNS if allow_bare else _MONTH_PATTERNS[:2]
     found: list[tuple[int, date, str]] = []
     for pattern in patterns:
@@ -149,7 +150,7 @@ def find_month(text: str, allow_bare: bool = False) -> tuple[date | None, str | 
             if _DATE_BEFORE.search(key[max(0, m.start() - 12) : m.start()]):
                 continue  # "ngày 18 tháng 3 năm 2025" is a date, not a report month
             month, year = int(m[1]), int(m[2])
-            if 1 <= month <= 12 and 1990 <= year <= 2100:
+            if 1 <= month <= 12 and first.year <= year <= last.year:
                 found.append((m.start(), date(year, month, 1), text[m.start() : m.end()]))
     if not found:
         return None, None
