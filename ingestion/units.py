@@ -218,10 +218,11 @@ class UnitsSource:
             dates["valid_to"] = None  # «31/12/9999»: the registry's way of writing "still exists"
         for f, day in dates.items():
             if day is not None and not REGISTRY_EARLIEST <= day <= date.today() + REGISTRY_AHEAD:
+                hint = "" if f == "valid_from" else "; để trống nếu đơn vị vẫn còn"
                 return Quarantined(
-                    "implausible_date",
+                    "bad_date",
                     f"«{FIELD_LABELS[f]}» «{rec[f]}» nằm ngoài khoảng hợp lý của danh mục đơn vị "
-                    f"({REGISTRY_EARLIEST:%d/%m/%Y} – {date.today() + REGISTRY_AHEAD:%d/%m/%Y}); để trống nếu đơn vị vẫn còn.",
+                    f"({REGISTRY_EARLIEST:%d/%m/%Y} – {date.today() + REGISTRY_AHEAD:%d/%m/%Y}){hint}.",
                     row_number, f, rec,
                 ), None
         valid_from = dates["valid_from"]

@@ -1,7 +1,7 @@
 """Absurd dates: refused at ingest with a Vietnamese reason, and harmless when already stored.
 
 Ingest side: a received time of 0001-01-01 in a structured form or in one register row, a
-registry date of 9999-12-31, a report month of 1899 are row quarantines naming the field and
+registry date of 0001-01-01, a report month of 1899 are row quarantines naming the field and
 value; the file's other rows load. Storage side: the same values written straight into the raw
 tables (as an old version or a manual fix could) must not crash `dlxh build`, `dlxh alerts`
 (dry run or not) or `dlxh validate`.
@@ -37,6 +37,7 @@ UNITS_CSV = """Mã đơn vị,Tên đơn vị,Loại đơn vị,Hiệu lực t�
 LDLD-TD,Liên đoàn Lao động huyện Tam Đường,huyện,2024-01-01,
 LDLD-PT,Liên đoàn Lao động huyện Phong Thổ,huyện,0001-01-01,
 LDLD-SH,Liên đoàn Lao động huyện Sìn Hồ,huyện,2024-01-01,9999-12-31
+LDLD-MT,Liên đoàn Lao động huyện Mường Tè,huyện,2024-01-01,0001-01-01
 """
 
 
@@ -45,11 +46,15 @@ def test_absurd_dates_are_row_quarantines(warehouse, tmp_path: Path):
     units.write_text(UNITS_CSV, encoding="utf-8")
     s = _ingest(warehouse, "units", units)
     f = s.files[0]
-    assert (f.rows_read, f.rows_loaded, f.rows_quarantined, f.status) == (3, 1, 2, "partial")
+    # 31/12/9999 is the registry's "still exists" (open-ended); year 1 is no date at all.
+    assert (f.rows_read, f.rows_loaded, f.rows_quarantined, f.status) == (4, 2, 2, "partial")
     rows = _quarantine(warehouse, f.file_hash)
-    assert [(r[0], r[2]) for r in rows] == [(3, "bad_date"), (4, "bad_date")]
+    assert [(r[0], r[1], r[2]) for r in rows] == [(3, "valid_from", "bad_date"), (5, "valid_to", "bad_date")]
     assert "«0001-01-01»" in rows[0][3] and "Hiệu lực từ" in rows[0][3]
-    assert "«9999-12-31»" in rows[1][3] and "Hiệu lực đến" in rows[1][3]
+    assert "«0001-01-01»" in rows[1][3] and "Hiệu lực đến" in rows[1][3]
+    with warehouse.cursor() as cur:
+        cur.execute("select valid_to from raw.units where unit_code = 'LDLD-SH'")
+        assert cur.fetchone() == (None,)
 
     form = tmp_path / "bieu_mau.csv"
     form.write_text(
