@@ -311,6 +311,15 @@ def test_same_figures_no_new_version_late_report_makes_v2_mailed_once(warehouse_
     run_ingest(get_source("reports"), [late], conn, progress=None)
     assert build(as_of=AS_OF).ok
 
+    # Another alert already due in the outbox: the report's mail step must leave it to its own sender.
+    with conn, conn.cursor() as cur:
+        cur.execute("""insert into ops.alert_log (unit_code, period_month, report_type, rule, recipient, channel, as_of, subject,
+                                                  status, next_attempt_at)
+                       values (%s, %s, 'monthly', 'reminder_before_due', 'other@ldld.example.vn', 'email', %s,
+                               'Nhắc hạn báo cáo', 'pending', now() - interval '1 hour')
+                       returning alert_id""", (code, MONTH, AS_OF))
+        other_id = cur.fetchone()[0]
+
     v2 = generate_report(MONTH, issued_on=date(2026, 11, 26))
     assert v2.version == 2 and v2.is_new and v2.fingerprint != report_v1.fingerprint
     assert all(Path(p).is_file() for p in report_v1.paths.values())  # version 1 kept
@@ -334,6 +343,10 @@ def test_same_figures_no_new_version_late_report_makes_v2_mailed_once(warehouse_
         assert pdf_part.get_content()[:5] == b"%PDF-"
     rows = _rows(conn, "select rule, status from ops.alert_log where report_type = 'monthly_report' order by rule")
     assert rows == [("monthly_report:v1", "sent"), ("monthly_report:v2", "sent")]
+    assert _rows(conn, "select status, attempts from ops.alert_log where alert_id = %s", (other_id,)) == [("pending", 0)]
+    assert all(rcpts != ["other@ldld.example.vn"] for rcpts, _m in mail.messages)
+    with conn, conn.cursor() as cur:
+        cur.execute("delete from ops.alert_log where alert_id = %s", (other_id,))
     assert email.message_from_bytes(mail.messages[0][1].as_bytes(), policy=email.policy.default) is not None
 
 
@@ -357,3 +370,23 @@ def test_bad_config_names_file_and_field(tmp_path):
     proc = _cli(["report", "--month", "2026-10", "--format", "docx"], {**os.environ, "DLXH_CONFIG_DIR": str(tmp_path)})
     assert proc.returncode == 2
     assert str(tmp_path / "monthly_report.toml") in proc.stderr and "layout.margin_left_mm" in proc.stderr
+
+
+def test_config_init_copies_and_check_validates_monthly_report_toml(tmp_path):
+    folder = tmp_path / "config"
+    env = {**os.environ, "DLXH_CONFIG_DIR": str(folder)}
+    init = _cli(["config", "init"], env)
+    assert init.returncode == 0 and str(folder / "monthly_report.toml") in init.stdout
+    text = (folder / "monthly_report.toml").read_text(encoding="utf-8")
+    text = text.replace('issuing_body = "BAN TUYÊN GIÁO"', 'issuing_body = "BAN TUYÊN GIÁO LĐLĐ THỬ"')
+    assert "BAN TUYÊN GIÁO LĐLĐ THỬ" in text
+    (folder / "monthly_report.toml").write_text(text, encoding="utf-8")
+    ok = _cli(["config", "check"], env)
+    line = next(ln for ln in ok.stdout.splitlines() if "monthly_report.toml" in ln)
+    assert ok.returncode == 0 and "deployment" in line and str(folder / "monthly_report.toml") in line
+    assert "issuer: BAN TUYÊN GIÁO LĐLĐ THỬ" in ok.stdout
+
+    (folder / "monthly_report.toml").write_text(text.replace("margin_left_mm = 30", "margin_left_mm = 12"), encoding="utf-8")
+    bad = _cli(["config", "check"], env)
+    assert bad.returncode == 2
+    assert str(folder / "monthly_report.toml") in bad.stderr and "layout.margin_left_mm: 12 is outside 30-35" in bad.stderr
