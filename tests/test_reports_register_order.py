@@ -78,3 +78,23 @@ def test_register_witness_does_not_depend_on_order(warehouse, tmp_path, order):
     again = run_ingest(get_source("reports"), [torn, whole, reg], warehouse, progress=None)
     assert [f.status for f in again.files] == ["duplicate"] * 3
     assert _attribution(warehouse) == EXPECTED
+
+
+def test_pending_lists_files_that_are_not_reports_in_their_own_section(warehouse, tmp_path, capsys):
+    from dlxh.cli import main
+    from ingestion.framework import run_ingest
+    from ingestion.sources import get_source
+
+    run_ingest(get_source("units"), [write_registry(tmp_path / "units.csv")], warehouse, progress=None)
+    torn, _whole, _reg = _write(tmp_path)
+    note = tmp_path / "ghi chu van thu.txt"
+    note.write_text("Nhắc chị Hoa gọi lại cho văn phòng chiều thứ Sáu về lịch họp.\n", encoding="utf-8")
+    summary = run_ingest(get_source("reports"), [torn, note], warehouse, progress=None)
+    assert [q.reason_code for f in summary.files for q in f.quarantined] == ["unknown_unit", "not_a_report"]
+
+    assert main(["reports", "pending"]) == 0
+    out = capsys.readouterr().out
+    reports_part, strays_part = out.split("Tệp không phải báo cáo: 1")
+    assert "Báo cáo chờ người xử lý: 1" in reports_part and str(torn) in reports_part and str(note) not in reports_part
+    assert str(note) in strays_part and str(torn) not in strays_part and "not_a_report" not in out
+    assert "dlxh reports assign" in strays_part  # a stray that really is a report can still be assigned
