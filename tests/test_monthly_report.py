@@ -18,6 +18,7 @@ import pytest
 from dlxh.calendar import LOCAL
 from tests.test_alerts_delivery import MailSink, SmtpServer
 
+ROOT = Path(__file__).resolve().parents[1]
 AS_OF = date(2026, 11, 26)
 MONTH = date(2026, 10, 1)
 TINY_MONTH = date(2026, 8, 1)  # a survey month with fewer respondents per cell than the threshold
@@ -78,6 +79,10 @@ def warehouse_demo(module_warehouse, dlxh_home: Path):
     for tool in ("reputa", "newsmon"):
         run_ingest(get_source("scans", tool=tool), [p for p in written["scans"] if p.parent.name == tool], conn, progress=None)
     assert build(as_of=AS_OF, full_refresh=True).ok
+    from hotspots.cases import sync_cases
+
+    # Hot-spot cases for the hot spots up to the month (section V); their alerts are claimed, not sent here.
+    sync_cases(AS_OF, deliver=False)
     return conn, root, tiny
 
 
@@ -196,13 +201,41 @@ def test_sections_three_to_five_equal_sql(docx_text, warehouse_demo):
     platforms = _table(tables, ["Nền tảng", "Số tin, bài"])
     assert sum(int(r[1]) for r in platforms[1:]) == items
     hot = _rows(conn, "select count(*) from marts.mart_hot_spots where period_month = %s", (MONTH,))[0][0]
-    if hot:
-        rows = _table(tables, ["STT", "Đơn vị", "Chủ đề", "Căn cứ"])[1:]
-        assert len(rows) == hot and all(r[-1] == "Chưa có kịch bản ứng phó" for r in rows)
-        assert f"phát hiện {hot} điểm nóng" in text
-    else:
-        assert "Trong tháng không phát hiện điểm nóng." in text
+    assert hot, "the demo month has hot spots"
+    rows = _table(tables, ["STT", "Đơn vị", "Chủ đề", "Căn cứ"])[1:]
+    assert len(rows) == hot and f"phát hiện {hot} điểm nóng" in text
+    # Each hot spot's case from the marts: case number and status in the table; scenario, owner and steps below it.
+    cases = _rows(conn, """select c.case_id, c.status_vi, c.owner_name, c.scenario_code
+                           from marts.mart_hot_spots h join marts.fct_hot_spot_case c on h.hot_spot_key = any(c.hot_spot_keys)
+                           where h.period_month = %s order by c.case_id""", (MONTH,))
+    assert len(cases) == hot  # every hot spot of the month has its case (one unit x topic each)
+    assert sorted(r[-1] for r in rows) == sorted(f"Vụ việc #{cid}: {status}" for cid, status, _o, _s in cases)
+    assert "Chưa có kịch bản ứng phó" not in text
+    from dlxh.config.hot_spots import load_library
+
+    names = {sc.code: sc.name_vi for sc in load_library().scenarios}
+    for case_id, status, owner, scenario in cases:
+        assert _flat(f"Vụ việc #{case_id} (") in text and _flat(f"kịch bản «{names[scenario]}»") in text
+        assert _flat(f"trạng thái «{status}», phụ trách: {owner}.") in text
+        steps = _rows(conn, """select what, lead_body from marts.fct_hot_spot_case_step
+                               where case_id = %s and is_current_cycle order by step_no""", (case_id,))
+        assert steps and all(_flat(f"{what} (chủ trì: {lead}") in text for what, lead in steps)
     assert "Chưa có dữ liệu mạng lưới cộng tác viên." in text
+
+
+def test_report_reads_marts_only_and_new_marts_are_for_bi(warehouse_demo):
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "dlxh" / "monthly_report").rglob("*.py"))
+    assert "staging." not in source and "raw." not in source.replace("raw.decode", "")
+    conn = warehouse_demo[0]
+    for mart in ("fct_report_evidence", "dim_scan_item", "fct_hot_spot_case_step"):
+        assert _rows(conn, "select has_table_privilege('bi_reader', %s, 'select')", (f"marts.{mart}",)) == [(True,)]
+    # the evidence mart holds the units' text of every version, the scan dimension every unique item
+    (evidence,) = _rows(conn, """select count(*) from marts.fct_report_evidence e join marts.fct_report_submission s
+                                 on s.current_report_key = e.report_key where s.period_month = %s""", (MONTH,))[0]
+    (items,) = _rows(conn, "select count(*) from raw.scan_items")[0]
+    assert evidence > 0 and _rows(conn, "select count(*) from marts.dim_scan_item") == [(items,)]
+    assert _rows(conn, """select count(*) from information_schema.columns where table_schema = 'marts'
+                          and table_name = 'dim_scan_item' and column_name like 'author%%'""") == [(0,)]
 
 
 def test_section_six_forecasts_and_proposals_are_the_units_own(docx_text, warehouse_demo):
