@@ -346,7 +346,9 @@ def _spike(built, conn, name: str, rows: list[list[str]], as_of: date) -> None:
 
 
 def _place(row: list[str], place: str) -> list[str]:
-    return row[:-1] + [place]
+    """The item placed in `place` (its text names the place too), or nowhere (place "")."""
+    text = row[5].replace(" ở huyện Tam Đường", f" ở huyện {place}" if place else "")
+    return row[:5] + [text] + row[6:-1] + [place]
 
 
 def test_ack_link_get_only_confirms_then_a_hot_spot_joins_the_open_case(server, conn, warehouse_target, built):
