@@ -447,5 +447,13 @@ def test_hot_spots_without_a_unit_or_its_contact_go_to_the_office_and_sync_sends
         assert _q(conn, "select recipient, channel, status from ops.alert_log where rule = %s",
                   (f"hotspot_opened:{case_id}:0",)) == [("bantuyengiao@ldld.example.vn", "email", "pending")]
     assert _q(conn, "select status, attempts from ops.alert_log where alert_id = %s", (other,)) == [("pending", 0)]
-    # The CLI reports the failure with exit 1 (the alerts stay pending and are retried).
     _q(conn, "delete from ops.alert_log where alert_id = %s returning alert_id", (other,))
+
+
+def test_run_summary_counts_the_cases(conn):
+    from dlxh.pipeline import summary_text
+
+    open_, handled = _q(conn, """select count(*) filter (where status in ('new', 'in_progress')),
+                                        count(*) filter (where status in ('resolved', 'closed')) from ops.hot_spot_cases""")[0]
+    assert (open_, handled) == (2, 1)  # January's two new cases; Tam Đường's closed one
+    assert "  Vụ việc điểm nóng:     2 đang mở, 1 đã xử lý" in summary_text(date(2026, 1, 31)).splitlines()
