@@ -55,7 +55,7 @@ select
     cast(round(cast(extract(epoch from cases.resolved_at - cases.cycle_started_at) / 3600.0 as numeric), 2) as numeric)
         as hours_to_resolve,
     cast(coalesce(hot_spots.hot_spots, 0) as integer) as hot_spots,
-    coalesce(hot_spots.hot_spot_keys, cast(array[] as text []))
+    coalesce(hot_spots.hot_spot_keys, cast(array[] as text[]))
         as hot_spot_keys,
     cast(coalesce(events.events, 0) as integer) as events
 from cases
