@@ -114,6 +114,10 @@ class Attempt:
         return mask_url(self.recipient) if self.channel == "webhook" else self.recipient
 
 
+def _arr(values: tuple | None) -> list | None:
+    return None if values is None else list(values)
+
+
 @dataclass
 class Deliverer:
     """Sends what is due in ops.alert_log, once per row, across runs and processes."""
@@ -123,6 +127,9 @@ class Deliverer:
     smtp: SmtpSender | None = None
     down: dict[str, str] = field(default_factory=dict)  # server -> error, for this run
     on_send: Callable[[Attempt], None] | None = None
+    # Only rows of these report types (e.g. ("hot_spot",)) / these alert ids; None = every due row.
+    report_types: tuple[str, ...] | None = None
+    alert_ids: tuple[int, ...] | None = None
 
     def _send(self, channel: str, recipient: str, alert_id: int, subject: str, text: str, html: str | None, payload: dict) -> None:
         if channel == "log":
@@ -191,10 +198,12 @@ class Deliverer:
                    from ops.alert_log
                    where status = 'pending' and coalesce(next_attempt_at, created_at) <= clock_timestamp()
                      and alert_id <> all(%s)
+                     and (%s::text[] is null or report_type = any(%s::text[]))
+                     and (%s::bigint[] is null or alert_id = any(%s::bigint[]))
                    order by alert_id
                    limit 1
                    for update skip locked""",
-                (tried,),
+                (tried, _arr(self.report_types), _arr(self.report_types), _arr(self.alert_ids), _arr(self.alert_ids)),
             )
             row = cur.fetchone()
             if row is None:

@@ -77,6 +77,14 @@ def summary_text(as_of: date) -> str:
             if _exists(cur, "marts.mart_hot_spots"):
                 cur.execute("select count(*) from marts.mart_hot_spots")
                 hot_spots = cur.fetchone()[0]
+            cases_open = cases_done = 0
+            if _exists(cur, "ops.hot_spot_cases"):
+                cur.execute(
+                    """select count(*) filter (where status in ('new', 'in_progress')),
+                              count(*) filter (where status in ('resolved', 'closed'))
+                       from ops.hot_spot_cases"""
+                )
+                cases_open, cases_done = cur.fetchone()
             # the latest source freshness check (dlxh_validate): tables that need attention
             cur.execute(
                 """select source_table from quality.source_freshness
@@ -101,6 +109,7 @@ def summary_text(as_of: date) -> str:
             f"  Phiếu khảo sát:        {responses}",
             f"  Tin bài rà quét:       {scan_items} (sau khi loại trùng)",
             f"  Điểm nóng phát hiện:   {hot_spots}",
+            f"  Vụ việc điểm nóng:     {cases_open} đang mở, {cases_done} đã xử lý",
             f"  Bản ghi bị cách ly:    {quarantined}",
             f"  Nguồn cần chú ý:       {', '.join(stale) if stale else 'không'} (độ mới dữ liệu, xem `dlxh freshness`)",
         ]

@@ -5,7 +5,11 @@ definitions, suites, validation definitions, checkpoints) and keeps the committe
 in `expectations/gx/` equal to them. Which suite names which unit:
 
 * ``dlxh_completeness`` names units with a **missing** report (status 'missing') or a received
-  report that lacks one of its four parts (``is_complete`` false);
+  report that lacks a required part (``is_complete`` false): a monthly (periodic) report needs
+  all four parts (situation, causes, forecast, proposals); an ad-hoc report answers one event and
+  needs the situation and the proposals only (it often has no causes or forecast section). The
+  expectation keeps its name ``received_report_has_four_parts`` (the key of its history in
+  quality.validation_results);
 * ``dlxh_timeliness`` names units whose received report arrived **after** its due time.
 
 A late unit is therefore a timeliness finding only: it did report, so completeness passes for it.
@@ -103,7 +107,8 @@ SUITES: tuple[SuiteSpec, ...] = (
                "Mọi đơn vị phải báo cáo trong tháng đều đã gửi báo cáo (không có báo cáo «thiếu»).",
                column="status", value_set=["missing"]),
             _e("received_report_has_four_parts", "ExpectColumnValuesToBeInSet",
-               "Báo cáo đã nhận có đủ bốn phần (tình hình, nguyên nhân, dự báo, đề xuất) và phần tình hình không trống.",
+               "Báo cáo đã nhận có đủ các phần bắt buộc: báo cáo tháng có bốn phần (tình hình, nguyên nhân, dự báo, đề xuất); "
+               "báo cáo đột xuất có phần tình hình và phần đề xuất, kiến nghị.",
                _RECEIVED, column="is_complete", value_set=[True]),
         ),
     ),

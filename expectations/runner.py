@@ -66,7 +66,7 @@ class MonthValidation:
         missing = sorted(self.offending_keys("dlxh_completeness"))
         late = sorted(self.offending_keys("dlxh_timeliness"))
         if missing:
-            lines.append(f"  Đơn vị thiếu báo cáo hoặc báo cáo chưa đủ bốn phần: {', '.join(missing)}")
+            lines.append(f"  Đơn vị thiếu báo cáo hoặc báo cáo chưa đủ các phần bắt buộc: {', '.join(missing)}")
         if late:
             lines.append(f"  Đơn vị nộp báo cáo muộn hạn: {', '.join(late)}")
         if self.success:

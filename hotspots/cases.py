@@ -99,6 +99,15 @@ class SyncResult:
                 f"cảnh báo mới {self.alerts_new}, đã gửi {self.alerts_sent}, lỗi {self.alerts_failed}.")
 
 
+class SyncDeliveryError(RuntimeError):
+    """Some hot-spot alerts could not be sent: they stay pending in ops.alert_log and are retried."""
+
+    def __init__(self, result: SyncResult):
+        super().__init__(f"{result.alerts_failed} hot-spot alert(s) could not be sent; they stay pending and are retried. "
+                         + result.render())
+        self.result = result
+
+
 def _units(cur) -> dict[str, Any]:
     from alerts.source import load_units
 
@@ -201,12 +210,14 @@ def _link_case(cur, library: ScenarioLibrary, row: dict, units: dict, office: Re
 
 
 def sync_cases(as_of: date | datetime, *, now: datetime | None = None, target: PgTarget | None = None,
-               deliver: bool = True) -> SyncResult:
+               deliver: bool = True, raise_on_failure: bool = True) -> SyncResult:
     """Open, join or reopen the cases of the hot spots up to `as_of`'s month, escalate overdue steps,
     list open cases for the office; everything through the alerts outbox (sent once).
 
     `now` (default: the clock, or the end of the as-of day when that is earlier) stamps new cases
     and decides which steps are overdue, so replaying a past day gives that day's answer.
+    Raises SyncDeliveryError (carrying the result) when some of its own sends failed, so the
+    Airflow task fails like send_alerts does; `raise_on_failure=False` returns the result instead.
     """
     from alerts.config import load_alert_config
     from alerts.outbox import Deliverer, claim, expand
@@ -242,9 +253,13 @@ def sync_cases(as_of: date | datetime, *, now: datetime | None = None, target: P
         new_ids, _skipped = claim(conn, deliveries, as_of)
         result.alerts_new = len(new_ids)
         if deliver:
-            attempts = Deliverer(conn, cfg).run()
+            # Only the hot-spot rows of the outbox: report-deadline alerts and the monthly report's mail are sent by their own tasks.
+            attempts = Deliverer(conn, cfg, report_types=(TYPE_KEY,)).run()
             result.alerts_sent = sum(1 for a in attempts if a.ok)
             result.alerts_failed = sum(1 for a in attempts if not a.ok)
+            if result.alerts_failed and raise_on_failure:
+                # The cases and the claimed alerts are committed; failed sends stay pending and a retry re-sends only them.
+                raise SyncDeliveryError(result)
         return result
     finally:
         conn.close()

@@ -39,8 +39,9 @@ def run(args: argparse.Namespace) -> int:
 
         from dlxh.calendar import LOCAL
 
-        print(cases.sync_cases(args.as_of or datetime.now(LOCAL).date()).render())
-        return 0
+        result = cases.sync_cases(args.as_of or datetime.now(LOCAL).date(), raise_on_failure=False)
+        print(result.render())
+        return 1 if result.alerts_failed else 0
     conn = connect(ensure_up())
     try:
         if action == "list":

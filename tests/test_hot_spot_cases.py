@@ -332,3 +332,128 @@ def test_a_scenario_with_an_unknown_topic_is_a_config_error(tmp_path):
     line = text[: text.index('"T99"')].count("\n") + 1
     assert proc.returncode == 2
     assert f"hot_spot_scenarios.toml, line {line}, field scenarios[" in proc.stderr and "'T99'" in proc.stderr
+
+
+# -- follow-through after the first case's story: join, GET-only confirmation, expiry, close, the office ----------
+NOV, DEC, JAN = date(2025, 11, 1), date(2025, 12, 1), date(2026, 1, 1)
+
+
+def _spike(built, conn, name: str, rows: list[list[str]], as_of: date) -> None:
+    from dlxh.build import build
+
+    run_ingest(ScansSource(tool="reputa"), [_scans_csv(built / name, rows)], conn, progress=None)
+    assert build(as_of=as_of).ok
+
+
+def _place(row: list[str], place: str) -> list[str]:
+    """The item placed in `place` (its text names the place too), or nowhere (place "")."""
+    text = row[5].replace(" ở huyện Tam Đường", f" ở huyện {place}" if place else "")
+    return row[:5] + [text] + row[6:-1] + [place]
+
+
+def test_ack_link_get_only_confirms_then_a_hot_spot_joins_the_open_case(server, conn, warehouse_target, built):
+    from hotspots.cases import sync_cases
+
+    [(case_id, *_)] = _cases(conn)
+    _spike(built, conn, "scan-nov.csv", [_item(f"n{j}", NOV, 3 + j) for j in range(SPIKE)], date(2025, 11, 30))
+    from datetime import datetime, timedelta
+
+    from dlxh.calendar import LOCAL
+    from hotspots.links import make_link
+
+    assert sync_cases(date(2025, 11, 30), target=warehouse_target).reopened == [case_id]
+    assert _link(conn, f"hotspot_opened:{case_id}:2", "ack")
+    # The notice's link has the same expiry hour as cycle 1's (used by the previous test), hence the same
+    # signature: a fresh signed link of the same form stands in for it (see the report on this limit).
+    ack = make_link(case_id, "ack", datetime.now(LOCAL).replace(microsecond=0) + timedelta(days=2))
+    uses = _q(conn, "select count(*) from ops.hot_spot_link_uses")
+    for _ in range(2):  # a link scanner opening the link changes nothing
+        status, page = _request(ack, "GET")
+        assert status == 200 and 'method="post"' in page and "Đồng ý" in page
+    assert _cases(conn)[0][3] == "new" and _q(conn, "select count(*) from ops.hot_spot_link_uses") == uses
+    assert _request(ack)[0] == 200 and _cases(conn)[0][3] == "in_progress"
+
+    # December: the same unit x topic again while the case is open: the hot spot joins it (no new cycle, no new case).
+    # (three spikes in the six-month baseline: December needs a bigger one to stand out)
+    _spike(built, conn, "scan-dec.csv", [_item(f"d{j}", DEC, 1 + j % 28) for j in range(4 * SPIKE)], date(2025, 12, 31))
+    assert _q(conn, "select unit_code, topic_code from marts.mart_hot_spots where period_month = %s", (DEC,)) == [("LDLD-TD", "T11")]
+    result = sync_cases(date(2025, 12, 31), target=warehouse_target)
+    assert result.joined == [case_id] and not result.opened and not result.reopened
+    [(_id, _u, _t, status, *_rest, cycle)] = _cases(conn)
+    assert (status, cycle) == ("in_progress", 2)
+    assert _q(conn, "select last_month from ops.hot_spot_cases where case_id = %s", (case_id,)) == [(DEC,)]
+    assert _q(conn, "select period_month from ops.hot_spot_case_hot_spots where case_id = %s order by 1", (case_id,)) == \
+        [(SEPT,), (OCT,), (NOV,), (DEC,)]
+    assert not _alerts(conn, f"hotspot_opened:{case_id}:3")  # joining sends no new notice
+
+
+def test_an_expired_link_is_gone_and_close_ends_the_case(server, conn):
+    from datetime import UTC, datetime, timedelta
+
+    from hotspots.links import make_link
+
+    [(case_id, *_)] = _cases(conn)
+    expired = make_link(case_id, "resolve", datetime.now(UTC) - timedelta(minutes=5))
+    assert _request(expired)[0] == 410 and _request(expired, "GET")[0] == 410
+    assert _cases(conn)[0][3] == "in_progress"
+
+    done = _cli("hotspots", "close", str(case_id), "--by", "Trần Thị Bình", "--note", "Chuyển cơ quan chức năng giải quyết")
+    assert done.returncode == 0, done.stderr
+    assert "đang xử lý → đóng" in done.stdout
+    again = _cli("hotspots", "close", str(case_id))
+    assert again.returncode == 1 and "đóng" in again.stderr
+    assert _q(conn, """select kind, from_status, to_status, actor, note from ops.hot_spot_case_events
+                       where case_id = %s order by event_id desc limit 1""", (case_id,)) == \
+        [("close", "in_progress", "closed", "Trần Thị Bình", "Chuyển cơ quan chức năng giải quyết")]
+    assert f"#{case_id} " not in _cli("hotspots", "list").stdout
+    assert f"#{case_id} " in _cli("hotspots", "list", "--all").stdout and "[đóng]" in _cli("hotspots", "list", "--all").stdout
+
+
+def test_hot_spots_without_a_unit_or_its_contact_go_to_the_office_and_sync_sends_only_its_own(conn, warehouse_target, built):
+    from hotspots.cases import SyncDeliveryError, sync_cases
+
+    # January: unplaced items (no unit) and Phong Thổ's (a unit without e-mail or webhook), both spikes on T11.
+    unplaced = [_place(_item(f"x{j}", JAN, 3 + j), "") for j in range(SPIKE)]
+    phong_tho = [_place(_item(f"p{j}", JAN, 3 + j), "Phong Thổ") for j in range(SPIKE)]
+    _spike(built, conn, "scan-jan.csv", unplaced + phong_tho, date(2026, 1, 31))
+    hot = _q(conn, "select unit_code from marts.mart_hot_spots where period_month = %s order by 1 nulls last", (JAN,))
+    assert hot == [("LDLD-PT",), (None,)]
+    # Another alert already due in the outbox (a report reminder): sync_cases must not send it.
+    other = _q(conn, """insert into ops.alert_log (unit_code, period_month, report_type, rule, recipient, channel, as_of, subject,
+                                                 status, next_attempt_at)
+                        values ('LDLD-PT', %s, 'monthly', 'reminder_before_due', 'unit:LDLD-PT', 'log', %s, 'Nhắc hạn',
+                                'pending', now() - interval '1 hour') returning alert_id""", (JAN, date(2026, 1, 31)))[0][0]
+    smtp_port = _free_port()  # nothing listens there: every e-mail fails
+    saved = {k: os.environ.get(k) for k in ("DLXH_ALERT_CHANNELS", "DLXH_SMTP_HOST", "DLXH_SMTP_PORT", "DLXH_SMTP_FROM",
+                                             "DLXH_SMTP_SECURITY", "DLXH_SMTP_TIMEOUT", "DLXH_OFFICE_EMAIL")}
+    os.environ.update({"DLXH_ALERT_CHANNELS": "email", "DLXH_SMTP_HOST": "127.0.0.1", "DLXH_SMTP_PORT": str(smtp_port),
+                       "DLXH_SMTP_FROM": "noreply@ldld.example.vn", "DLXH_SMTP_SECURITY": "none", "DLXH_SMTP_TIMEOUT": "3",
+                       "DLXH_OFFICE_EMAIL": "bantuyengiao@ldld.example.vn"})
+    try:
+        with pytest.raises(SyncDeliveryError) as err:
+            sync_cases(date(2026, 1, 31), target=warehouse_target)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    result = err.value.result
+    assert len(result.opened) == 2 and result.alerts_failed > 0 and result.alerts_sent == 0
+    opened = _q(conn, """select unit_code, owner_kind, owner_email from ops.hot_spot_cases
+                         where opened_month = %s order by unit_code nulls last""", (JAN,))
+    assert opened == [("LDLD-PT", "office", "bantuyengiao@ldld.example.vn"), (None, "office", "bantuyengiao@ldld.example.vn")]
+    for case_id in result.opened:
+        assert _q(conn, "select recipient, channel, status from ops.alert_log where rule = %s",
+                  (f"hotspot_opened:{case_id}:0",)) == [("bantuyengiao@ldld.example.vn", "email", "pending")]
+    assert _q(conn, "select status, attempts from ops.alert_log where alert_id = %s", (other,)) == [("pending", 0)]
+    _q(conn, "delete from ops.alert_log where alert_id = %s returning alert_id", (other,))
+
+
+def test_run_summary_counts_the_cases(conn):
+    from dlxh.pipeline import summary_text
+
+    open_, handled = _q(conn, """select count(*) filter (where status in ('new', 'in_progress')),
+                                        count(*) filter (where status in ('resolved', 'closed')) from ops.hot_spot_cases""")[0]
+    assert (open_, handled) == (2, 1)  # January's two new cases; Tam Đường's closed one
+    assert "  Vụ việc điểm nóng:     2 đang mở, 1 đã xử lý" in summary_text(date(2026, 1, 31)).splitlines()

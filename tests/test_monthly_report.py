@@ -18,6 +18,7 @@ import pytest
 from dlxh.calendar import LOCAL
 from tests.test_alerts_delivery import MailSink, SmtpServer
 
+ROOT = Path(__file__).resolve().parents[1]
 AS_OF = date(2026, 11, 26)
 MONTH = date(2026, 10, 1)
 TINY_MONTH = date(2026, 8, 1)  # a survey month with fewer respondents per cell than the threshold
@@ -78,6 +79,10 @@ def warehouse_demo(module_warehouse, dlxh_home: Path):
     for tool in ("reputa", "newsmon"):
         run_ingest(get_source("scans", tool=tool), [p for p in written["scans"] if p.parent.name == tool], conn, progress=None)
     assert build(as_of=AS_OF, full_refresh=True).ok
+    from hotspots.cases import sync_cases
+
+    # Hot-spot cases for the hot spots up to the month (section V); their alerts are claimed, not sent here.
+    sync_cases(AS_OF, deliver=False)
     return conn, root, tiny
 
 
@@ -196,13 +201,41 @@ def test_sections_three_to_five_equal_sql(docx_text, warehouse_demo):
     platforms = _table(tables, ["Nền tảng", "Số tin, bài"])
     assert sum(int(r[1]) for r in platforms[1:]) == items
     hot = _rows(conn, "select count(*) from marts.mart_hot_spots where period_month = %s", (MONTH,))[0][0]
-    if hot:
-        rows = _table(tables, ["STT", "Đơn vị", "Chủ đề", "Căn cứ"])[1:]
-        assert len(rows) == hot and all(r[-1] == "Chưa có kịch bản ứng phó" for r in rows)
-        assert f"phát hiện {hot} điểm nóng" in text
-    else:
-        assert "Trong tháng không phát hiện điểm nóng." in text
+    assert hot, "the demo month has hot spots"
+    rows = _table(tables, ["STT", "Đơn vị", "Chủ đề", "Căn cứ"])[1:]
+    assert len(rows) == hot and f"phát hiện {hot} điểm nóng" in text
+    # Each hot spot's case from the marts: case number and status in the table; scenario, owner and steps below it.
+    cases = _rows(conn, """select c.case_id, c.status_vi, c.owner_name, c.scenario_code
+                           from marts.mart_hot_spots h join marts.fct_hot_spot_case c on h.hot_spot_key = any(c.hot_spot_keys)
+                           where h.period_month = %s order by c.case_id""", (MONTH,))
+    assert len(cases) == hot  # every hot spot of the month has its case (one unit x topic each)
+    assert sorted(r[-1] for r in rows) == sorted(f"Vụ việc #{cid}: {status}" for cid, status, _o, _s in cases)
+    assert "Chưa có kịch bản ứng phó" not in text
+    from dlxh.config.hot_spots import load_library
+
+    names = {sc.code: sc.name_vi for sc in load_library().scenarios}
+    for case_id, status, owner, scenario in cases:
+        assert _flat(f"Vụ việc #{case_id} (") in text and _flat(f"kịch bản «{names[scenario]}»") in text
+        assert _flat(f"trạng thái «{status}», phụ trách: {owner}.") in text
+        steps = _rows(conn, """select what, lead_body from marts.fct_hot_spot_case_step
+                               where case_id = %s and is_current_cycle order by step_no""", (case_id,))
+        assert steps and all(_flat(f"{what} (chủ trì: {lead}") in text for what, lead in steps)
     assert "Chưa có dữ liệu mạng lưới cộng tác viên." in text
+
+
+def test_report_reads_marts_only_and_new_marts_are_for_bi(warehouse_demo):
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "dlxh" / "monthly_report").rglob("*.py"))
+    assert "staging." not in source and "raw." not in source.replace("raw.decode", "")
+    conn = warehouse_demo[0]
+    for mart in ("fct_report_evidence", "dim_scan_item", "fct_hot_spot_case_step"):
+        assert _rows(conn, "select has_table_privilege('bi_reader', %s, 'select')", (f"marts.{mart}",)) == [(True,)]
+    # the evidence mart holds the units' text of every version, the scan dimension every unique item
+    (evidence,) = _rows(conn, """select count(*) from marts.fct_report_evidence e join marts.fct_report_submission s
+                                 on s.current_report_key = e.report_key where s.period_month = %s""", (MONTH,))[0]
+    (items,) = _rows(conn, "select count(*) from raw.scan_items")[0]
+    assert evidence > 0 and _rows(conn, "select count(*) from marts.dim_scan_item") == [(items,)]
+    assert _rows(conn, """select count(*) from information_schema.columns where table_schema = 'marts'
+                          and table_name = 'dim_scan_item' and column_name like 'author%%'""") == [(0,)]
 
 
 def test_section_six_forecasts_and_proposals_are_the_units_own(docx_text, warehouse_demo):
@@ -311,6 +344,15 @@ def test_same_figures_no_new_version_late_report_makes_v2_mailed_once(warehouse_
     run_ingest(get_source("reports"), [late], conn, progress=None)
     assert build(as_of=AS_OF).ok
 
+    # Another alert already due in the outbox: the report's mail step must leave it to its own sender.
+    with conn, conn.cursor() as cur:
+        cur.execute("""insert into ops.alert_log (unit_code, period_month, report_type, rule, recipient, channel, as_of, subject,
+                                                  status, next_attempt_at)
+                       values (%s, %s, 'monthly', 'reminder_before_due', 'other@ldld.example.vn', 'email', %s,
+                               'Nhắc hạn báo cáo', 'pending', now() - interval '1 hour')
+                       returning alert_id""", (code, MONTH, AS_OF))
+        other_id = cur.fetchone()[0]
+
     v2 = generate_report(MONTH, issued_on=date(2026, 11, 26))
     assert v2.version == 2 and v2.is_new and v2.fingerprint != report_v1.fingerprint
     assert all(Path(p).is_file() for p in report_v1.paths.values())  # version 1 kept
@@ -334,6 +376,10 @@ def test_same_figures_no_new_version_late_report_makes_v2_mailed_once(warehouse_
         assert pdf_part.get_content()[:5] == b"%PDF-"
     rows = _rows(conn, "select rule, status from ops.alert_log where report_type = 'monthly_report' order by rule")
     assert rows == [("monthly_report:v1", "sent"), ("monthly_report:v2", "sent")]
+    assert _rows(conn, "select status, attempts from ops.alert_log where alert_id = %s", (other_id,)) == [("pending", 0)]
+    assert all(rcpts != ["other@ldld.example.vn"] for rcpts, _m in mail.messages)
+    with conn, conn.cursor() as cur:
+        cur.execute("delete from ops.alert_log where alert_id = %s", (other_id,))
     assert email.message_from_bytes(mail.messages[0][1].as_bytes(), policy=email.policy.default) is not None
 
 
@@ -357,3 +403,23 @@ def test_bad_config_names_file_and_field(tmp_path):
     proc = _cli(["report", "--month", "2026-10", "--format", "docx"], {**os.environ, "DLXH_CONFIG_DIR": str(tmp_path)})
     assert proc.returncode == 2
     assert str(tmp_path / "monthly_report.toml") in proc.stderr and "layout.margin_left_mm" in proc.stderr
+
+
+def test_config_init_copies_and_check_validates_monthly_report_toml(tmp_path):
+    folder = tmp_path / "config"
+    env = {**os.environ, "DLXH_CONFIG_DIR": str(folder)}
+    init = _cli(["config", "init"], env)
+    assert init.returncode == 0 and str(folder / "monthly_report.toml") in init.stdout
+    text = (folder / "monthly_report.toml").read_text(encoding="utf-8")
+    text = text.replace('issuing_body = "BAN TUYÊN GIÁO"', 'issuing_body = "BAN TUYÊN GIÁO LĐLĐ THỬ"')
+    assert "BAN TUYÊN GIÁO LĐLĐ THỬ" in text
+    (folder / "monthly_report.toml").write_text(text, encoding="utf-8")
+    ok = _cli(["config", "check"], env)
+    line = next(ln for ln in ok.stdout.splitlines() if "monthly_report.toml" in ln)
+    assert ok.returncode == 0 and "deployment" in line and str(folder / "monthly_report.toml") in line
+    assert "issuer: BAN TUYÊN GIÁO LĐLĐ THỬ" in ok.stdout
+
+    (folder / "monthly_report.toml").write_text(text.replace("margin_left_mm = 30", "margin_left_mm = 12"), encoding="utf-8")
+    bad = _cli(["config", "check"], env)
+    assert bad.returncode == 2
+    assert str(folder / "monthly_report.toml") in bad.stderr and "layout.margin_left_mm: 12 is outside 30-35" in bad.stderr

@@ -35,6 +35,18 @@ def describe(tables: dict[str, Loaded], settings: Settings | None = None) -> str
     return "\n".join(lines)
 
 
+def _describe_monthly_report(settings: Settings) -> str:
+    """Validate monthly_report.toml in force (raises ConfigError naming the file and field) and summarise it."""
+    from dlxh.config import config_path
+    from dlxh.monthly_report.config import FILE_NAME, load_report_config
+
+    cfg = load_report_config(config_path(FILE_NAME, settings))
+    origin = "default" if DEFAULTS_DIR in cfg.path.parents else "deployment"
+    return (f"  {FILE_NAME:<20} {len(cfg.recipients):>4} recipients {origin:<10} {cfg.path}\n"
+            f"      issuer: {cfg.issuing_body} ({cfg.document_symbol}); signer: {cfg.position} {cfg.signer}; "
+            f"mail to: {', '.join(cfg.mail_to) or '-'}; font: {cfg.font} {cfg.font_size_pt:g} pt")
+
+
 def check_text(settings: Settings | None = None) -> str:
     """Validate everything (raises ConfigError) and describe what is in force."""
     settings = settings or load_settings()
@@ -45,6 +57,7 @@ def check_text(settings: Settings | None = None) -> str:
     from dlxh.config.hot_spots import load_library
 
     lines.append(describe_scenarios(load_library(settings)))
+    lines.append(_describe_monthly_report(settings))
     lines.append(f"  reporting starts: {start:%Y-%m} (DLXH_REPORTING_START_MONTH)" if start else
                  "  reporting starts: the first month with a received periodic report (DLXH_REPORTING_START_MONTH unset)")
     return "config OK\n" + "\n".join(lines)
@@ -62,8 +75,10 @@ def init(settings: Settings | None = None, force: bool = False) -> list[Path]:
         shutil.copyfile(DEFAULTS_DIR / spec.file_name, dest)
         written.append(dest)
     from dlxh.config.hot_spots import FILE_NAME as SCENARIOS
+    from dlxh.monthly_report.config import FILE_NAME as MONTHLY_REPORT
 
-    if force or not (target / SCENARIOS).exists():
-        shutil.copyfile(DEFAULTS_DIR / SCENARIOS, target / SCENARIOS)
-        written.append(target / SCENARIOS)
+    for file_name in (SCENARIOS, MONTHLY_REPORT):
+        if force or not (target / file_name).exists():
+            shutil.copyfile(DEFAULTS_DIR / file_name, target / file_name)
+            written.append(target / file_name)
     return written

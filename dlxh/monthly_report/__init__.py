@@ -151,7 +151,7 @@ def generate_report(month: date, formats: tuple[str, ...] = FORMATS, out_dir: Pa
 
 def _mail(conn: Any, cfg, result: ReportResult, data: dict[str, Any], as_of: date) -> None:
     """Claim one e-mail per address for this version in ops.alert_log (exactly once), then let the
-    outbox deliver what is due. A failed send stays pending and is retried by later runs."""
+    outbox deliver the report's own rows. A failed send stays pending and is retried by later runs."""
     from alerts import outbox
     from alerts.config import load_alert_config
     from alerts.model import Delivery, PlannedAlert, Recipient
@@ -182,7 +182,8 @@ def _mail(conn: Any, cfg, result: ReportResult, data: dict[str, Any], as_of: dat
     if not new_ids:
         return
     cfg_alerts = load_alert_config()
-    attempts = outbox.Deliverer(conn, cfg_alerts).run()
+    # Only the report's own e-mails (this version's and earlier ones still pending), never other due alerts.
+    attempts = outbox.Deliverer(conn, cfg_alerts, report_types=(MAIL_REPORT_TYPE,)).run()
     for a in attempts:
         if a.alert_id in new_ids:
             (result.mailed if a.ok else result.mail_pending).append(a.recipient)

@@ -4,12 +4,12 @@ Everything the report says comes from here, as plain JSON-able data; the fingerp
 is the sha256 of this data as canonical JSON (the build's as-of instant is left out: a rebuild
 that changes no figure makes no new version).
 
-Sources: marts.fct_report_submission, mart_report_compliance, mart_unit_topic_month,
-mart_hot_spots, fct_opinion_signal, dim_topic, dim_unit. Three things the marts do not carry are
-read from the dbt staging views by key, column by column: the text units wrote (report items'
-summary, forecast and proposal, the report-level forecast/proposals) for the current version of
-each report, and a scanned item's platform, URL and title. Author handles and restricted.* (raw
-post text, free-text survey answers) are never read.
+Sources, marts only: fct_report_submission, mart_report_compliance, mart_unit_topic_month,
+mart_hot_spots, fct_opinion_signal, dim_topic, dim_unit, fct_report_evidence (the text units
+wrote, for the current version of each report), dim_scan_item (a scanned item's platform, URL and
+title), fct_hot_spot_case and fct_hot_spot_case_step (each hot spot's case, its scenario, status,
+owner and steps). Author handles and restricted.* (raw post text, free-text survey answers) are
+never read.
 """
 
 from __future__ import annotations
@@ -115,13 +115,9 @@ def _quotes(cur, p) -> list[dict[str, Any]]:
             where period_month = %(month)s and report_type = %(report_type)s and current_report_key is not null
         ),
         texts as (
-            select i.topic_code, r.unit_name, i.summary as text, i.sentiment_score, coalesce(i.is_hot_spot, false) as is_hot_spot
-            from current_reports r join staging.stg_raw__report_items i on i.report_key = r.report_key
-            where nullif(trim(i.summary), '') is not null and i.topic_code is not null
-            union all
-            select t.topic_code, r.unit_name, t.evidence, null, coalesce(t.is_hot_spot, false)
-            from current_reports r join staging.stg_raw__report_topics t on t.report_key = r.report_key
-            where nullif(trim(t.evidence), '') is not null and t.topic_code is not null
+            select e.topic_code, r.unit_name, e.evidence_text as text, e.sentiment_score, e.is_hot_spot
+            from current_reports r join marts.fct_report_evidence e on e.report_key = r.report_key
+            where e.evidence_kind in ('item', 'topic') and e.evidence_text is not null and e.topic_code is not null
         ),
         grouped as (
             select topic_code, trim(text) as text, bool_or(is_hot_spot) as is_hot_spot, min(sentiment_score) as sentiment,
@@ -172,9 +168,9 @@ def _survey_by_topic(cur, p) -> list[dict[str, Any]]:
 SCAN_ITEMS = """
     scan as (
         select f.signal_group_key, f.topic_code, f.unit_code, f.sentiment, f.is_negative, f.engagement,
-               f.evidence_ref, s.platform, s.item_key
+               coalesce(s.url, f.evidence_ref) as url, s.platform, s.title, s.item_key
         from marts.fct_opinion_signal f
-        left join staging.stg_raw__scan_items s on f.signal_group_key = 'scan|' || s.item_key
+        left join marts.dim_scan_item s on f.signal_group_key = s.signal_group_key
         where f.source = 'scan' and f.period_month = %(month)s
     )"""
 
@@ -213,32 +209,60 @@ def _scans(cur, p) -> dict[str, Any]:
     top = _rows(cur, f"""
         with {SCAN_ITEMS}, {TOPIC_NAMES},
         items as (
-            select scan.signal_group_key, max(scan.item_key) as item_key, max(scan.evidence_ref) as url,
+            select scan.signal_group_key, max(scan.title) as title, max(scan.url) as url,
                    max(scan.platform) as platform, max(scan.engagement) as engagement, bool_or(scan.is_negative) as is_negative,
                    array_agg(distinct coalesce(topic_names.name_vi, scan.topic_code)) filter (where scan.topic_code is not null) as topics
             from scan left join topic_names on topic_names.topic_code = scan.topic_code
             group by scan.signal_group_key
         )
-        select nullif(trim(raw_items.title), '') as title, items.url, items.platform, items.engagement, items.is_negative,
+        select items.title, items.url, items.platform, items.engagement, items.is_negative,
                coalesce(items.topics, '{{}}') as topics
-        from items left join raw.scan_items as raw_items on raw_items.item_key = items.item_key
+        from items
         order by items.engagement desc nulls last, items.url
         limit %(top_scan_items)s""", p)
     return {**totals, "by_platform": by_platform, "by_topic": by_topic, "by_unit": by_unit, "top": top}
 
 
 def _hot_spots(cur, p) -> list[dict[str, Any]]:
-    return _rows(cur, f"""
+    """The month's hot spots, each with its case (if one was opened): scenario, status, owner and the
+    steps of the case's current cycle (marts.fct_hot_spot_case, fct_hot_spot_case_step)."""
+    cases = _exists(cur, "marts.fct_hot_spot_case") and _exists(cur, "marts.fct_hot_spot_case_step")
+    case_cols = ("c.case_id, c.status as case_status, c.status_vi as case_status_vi, c.scenario_code, c.severity, c.owner_name"
+                 if cases else "null::bigint as case_id, null as case_status, null as case_status_vi, null as scenario_code, "
+                               "null as severity, null as owner_name")
+    case_join = ("left join lateral (select * from marts.fct_hot_spot_case c where h.hot_spot_key = any(c.hot_spot_keys) "
+                 "order by c.case_id limit 1) c on true" if cases else "")
+    rows = _rows(cur, f"""
         with {UNIT_NAMES}, {TOPIC_NAMES}
         select h.unit_code, coalesce(unit_names.unit_name, h.unit_code, 'Chưa xác định đơn vị') as unit_name,
                h.topic_code, coalesce(topic_names.name_vi, h.topic_code, 'Chưa xác định chủ đề') as topic_name,
                h.rules, h.is_flagged_by_unit, h.is_negative_spike, h.negative_signals, h.baseline_negative_signals,
-               h.evidence_count
+               h.evidence_count, {case_cols}
         from marts.mart_hot_spots h
         left join unit_names on unit_names.unit_code = h.unit_code
         left join topic_names on topic_names.topic_code = h.topic_code
+        {case_join}
         where h.period_month = %(month)s
         order by h.negative_signals desc, topic_names.sort_order nulls last, unit_name""", p)
+    ids = sorted({r["case_id"] for r in rows if r["case_id"] is not None})
+    steps: dict[int, list[dict[str, Any]]] = {}
+    if ids:
+        for step in _rows(cur, """
+                select case_id, step_no, what, lead_body, coordinating,
+                       to_char(due_at at time zone 'Asia/Ho_Chi_Minh', 'HH24:MI DD/MM/YYYY') as due_local, is_done,
+                       escalated_at is not null as escalated
+                from marts.fct_hot_spot_case_step
+                where is_current_cycle and case_id = any(%(ids)s)
+                order by case_id, step_no""", {**p, "ids": ids}):
+            steps.setdefault(step.pop("case_id"), []).append(step)
+    for r in rows:
+        r["steps"] = steps.get(r["case_id"], []) if r["case_id"] is not None else []
+    return rows
+
+
+def _exists(cur, relation: str) -> bool:
+    cur.execute("select to_regclass(%s) is not null", (relation,))
+    return bool(cur.fetchone()[0])
 
 
 def _sentiment(cur, p) -> list[dict[str, Any]]:
@@ -264,18 +288,15 @@ def _outlook(cur, p) -> list[dict[str, Any]]:
             from marts.fct_report_submission
             where period_month = %(month)s and report_type = %(report_type)s and current_report_key is not null
         ),
+        evidence as (
+            select e.evidence_kind, e.topic_code, e.forecast, e.proposals, r.unit_name
+            from current_reports r join marts.fct_report_evidence e on e.report_key = r.report_key
+            where e.evidence_kind in ('item', 'report')
+        ),
         parts as (
-            select i.topic_code, 'forecast' as kind, i.forecast as text, r.unit_name
-            from current_reports r join staging.stg_raw__report_items i on i.report_key = r.report_key
+            select topic_code, 'forecast' as kind, forecast as text, unit_name from evidence
             union all
-            select i.topic_code, 'proposal', i.proposal, r.unit_name
-            from current_reports r join staging.stg_raw__report_items i on i.report_key = r.report_key
-            union all
-            select null, 'forecast', rep.forecast, r.unit_name
-            from current_reports r join staging.stg_raw__reports rep on rep.report_key = r.report_key
-            union all
-            select null, 'proposal', rep.proposals, r.unit_name
-            from current_reports r join staging.stg_raw__reports rep on rep.report_key = r.report_key
+            select topic_code, 'proposal', proposals, unit_name from evidence
         ),
         cleaned as (
             select topic_code, kind, trim(text) as text, unit_name from parts where nullif(trim(text), '') is not null

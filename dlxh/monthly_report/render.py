@@ -146,16 +146,52 @@ def _tables(data: dict[str, Any]) -> dict[str, Table]:
         [0.6, 5.6, 1.3, 1.3], {0, 3})
     t["hot_spots"] = Table(
         ["STT", "Đơn vị", "Chủ đề", "Căn cứ", "Tín hiệu tiêu cực", "Ứng phó"],
-        [[str(n), h["unit_name"], h["topic_name"], "; ".join(RULES_VI.get(r, r) for r in h["rules"]), str(h["negative_signals"]), NO_RESPONSE]
+        [[str(n), h["unit_name"], h["topic_name"], "; ".join(RULES_VI.get(r, r) for r in h["rules"]), str(h["negative_signals"]),
+          case_label(h)]
          for n, h in enumerate(data["hot_spots"], start=1)],
         [0.6, 2.4, 2.4, 2.0, 1.0, 1.6], {0, 4})
     return t
 
 
+def case_label(hot_spot: dict[str, Any]) -> str:
+    """The response column of a hot spot: its case and status, else the sentence that none exists."""
+    if hot_spot.get("case_id") is None:
+        return NO_RESPONSE
+    return f"Vụ việc #{hot_spot['case_id']}: {hot_spot['case_status_vi']}"
+
+
+def _cases(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each case of the month's hot spots once, with its scenario's and severity's Vietnamese names
+    (hot_spot_scenarios.toml in force; the code when the file no longer has it)."""
+    scenarios: dict[str, str] = {}
+    levels: dict[str, str] = {}
+    try:
+        from dlxh.config.hot_spots import load_library
+
+        library = load_library()
+        scenarios = {sc.code: sc.name_vi for sc in library.scenarios}
+        levels = {lv.code: lv.name_vi for lv in library.levels}
+    except ConfigError:
+        pass
+    out: dict[int, dict[str, Any]] = {}
+    for h in data["hot_spots"]:
+        if h.get("case_id") is None or h["case_id"] in out:
+            continue
+        out[h["case_id"]] = {**h, "scenario_name": scenarios.get(h["scenario_code"], h["scenario_code"]),
+                             "severity_name": levels.get(h["severity"], h["severity"])}
+    return list(out.values())
+
+
+def step_state(step: dict[str, Any]) -> str:
+    if step["is_done"]:
+        return "đã thực hiện"
+    return "quá hạn, đã báo cáo cấp trên" if step["escalated"] else "đang thực hiện"
+
+
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined, keep_trailing_newline=True,
                       trim_blocks=False, autoescape=False)
-    env.filters.update(pct=pct, change=change, attribution=attribution, clip=clip, integer=integer)
+    env.filters.update(pct=pct, change=change, attribution=attribution, clip=clip, integer=integer, step_state=step_state)
     return env
 
 
@@ -192,6 +228,7 @@ def build_document(cfg: ReportConfig, month: date, version: int, issued_on: date
         survey_respondents=integer(sum(x["respondents"] or 0 for x in data["survey_topics"])),
         survey_suppressed=sum(x["suppressed_cells"] for x in data["survey_topics"]),
         forecasts=_grouped(data["outlook"], "forecast"), proposals=_grouped(data["outlook"], "proposal"),
+        cases=_cases(data),
     )
     blocks: list[Block] = []
     for line in text.splitlines():

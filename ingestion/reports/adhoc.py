@@ -1,8 +1,9 @@
 """Ad-hoc report requests (báo cáo đột xuất) from the config folder's adhoc_requests.csv (`dlxh.config`).
 
 An ad-hoc report document either states its deadline or is matched to a request: by the
-request code written in the document, else by the only request of its report month, else by
-the request title found in the document's title.
+request code written in the document, else by the request title found in the document's title
+(a request of its report month). Nothing else matches: being the month's only request is no
+evidence, so an unrequested ad-hoc report is never taken for another request's answer.
 """
 
 from __future__ import annotations
@@ -35,8 +36,6 @@ def match_request(requests: list[AdhocRequest], text: str, title: str | None, mo
     if len(by_code) == 1:
         return by_code[0]
     in_month = [r for r in requests if month is not None and r.period_month == month]
-    if len(in_month) == 1:
-        return in_month[0]
     if title and in_month:
         scored = sorted(((similar(ocr_key(r.title_vi), ocr_key(title)), r) for r in in_month), key=lambda sr: -sr[0])
         if scored[0][0] >= 0.6 and (len(scored) == 1 or scored[0][0] - scored[1][0] >= 0.1):

@@ -69,18 +69,26 @@ def pending(cur: Any) -> list[dict[str, Any]]:
 
 
 def render_pending(items: list[dict[str, Any]]) -> str:
-    if not items:
-        return "Không có báo cáo nào chờ người xử lý."
-    lines = [f"Báo cáo chờ người xử lý: {len(items)}"]
-    for it in items:
+    """Reports waiting for a person; files the machine read as not a report in their own section
+    («Tệp không phải báo cáo»), so they can still be assigned but do not clutter the list."""
+    reports = [it for it in items if it["reason_code"] != "not_a_report"]
+    strays = [it for it in items if it["reason_code"] == "not_a_report"]
+    lines = [f"Báo cáo chờ người xử lý: {len(reports)}" if reports else "Không có báo cáo nào chờ người xử lý."]
+    for it in reports:
         state = " (đã gán, chờ nạp lại)" if it.get("assigned_at") else ""
         lines.append(f"• {it['file']}{state}")
         lines.append(f"    lý do [{it['reason_code']}]: {it['reason']}")
         lines.append(f"    dòng cơ quan ban hành: {' / '.join(it['issuer_lines']) or '(không đọc được)'}")
         lines.append(f"    nơi gửi trong sổ công văn: {it['register_sender'] or '(không có dòng sổ nào ghi tệp này)'}")
         lines.append(f"    đơn vị đoán từ tên tệp: {it['file_name_guess'] or '(không đoán được)'}")
-    lines.append("Ghi quyết định: dlxh reports assign TỆP --unit MÃ_ĐƠN_VỊ --month YYYY-MM [--type monthly|ad_hoc] [--why LÝ_DO],"
-                 " rồi nạp lại: dlxh ingest reports TỆP")
+    if strays:
+        lines.append(f"Tệp không phải báo cáo: {len(strays)} (gán nếu thật ra là báo cáo)")
+        for it in strays:
+            state = " (đã gán, chờ nạp lại)" if it.get("assigned_at") else ""
+            lines.append(f"• {it['file']}{state}")
+    if items:
+        lines.append("Ghi quyết định: dlxh reports assign TỆP --unit MÃ_ĐƠN_VỊ --month YYYY-MM [--type monthly|ad_hoc] [--why LÝ_DO],"
+                     " rồi nạp lại: dlxh ingest reports TỆP")
     return "\n".join(lines)
 
 

@@ -7,11 +7,12 @@ Primary key: report_key (hash of the normalised report content). Cursor: ops.fil
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any, ClassVar
 
 from dlxh.db import copy_rows
 from dlxh.tabular import TABULAR_SUFFIXES, TableError, read_table
-from ingestion.framework import FileContext, FileOutcome, Quarantined
+from ingestion.framework import FileContext, FileOutcome, Quarantined, sha256_file
 from ingestion.reports import form, register
 from ingestion.reports.records import ReportRecord
 from ingestion.reports.registry_lookup import UnitRegistry
@@ -63,6 +64,7 @@ class ReportsSource:
                 table = None
             if table is not None and register.is_register(table):
                 register.load_register(cur, ctx, outcome, table)
+                self._rewitness_documents(cur, ctx, outcome)
                 return
             if table is not None and form.is_form(table):
                 reports, bad_rows, rows_read = form.parse_form(ctx.path, table)
@@ -82,29 +84,84 @@ class ReportsSource:
                 )
                 return
         if not reports and suffix in DOCUMENT_SUFFIXES and outcome.rows_read == 0:
-            from ingestion.reports import documents
-
-            assignment = current_assignment(cur, ctx.file_hash)
-            sender = register.register_sender_for(cur, ctx.path.name)
-            try:
-                report = documents.parse_document(
-                    ctx.path, ctx.data, UnitRegistry.from_db(cur), self.adhoc_requests(),
-                    register_sender=register.expand_sender(sender) if sender else None, assignment=assignment,
-                )
-            except documents.DocumentError as exc:
-                _quarantine_file(outcome, Quarantined(exc.reason_code, str(exc), record=exc.context))
+            reports = self._read_document(cur, ctx, outcome)
+            if reports is None:
                 return
-            outcome.rows_read += 1
-            report.row_numbers = [1]
-            reports = [report]
-            if assignment:
-                outcome.detail["assignment_id"] = assignment["assignment_id"]
-                _forget_previous(cur, ctx.file_hash)
-                cur.execute("update ops.report_assignments set applied_load_id = %s where assignment_id = %s",
-                            (ctx.load_id, assignment["assignment_id"]))
-            if report.extraction.get("confidence") == "low":
-                outcome.detail["low_confidence"] = report.extraction.get("disagreement")
         self._land(cur, ctx, outcome, reports)
+
+    def _read_document(self, cur: Any, ctx: FileContext, outcome: FileOutcome) -> list[ReportRecord] | None:
+        """One document (DOCX, PDF, scan, photo, text) -> one report version; None when it was quarantined."""
+        from ingestion.reports import documents
+
+        assignment = current_assignment(cur, ctx.file_hash)
+        sender = register.register_sender_for(cur, ctx.path.name)
+        try:
+            report = documents.parse_document(
+                ctx.path, ctx.data, UnitRegistry.from_db(cur), self.adhoc_requests(),
+                register_sender=register.expand_sender(sender) if sender else None, assignment=assignment,
+            )
+        except documents.DocumentError as exc:
+            _quarantine_file(outcome, Quarantined(exc.reason_code, str(exc), record=exc.context))
+            return None
+        outcome.rows_read += 1
+        report.row_numbers = [1]
+        if assignment:
+            outcome.detail["assignment_id"] = assignment["assignment_id"]
+            _forget_previous(cur, ctx.file_hash)
+            cur.execute("update ops.report_assignments set applied_load_id = %s where assignment_id = %s",
+                        (ctx.load_id, assignment["assignment_id"]))
+        if report.extraction.get("confidence") == "low":
+            outcome.detail["low_confidence"] = report.extraction.get("disagreement")
+        return [report]
+
+    def _rewitness_documents(self, cur: Any, ctx: FileContext, outcome: FileOutcome) -> None:
+        """The register's «Nơi gửi» is a witness for the unit whatever the order of arrival: documents read
+        before the register row naming them (earlier in this batch, or in an earlier run) without that
+        witness are read again now, with it. Their earlier landing (or quarantine for want of a unit) is
+        replaced; a person's assignment is never overridden. Recorded in the register's detail."""
+        from ingestion.framework import _register
+
+        cur.execute(
+            """with named as (
+                   select distinct lower(attachment_name) as name from raw.document_register
+                   where load_id = %s and sender is not null and attachment_name is not null
+               ), earlier as (
+                   select r.file_hash, r.source_file as path from raw.reports r
+                   where r.source_format in ('docx', 'pdf_text', 'pdf_scan', 'image_ocr', 'text')
+                     and r.extraction -> 'witnesses' -> 'register' is null
+                   union
+                   select q.file_hash, q.file_path from ops.quarantine q
+                   where q.source = 'reports' and q.resolved_at is null and q.row_number is null
+                     and q.reason_code in ('unknown_unit', 'ambiguous_unit', 'missing_unit')
+               )
+               select distinct e.file_hash, e.path, f.first_seen_at, f.file_mtime
+               from earlier e
+               join named n on n.name = lower(regexp_replace(e.path, '^.*/', ''))
+               join ops.files f on f.source = 'reports' and f.file_hash = e.file_hash
+               where e.file_hash <> %s
+                 and not exists (select 1 from ops.report_assignments a where a.file_hash = e.file_hash)
+               order by e.path""",
+            (ctx.load_id, ctx.file_hash),
+        )
+        redone, missing = [], []
+        for file_hash, path_text, first_seen, mtime in cur.fetchall():
+            path = Path(path_text)
+            if not path.is_file() or sha256_file(path) != file_hash:
+                missing.append(path_text)  # the file moved or changed: it is read with the witness when ingested again
+                continue
+            doc_ctx = FileContext(path, file_hash, ctx.load_id, first_seen, mtime)
+            doc_outcome = FileOutcome(path_text, file_hash)
+            _forget_previous(cur, file_hash)
+            reports = self._read_document(cur, doc_ctx, doc_outcome)
+            if reports is not None:
+                self._land(cur, doc_ctx, doc_outcome, reports)
+            doc_outcome.settle()
+            _register(cur, self.name, doc_ctx, doc_outcome)
+            redone.append({"file": path_text, "status": doc_outcome.status})
+        if redone:
+            outcome.detail["documents_rewitnessed"] = redone
+        if missing:
+            outcome.detail["documents_to_reingest"] = missing
 
     def _land(self, cur: Any, ctx: FileContext, outcome: FileOutcome, reports: list[ReportRecord]) -> None:
         registry = UnitRegistry.from_db(cur)

@@ -22,7 +22,8 @@ raw_extraction as (
         report_key,
         extraction ->> 'attribution' as attribution,
         extraction ->> 'confidence' as attribution_confidence,
-        extraction ->> 'replaces_doc_number' as replaces_doc_number
+        extraction ->> 'replaces_doc_number' as replaces_doc_number,
+        nullif(extraction ->> 'request_code', '') as request_code
     from {{ source('raw', 'reports') }}
 ),
 
@@ -54,25 +55,56 @@ register_by_number as (
     group by reports.report_key
 ),
 
--- An ad-hoc report belongs to the request of its month with the same deadline, else to the
--- request of its month whose deadline is nearest.
+-- An ad-hoc report answers a request of adhoc_requests only when it says so: the request code
+-- the document names (or its title matches the request's, both found at ingestion:
+-- extraction.request_code), else the request code written in the register's row for it
+-- (number or «Trích yếu»). Nothing else (not a nearby deadline, not being the month's only
+-- request) makes it that request's report: an unrequested ad-hoc report is its own obligation.
+named_request as (
+    select
+        raw_extraction.report_key,
+        adhoc_requests.request_code
+    from raw_extraction
+    inner join reports on raw_extraction.report_key = reports.report_key
+    inner join adhoc_requests
+        on
+            raw_extraction.request_code = adhoc_requests.request_code
+            and reports.period_month = adhoc_requests.period_month
+    where reports.report_type = 'ad_hoc'
+),
+
+register_request as (
+    select
+        reports.report_key,
+        min(adhoc_requests.request_code) as request_code,
+        count(distinct adhoc_requests.request_code) as requests
+    from reports
+    inner join register
+        on
+            reports.source_file_key = register.attachment_name_key
+            or (reports.unit_code = register.unit_code and reports.doc_number = register.doc_number)
+    inner join adhoc_requests
+        on
+            reports.period_month = adhoc_requests.period_month
+            and strpos(
+                upper(coalesce(register.summary, '') || ' ' || coalesce(register.doc_number, '')),
+                upper(adhoc_requests.request_code)
+            ) > 0
+    where reports.report_type = 'ad_hoc'
+    group by reports.report_key
+),
+
 adhoc_candidates as (
     select
         reports.report_key,
-        adhoc_requests.request_code,
-        adhoc_requests.due_at,
-        row_number() over (
-            partition by reports.report_key
-            order by
-                (adhoc_requests.due_at = reports.requested_due_at) desc nulls last,
-                abs(extract(epoch from coalesce(adhoc_requests.due_at - reports.requested_due_at, interval '0'))),
-                adhoc_requests.request_code
-        ) as preference
+        coalesce(named_request.request_code, register_request.request_code) as request_code
     from reports
-    inner join adhoc_requests
+    left join named_request on reports.report_key = named_request.report_key
+    left join register_request
         on
-            reports.report_type = 'ad_hoc'
-            and reports.period_month = adhoc_requests.period_month
+            reports.report_key = register_request.report_key
+            and register_request.requests = 1
+    where coalesce(named_request.request_code, register_request.request_code) is not null
 ),
 
 received as (
@@ -107,10 +139,7 @@ received as (
     from reports
     left join register_by_file on reports.report_key = register_by_file.report_key
     left join register_by_number on reports.report_key = register_by_number.report_key
-    left join adhoc_candidates
-        on
-            reports.report_key = adhoc_candidates.report_key
-            and adhoc_candidates.preference = 1
+    left join adhoc_candidates on reports.report_key = adhoc_candidates.report_key
     left join raw_extraction on reports.report_key = raw_extraction.report_key
 ),
 

@@ -11,7 +11,8 @@ cases as (
 hot_spots as (
     select
         case_id,
-        count(*) as hot_spots
+        count(*) as hot_spots,
+        array_agg(hot_spot_key order by period_month, hot_spot_key) as hot_spot_keys
     from {{ source('ops', 'hot_spot_case_hot_spots') }}
     group by case_id
 ),
@@ -54,6 +55,8 @@ select
     cast(round(cast(extract(epoch from cases.resolved_at - cases.cycle_started_at) / 3600.0 as numeric), 2) as numeric)
         as hours_to_resolve,
     cast(coalesce(hot_spots.hot_spots, 0) as integer) as hot_spots,
+    coalesce(hot_spots.hot_spot_keys, cast(array[] as text[]))
+        as hot_spot_keys,
     cast(coalesce(events.events, 0) as integer) as events
 from cases
 left join hot_spots on cases.case_id = hot_spots.case_id

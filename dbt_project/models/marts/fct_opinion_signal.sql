@@ -22,7 +22,8 @@
 --           mean normalised score (mapped to -1..1); cells under var min_cell_size respondents are
 --           suppressed (null sentiment, weight and respondents). Per-response rows stay out of marts;
 --   scan:   each scanned item x topic, weight = 1 + ln(1 + likes + comments + 2 x shares + views / 100).
--- Incremental: delete+insert by signal_group_key (a report group = unit x month x type x request,
+-- Incremental: delete+insert by signal_group_key (a report group = unit x month x type x obligation_ref:
+-- the request, or an unrequested ad-hoc report's own deadline, so two of them in a month both count,
 -- a survey group = unit x month, a scan group = item), recomputing only the groups whose raw rows
 -- changed since the last run (per-source watermark on updated_at, minus var signal_lookback_minutes).
 -- Changing min_cell_size needs --full-refresh.
@@ -61,12 +62,12 @@ scan_items as not materialized (
 -- reports ------------------------------------------------------------------------------------
 report_groups as (
     select
-        'report|' || unit_code || '|' || period_month || '|' || report_type || '|' || coalesce(request_code, '') as signal_group_key,
+        'report|' || unit_code || '|' || period_month || '|' || report_type || '|' || obligation_ref as signal_group_key,
         report_key,
         unit_code,
         period_month,
         is_current_version,
-        max(changed_at) over (partition by unit_code, period_month, report_type, request_code) as group_changed_at
+        max(changed_at) over (partition by unit_code, period_month, report_type, obligation_ref) as group_changed_at
     from report_versions
 ),
 

@@ -151,7 +151,12 @@ select
     has_causes,
     has_forecast,
     has_proposals,
-    (has_situation and has_causes and has_forecast and has_proposals) as is_complete,
+    -- A monthly (periodic) report needs all four parts; an ad-hoc report (one event) needs the
+    -- situation and the proposals (expectations/definitions.py: received_report_has_four_parts).
+    case
+        when report_type = 'ad_hoc' then has_situation and has_proposals
+        else has_situation and has_causes and has_forecast and has_proposals
+    end as is_complete,
     cast(version_count as integer) as version_count,
     current_report_key,
     first_report_key,

@@ -11,6 +11,7 @@ renamed as (
         sender,
         nullif(upper(trim(unit_code)), '') as unit_code,
         nullif(trim(doc_number), '') as doc_number,
+        nullif(trim(summary), '') as summary,
         nullif(trim(attachment_name), '') as attachment_name,
         lower(nullif(trim(attachment_name), '')) as attachment_name_key,
         source_file,

@@ -10,6 +10,7 @@ renamed as (
         item_key,
         coalesce(canonical_url, url) as url,
         platform,
+        nullif(trim(title), '') as title,
         published_at,
         first_captured_at,
         last_captured_at,
