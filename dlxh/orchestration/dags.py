@@ -158,9 +158,16 @@ def alerts_dag(doc: str):
 
 
 def build_dag(doc: str):
-    """dbt models as Airflow tasks (astronomer-cosmos, precompiled manifest: parsing never runs dbt)."""
+    """dbt models as Airflow tasks (astronomer-cosmos, precompiled manifest: parsing never runs dbt).
+
+    ExecutionMode.WATCHER: one producer task (`dbt_producer_watcher`) runs a single `dbt build` of
+    the project with dbt's threads (one dbt start instead of one per model); every model keeps its
+    own Airflow task (`dbt.<model>.run`, `dbt.<model>.test`) that takes the model's and its tests'
+    outcome from the producer's events (XCom). A model task retried after a failure runs that model
+    alone (`dbt run --select <model>`, then `dbt test --select <model>`). See docs/orchestration.md.
+    """
     from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
-    from cosmos.constants import InvocationMode, LoadMode, TestBehavior, TestIndirectSelection
+    from cosmos.constants import DbtResourceType, ExecutionMode, LoadMode, TestBehavior, TestIndirectSelection
     from cosmos.profiles import PostgresUserPasswordProfileMapping
 
     from dlxh.airflow_env import WAREHOUSE_CONN_ID
@@ -199,25 +206,37 @@ def build_dag(doc: str):
             profile_config=ProfileConfig(
                 profile_name="dlxh",
                 target_name="airflow",
-                profile_mapping=PostgresUserPasswordProfileMapping(conn_id=WAREHOUSE_CONN_ID, profile_args={"schema": "public"}),
+                profile_mapping=PostgresUserPasswordProfileMapping(
+                    conn_id=WAREHOUSE_CONN_ID, profile_args={"schema": "public", "threads": DBT_THREADS}
+                ),
             ),
-            # One task per model running `dbt build --select <model>` (model + its tests): half the
-            # tasks of AFTER_EACH, and a failing test still stops everything downstream.
-            render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.BUILD),
-            # BUILDABLE: `build --select <model>` runs only the tests whose other parents are already
-            # built (upstream); the default (eager) also picks a relationships test towards a model
-            # built later, which fails with "relation does not exist" on a fresh warehouse.
+            # AFTER_EACH: the producer's `dbt build` runs each model's tests right after it (a failing
+            # test still skips everything downstream); the `test` task of a model reports them.
+            # Exposures (BI dashboards) are documentation, not work: no task (and no cosmos warning).
+            render_config=RenderConfig(
+                load_method=LoadMode.DBT_MANIFEST,
+                test_behavior=TestBehavior.AFTER_EACH,
+                node_converters={DbtResourceType.EXPOSURE: _no_task},
+            ),
+            # BUILDABLE: a model's retry (`dbt run/test --select <model>`) runs only the tests whose other
+            # parents are already built; the producer's whole-project build runs every test in dbt order.
             execution_config=ExecutionConfig(
+                execution_mode=ExecutionMode.WATCHER,
                 dbt_executable_path=dbt_executable(),
-                invocation_mode=InvocationMode.DBT_RUNNER,
                 test_indirect_selection=TestIndirectSelection.BUILDABLE,
             ),
+            # Model tasks are plain (non-deferrable) sensors: they need no triggerer, and dag.test()
+            # runs them in-process. They start once the producer is done (see below), so their first
+            # poke finds the outcome. No per-table Airflow assets: `publish_marts` emits the one asset
+            # the other DAGs listen to.
+            operator_args={"deferrable": False, "poke_interval": 5, "emit_datasets": False},
         )
+        _after_producer(dbt)
 
         @task(task_id="relationship_tests")
         def relationship_tests() -> str:
-            """The fact -> dimension relationship tests, once every model is built: per-model
-            tasks skip them (a test towards a model built later cannot run yet)."""
+            """The fact -> dimension relationship tests, once every model is built (a retried model's
+            own `dbt test --select` skips a test towards a model built later)."""
             import logging
 
             from dlxh.build import build
@@ -236,6 +255,36 @@ def build_dag(doc: str):
         months >> dbt >> relationship_tests() >> publish(months)
 
     return _in_caller_file(_build())
+
+
+# dbt threads of the producer's `dbt build` (the warehouse target uses 4 as well).
+DBT_THREADS = int(os.environ.get("DLXH_DBT_THREADS", "4"))
+
+
+def _no_task(*_args, **_kwargs) -> None:
+    """Cosmos node converter for nodes that need no Airflow task."""
+    return None
+
+
+def _after_producer(group) -> None:
+    """Start the model tasks of a WATCHER task group once its producer has finished.
+
+    Cosmos (DbtTaskGroup) starts them beside the producer, polling its XCom. Here they wait for it
+    instead, whatever its outcome (ALL_DONE): dag.test() runs tasks one after another in-process, so
+    a model sensor scheduled before the producer would poll forever, and under the scheduler ~30
+    sensors polling on a 2-core machine would slow the one task doing the work.
+    """
+    from airflow.task.trigger_rule import TriggerRule
+    from cosmos.constants import PRODUCER_WATCHER_DONE_TASK_ID, PRODUCER_WATCHER_TASK_ID
+
+    producer_id = f"{group.group_id}.{PRODUCER_WATCHER_TASK_ID}"
+    done_id = f"{group.group_id}.{PRODUCER_WATCHER_DONE_TASK_ID}"
+    producer = group.dag.get_task(producer_id)
+    for root in list(group.get_roots()):
+        if root.task_id in (producer_id, done_id):
+            continue
+        producer >> root
+        root.trigger_rule = TriggerRule.ALL_DONE
 
 
 def backfill_dag(doc: str):
