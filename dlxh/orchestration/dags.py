@@ -158,21 +158,24 @@ def alerts_dag(doc: str):
 
 
 def build_dag(doc: str):
-    """dbt models as Airflow tasks (astronomer-cosmos, precompiled manifest: parsing never runs dbt).
+    """dbt models as Airflow tasks, rendered from the precompiled manifest (parsing never runs dbt).
 
-    ExecutionMode.WATCHER: one producer task (`dbt_producer_watcher`) runs a single `dbt build` of
-    the project with dbt's threads (one dbt start instead of one per model); every model keeps its
-    own Airflow task (`dbt.<model>.run`, `dbt.<model>.test`) that takes the model's and its tests'
-    outcome from the producer's events (XCom). A model task retried after a failure runs that model
-    alone (`dbt run --select <model>`, then `dbt test --select <model>`). See docs/orchestration.md.
+    DLXH_BUILD_TASKS picks how (docs/orchestration.md compares them):
+
+    * `dbt_build` (default): one task runs `dbt build` of the whole project (what `dlxh build`
+      runs: one dbt start, dbt's threads), then one light task per model (`dbt.<model>`) reports
+      the model's and its tests' outcome and, on retry, builds that model alone
+      (dlxh/orchestration/dbt_tasks.py);
+    * `cosmos_watcher`: astronomer-cosmos ExecutionMode.WATCHER: one producer task
+      (`dbt.dbt_producer_watcher`) runs `dbt build`; `dbt.<model>.run` / `dbt.<model>.test`
+      sensors read each node's outcome from its XCom and, on retry, run the model alone.
     """
-    from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
-    from cosmos.constants import DbtResourceType, ExecutionMode, LoadMode, TestBehavior, TestIndirectSelection
-    from cosmos.profiles import PostgresUserPasswordProfileMapping
+    mode = os.environ.get("DLXH_BUILD_TASKS", "dbt_build")
+    if mode not in ("dbt_build", "cosmos_watcher"):
+        raise ValueError(f"DLXH_BUILD_TASKS must be dbt_build or cosmos_watcher, not {mode!r}")
+    from dlxh.orchestration.manifest import manifest_path
 
-    from dlxh.airflow_env import WAREHOUSE_CONN_ID
-    from dlxh.orchestration.manifest import DBT_PROJECT_DIR, dbt_executable, manifest_path
-
+    manifest = manifest_path()
     raw_assets = [Asset(name) for name in RAW_ASSETS.values()]
     schedule = raw_assets[0]
     for a in raw_assets[1:]:
@@ -195,52 +198,28 @@ def build_dag(doc: str):
             context = get_current_context()
             return tasks.months_from_events(context.get("triggering_asset_events"))
 
-        dbt = DbtTaskGroup(
-            group_id="dbt",
-            project_config=ProjectConfig(
-                dbt_project_path=DBT_PROJECT_DIR,
-                manifest_path=manifest_path(),
-                install_dbt_deps=False,
-                env_vars={"DBT_SEND_ANONYMOUS_USAGE_STATS": "False"},
-            ),
-            profile_config=ProfileConfig(
-                profile_name="dlxh",
-                target_name="airflow",
-                profile_mapping=PostgresUserPasswordProfileMapping(
-                    conn_id=WAREHOUSE_CONN_ID, profile_args={"schema": "public", "threads": DBT_THREADS}
-                ),
-            ),
-            # AFTER_EACH: the producer's `dbt build` runs each model's tests right after it (a failing
-            # test still skips everything downstream); the `test` task of a model reports them.
-            # Exposures (BI dashboards) are documentation, not work: no task (and no cosmos warning).
-            render_config=RenderConfig(
-                load_method=LoadMode.DBT_MANIFEST,
-                test_behavior=TestBehavior.AFTER_EACH,
-                node_converters={DbtResourceType.EXPOSURE: _no_task},
-            ),
-            # BUILDABLE: a model's retry (`dbt run/test --select <model>`) runs only the tests whose other
-            # parents are already built; the producer's whole-project build runs every test in dbt order.
-            execution_config=ExecutionConfig(
-                execution_mode=ExecutionMode.WATCHER,
-                dbt_executable_path=dbt_executable(),
-                test_indirect_selection=TestIndirectSelection.BUILDABLE,
-            ),
-            # Model tasks are plain (non-deferrable) sensors: they need no triggerer, and dag.test()
-            # runs them in-process. They start once the producer is done (see below), so their first
-            # poke finds the outcome. No per-table Airflow assets: `publish_marts` emits the one asset
-            # the other DAGs listen to.
-            operator_args={"deferrable": False, "poke_interval": 5, "emit_datasets": False},
-        )
-        _after_producer(dbt)
+        dbt = _dbt_build_group(manifest) if mode == "dbt_build" else _cosmos_watcher_group(manifest)
 
         @task(task_id="relationship_tests")
         def relationship_tests() -> str:
-            """The fact -> dimension relationship tests, once every model is built (a retried model's
-            own `dbt test --select` skips a test towards a model built later)."""
+            """The fact -> dimension relationship tests, once every model is built. They ran in the
+            project build; they run again here when a model was rebuilt since (a retry) or when
+            the build ran elsewhere (cosmos watcher: its results are per model)."""
             import logging
 
             from dlxh.build import build
+            from dlxh.orchestration.dbt_tasks import relationship_results
 
+            context = get_current_context()
+            ti = context["ti"]
+            if mode == "dbt_build":
+                produced = ti.xcom_pull(task_ids="dbt.build")
+                rebuilt = [r["model"] for r in ti.xcom_pull(task_ids=list(_model_task_ids(manifest))) or [] if r and r.get("rebuilt")]
+                ran, failed = relationship_results(produced)
+                if ran and not failed and not rebuilt:
+                    message = f"{ran} relationship tests passed in the project build (dbt.build)"
+                    logging.getLogger("dlxh").info(message)
+                    return message
             summary = build(select="test_name:relationships")
             logging.getLogger("dlxh").info(summary.render())
             return summary.render()
@@ -257,13 +236,96 @@ def build_dag(doc: str):
     return _in_caller_file(_build())
 
 
+def _model_task_ids(manifest) -> list[str]:
+    from dlxh.orchestration.dbt_tasks import models_of
+
+    return [f"dbt.{m.name}" for m in models_of(manifest).values()]
+
+
+def _dbt_build_group(manifest):
+    """TaskGroup `dbt`: `build` (the whole project, one dbt command), then a task per model."""
+    from airflow.sdk import TaskGroup
+
+    from dlxh.orchestration.dbt_tasks import models_of
+
+    models = models_of(manifest)
+    with TaskGroup(group_id="dbt", tooltip="dbt build, then one task per model") as group:
+
+        @task(task_id="build", doc_md="`dbt build` of the whole project (dlxh build): every model and test, dbt's threads.")
+        def build_all() -> dict[str, Any]:
+            from dlxh.orchestration.dbt_tasks import produce
+
+            return produce()
+
+        produced = build_all()
+        model_tasks = {}
+        for uid, model in models.items():
+
+            @task(task_id=model.name, doc_md=f"dbt model `{model.name}` and its {len(model.checks)} tests: "
+                  "their outcome in `dbt.build`; a retry builds the model alone.")
+            def model_task(produced: dict[str, Any], _model=model) -> dict[str, Any]:
+                from dlxh.orchestration.dbt_tasks import run_model
+
+                return run_model(_model, produced, get_current_context()["ti"].try_number)
+
+            model_tasks[uid] = model_task(produced)
+        for uid, model in models.items():
+            for parent in model.parents:
+                model_tasks[parent] >> model_tasks[uid]
+    return group
+
+
+def _cosmos_watcher_group(manifest):
+    """astronomer-cosmos DbtTaskGroup in ExecutionMode.WATCHER (DLXH_BUILD_TASKS=cosmos_watcher)."""
+    from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+    from cosmos.constants import ExecutionMode, LoadMode, TestBehavior, TestIndirectSelection
+    from cosmos.profiles import PostgresUserPasswordProfileMapping
+
+    from dlxh.airflow_env import WAREHOUSE_CONN_ID
+    from dlxh.orchestration.manifest import DBT_PROJECT_DIR, dbt_executable
+
+    dbt = DbtTaskGroup(
+        group_id="dbt",
+        project_config=ProjectConfig(
+            dbt_project_path=DBT_PROJECT_DIR,
+            manifest_path=manifest,
+            install_dbt_deps=False,
+            env_vars={"DBT_SEND_ANONYMOUS_USAGE_STATS": "False"},
+        ),
+        profile_config=ProfileConfig(
+            profile_name="dlxh",
+            target_name="airflow",
+            profile_mapping=PostgresUserPasswordProfileMapping(
+                conn_id=WAREHOUSE_CONN_ID, profile_args={"schema": "public", "threads": DBT_THREADS}
+            ),
+        ),
+        # AFTER_EACH: the producer's `dbt build` runs each model's tests right after it (a failing
+        # test still skips everything downstream); the `test` task of a model reports them.
+        # Exposures (BI dashboards) are documentation, not work: no task (and no cosmos warning).
+        render_config=RenderConfig(
+            load_method=LoadMode.DBT_MANIFEST,
+            test_behavior=TestBehavior.AFTER_EACH,
+            exclude=["resource_type:exposure"],
+        ),
+        # BUILDABLE: a model's retry (`dbt run/test --select <model>`) runs only the tests whose other
+        # parents are already built; the producer's whole-project build runs every test in dbt order.
+        execution_config=ExecutionConfig(
+            execution_mode=ExecutionMode.WATCHER,
+            dbt_executable_path=dbt_executable(),
+            test_indirect_selection=TestIndirectSelection.BUILDABLE,
+        ),
+        # Model tasks are plain (non-deferrable) sensors: they need no triggerer, and dag.test()
+        # runs them in-process. They start once the producer is done (see below), so their first
+        # poke finds the outcome. No per-table Airflow assets: `publish_marts` emits the one asset
+        # the other DAGs listen to.
+        operator_args={"deferrable": False, "poke_interval": 5, "emit_datasets": False},
+    )
+    _after_producer(dbt)
+    return dbt
+
+
 # dbt threads of the producer's `dbt build` (the warehouse target uses 4 as well).
 DBT_THREADS = int(os.environ.get("DLXH_DBT_THREADS", "4"))
-
-
-def _no_task(*_args, **_kwargs) -> None:
-    """Cosmos node converter for nodes that need no Airflow task."""
-    return None
 
 
 def _after_producer(group) -> None:
