@@ -9,8 +9,8 @@ Scheduled on the raw assets (units, reports, surveys, scans): any new load trigg
 model (`dbt.<model>`, rendered from the precompiled `dbt_project/target/manifest.json`, so
 parsing this file never runs dbt) shows the model's and its tests' outcome, and on retry builds
 that model alone. `DLXH_BUILD_TASKS=cosmos_watcher` renders it with astronomer-cosmos'
-ExecutionMode.WATCHER instead (docs/orchestration.md). Emits `warehouse.marts` carrying the months the new data touched, which triggers
-`dlxh_validate`.
+ExecutionMode.WATCHER instead (docs/orchestration.md). Emits `warehouse.marts` carrying the
+months the new data touched, which triggers `dlxh_validate`.
 """
 
 dag = build_dag(DOC)
