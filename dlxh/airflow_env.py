@@ -76,6 +76,10 @@ def airflow_environ(settings: Settings | None = None) -> dict[str, str]:
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
         # Cosmos caches dbt partial-parse state; per instance, so instances side by side never share it.
         "AIRFLOW__COSMOS__CACHE_DIR": str(settings.home / "cosmos"),
+        # The dbt producer of the build DAG (ExecutionMode.WATCHER) keeps its per-model results for a
+        # retry in a Variable written at failure, not rewritten on every dbt event (that made a
+        # 7-second dbt build take a minute here).
+        "AIRFLOW__COSMOS__ENABLE_WATCHER_RELIABLE_RETRY": "False",
         "DO_NOT_TRACK": "1",
         "SCARF_ANALYTICS": "false",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",

@@ -39,6 +39,7 @@ class BuildSummary:
     elapsed_s: float = 0.0
     counts: dict[str, int] = field(default_factory=dict)  # status -> nodes
     failures: list[str] = field(default_factory=list)
+    results: dict[str, dict[str, object]] = field(default_factory=dict)  # unique_id -> status, message, seconds
 
     @property
     def ok(self) -> bool:
@@ -208,13 +209,19 @@ def _summary(as_of: str | None, run_results: Path) -> BuildSummary:
     for result in data.get("results", []):
         status = str(result.get("status"))
         summary.counts[status] = summary.counts.get(status, 0) + 1
+        summary.results[str(result.get("unique_id"))] = {
+            "status": status, "message": (result.get("message") or "").strip()[:300],
+            "seconds": round(float(result.get("execution_time") or 0.0), 2),
+        }
         if status in ("error", "fail", "runtime error"):
             summary.failures.append(f"{result.get('unique_id')}: {(result.get('message') or '').strip()[:300]}")
     return summary
 
 
-def build(as_of: date | datetime | None = None, select: str | None = None, full_refresh: bool = False) -> BuildSummary:
-    """`dbt build` (seeds, models, unit tests, data tests) with the as-of instant; raises DlxhError on failure."""
+def build(as_of: date | datetime | None = None, select: str | None = None, full_refresh: bool = False,
+          indirect_selection: str | None = None, check: bool = True) -> BuildSummary:
+    """`dbt build` (seeds, models, unit tests, data tests) with the as-of instant; raises DlxhError on failure
+    (with check=False only when dbt wrote no results: the summary then carries each node's outcome)."""
     from dlxh.db import ensure_up
 
     settings = load_settings()
@@ -230,6 +237,8 @@ def build(as_of: date | datetime | None = None, select: str | None = None, full_
         args += ["--select", select]
     if full_refresh:
         args.append("--full-refresh")
+    if indirect_selection:
+        args += ["--indirect-selection", indirect_selection]
     error: DlxhError | None = None
     try:
         run_dbt(args, settings, capture=True)
@@ -237,6 +246,8 @@ def build(as_of: date | datetime | None = None, select: str | None = None, full_
         error = exc
     summary = _summary(variables["as_of"], run_results)  # type: ignore[arg-type]
     print(summary.render())
+    if not check and summary.results:
+        return summary
     if error is not None or not summary.ok:
         raise DlxhError(f"dbt build failed: {len(summary.failures)} node(s) failed.\n{summary.render()}\n{error or ''}".rstrip())
     return summary

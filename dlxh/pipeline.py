@@ -14,31 +14,90 @@ from dlxh.settings import load_settings
 
 
 def run_pipeline(as_of: date, demo: bool = True) -> str:
+    """Every stage on one line with its time; Airflow's, cosmos' and dbt's logs go to a log file
+    under $DLXH_HOME/logs (named on the console), per-stage times to run-timings.json beside it."""
+    import time
+
     from dlxh.airflow_env import DAGS_FOLDER, airflow_environ, ensure_airflow_db
     from dlxh.build import compile_manifest
     from dlxh.db import ensure_up
 
     settings = load_settings()
-    print("• PostgreSQL …", flush=True)
-    ensure_up(settings)
+    settings.logs_dir.mkdir(parents=True, exist_ok=True)
+    log_path = settings.logs_dir / "dlxh-run.log"
+    timings_path = settings.logs_dir / "run-timings.json"
+    stages: dict[str, float] = {}
+
+    def stage(name: str, action):
+        print(f"• {name} …", end=" ", flush=True)
+        t0 = time.perf_counter()
+        result = action()
+        stages[name] = round(time.perf_counter() - t0, 2)
+        print(f"{stages[name]:.1f}s", flush=True)
+        return result
+
+    stage("PostgreSQL", lambda: ensure_up(settings))
     if demo:
         from dlxh.demo import write_demo
 
-        written = write_demo(settings.inbox, as_of=as_of)
-        print(f"• demo inputs: {sum(len(v) for v in written.values())} files in {settings.inbox}", flush=True)
-    print("• Airflow metadata database …", flush=True)
-    ensure_airflow_db(settings)
-    print("• dbt manifest …", flush=True)
-    compile_manifest()
+        written = stage("demo inputs", lambda: write_demo(settings.inbox, as_of=as_of))
+        print(f"  {sum(len(v) for v in written.values())} files in {settings.inbox}", flush=True)
+    stage("Airflow metadata database", lambda: ensure_airflow_db(settings))
+    stage("dbt manifest", lambda: None if _manifest_is_current() else compile_manifest())
     months = [add_months(month_start(as_of), -1).strftime("%Y-%m"), month_start(as_of).strftime("%Y-%m")]
-    options = {"dags_folder": str(DAGS_FOLDER), "months": months, "as_of": as_of.isoformat()}
+    dag_timings = settings.logs_dir / "run-dag-timings.json"
+    options = {"dags_folder": str(DAGS_FOLDER), "months": months, "as_of": as_of.isoformat(), "timings": str(dag_timings)}
     # dag.test() waits out retry delays for real: fail fast in the one-shot demo run.
     env = {"DLXH_TASK_RETRIES": "1", "DLXH_RETRY_DELAY_SECONDS": "5", **os.environ, **airflow_environ(settings)}
     print("• running DAGs: ingest units, reports, surveys, scans → build → validate → alerts", flush=True)
-    proc = subprocess.run([sys.executable, "-m", "dlxh.orchestration.runner", json.dumps(options)], env=env)
-    if proc.returncode != 0:
-        raise DlxhError("the pipeline failed; see the DAG output above")
+    print(f"  (Airflow, cosmos and dbt logs: {log_path})", flush=True)
+    read_fd, write_fd = os.pipe()
+    env["DLXH_PROGRESS_FD"] = str(write_fd)
+    t0 = time.perf_counter()
+    with log_path.open("w", encoding="utf-8") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "dlxh.orchestration.runner", json.dumps(options)],
+            env=env, stdout=log, stderr=subprocess.STDOUT, pass_fds=(write_fd,),
+        )
+        os.close(write_fd)
+        with os.fdopen(read_fd, encoding="utf-8", errors="replace") as progress:
+            for line in progress:
+                sys.stdout.write(line)
+                sys.stdout.flush()
+        returncode = proc.wait()
+    stages["DAGs"] = round(time.perf_counter() - t0, 2)
+    timings = {"stages": stages, "dags": json.loads(dag_timings.read_text()) if dag_timings.is_file() else {}}
+    timings_path.write_text(json.dumps(timings, indent=1), encoding="utf-8")
+    if returncode != 0:
+        raise DlxhError(f"the pipeline failed; the DAG and task logs are in {log_path}")
     return summary_text(as_of)
+
+
+def _manifest_is_current() -> bool:
+    """dbt_project/target/manifest.json is newer than every source file of the dbt project and was
+    written by the installed dbt: `dbt parse` (~20 s here) would write the same graph."""
+    from importlib.metadata import version
+
+    from dlxh.build import MANIFEST
+    from dlxh.dbt import DBT_PROJECT_DIR
+
+    if not MANIFEST.is_file():
+        return False
+    try:
+        written_by = json.loads(MANIFEST.read_text(encoding="utf-8"))["metadata"]["dbt_version"]
+    except (ValueError, KeyError):
+        return False
+    if written_by != version("dbt-core"):
+        return False
+    built = MANIFEST.stat().st_mtime
+    skip = {"target", "logs", "dbt_packages"}
+    for path in DBT_PROJECT_DIR.rglob("*"):
+        rel = path.relative_to(DBT_PROJECT_DIR)
+        if rel.parts[0] in skip or not path.is_file():
+            continue
+        if path.stat().st_mtime > built:
+            return False
+    return True
 
 
 def _exists(cur, relation: str) -> bool:

@@ -213,3 +213,64 @@ def demo_first_month(latest: date) -> date:
     from dlxh.calendar import add_months
 
     return add_months(latest, -5)
+
+
+def test_build_dag_retries_a_model_that_failed_once(pipeline):
+    """A model whose source column is missing fails in the project's `dbt build`; once the column
+    is back, the model's task retry builds the model alone, and its downstream models follow.
+
+    A raw column the model reads is renamed away before the run (the schema migrations, applied
+    by every build, re-create missing tables but not a renamed column) and renamed back by a
+    watcher thread as soon as the model's task is up for retry (an operator fixing the cause)."""
+    import threading
+
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+
+    conn = pipeline["conn"]
+    # the model's task: `dbt.<model>` (DLXH_BUILD_TASKS=dbt_build) or `dbt.<model>.run` (cosmos_watcher)
+    dag = pipeline["bag"].get_dag("dlxh_build")
+    model_task = next(t for t in ("dbt.stg_raw__scan_items", "dbt.stg_raw__scan_items.run") if t in dag.task_dict)
+    fine_task = next(t for t in ("dbt.stg_config__topics", "dbt.stg_config__topics.run") if t in dag.task_dict)
+    items = scalar(conn, "select count(*) from raw.scan_items")
+    with conn.cursor() as cur:
+        cur.execute("alter table raw.scan_items rename column canonical_url to canonical_url_away")
+    restored = threading.Event()
+    stop = threading.Event()
+
+    def restore_when_retrying() -> None:
+        while not stop.wait(0.5):
+            with create_session() as session:
+                retrying = session.query(TaskInstance).filter(
+                    TaskInstance.dag_id == "dlxh_build", TaskInstance.task_id == model_task,
+                    TaskInstance.state == "up_for_retry",
+                ).count()
+            if retrying:
+                with conn.cursor() as cur:
+                    cur.execute("alter table raw.scan_items rename column canonical_url_away to canonical_url")
+                restored.set()
+                return
+
+    watcher = threading.Thread(target=restore_when_retrying, daemon=True)
+    watcher.start()
+    try:
+        state, tasks, _ = run_dag(pipeline, "dlxh_build")
+    finally:
+        stop.set()
+        watcher.join()
+        if not restored.is_set():
+            with conn.cursor() as cur:
+                cur.execute("alter table raw.scan_items rename column canonical_url_away to canonical_url")
+    assert restored.is_set(), f"{model_task} never went up for retry: {tasks}"
+    assert state == "success", {t: s for t, s in tasks.items() if s != "success"}
+    assert tasks[model_task] == "success" and tasks["publish_marts"] == "success"
+    with create_session() as session:
+        tries = dict(session.query(TaskInstance.task_id, TaskInstance.try_number).filter(
+            TaskInstance.dag_id == "dlxh_build",
+            TaskInstance.task_id.in_([model_task, fine_task]),
+        ).order_by(TaskInstance.start_date).all())
+    assert tries[model_task] == 2, tries  # failed in the producer's build, succeeded on its retry
+    assert tries[fine_task] == 1, tries  # models that built fine are not re-run
+    # The model and what is built from it hold the data again.
+    assert scalar(conn, "select count(*) from staging.stg_raw__scan_items") == items
+    assert scalar(conn, "select count(*) from marts.fct_opinion_signal") > 0
