@@ -21,6 +21,13 @@ def _month(value: str) -> date:
         raise argparse.ArgumentTypeError(f"expected YYYY-MM, got {value!r}") from None
 
 
+def _local_today() -> date:
+    """Today in Asia/Ho_Chi_Minh (the federation's day), whatever the machine's time zone."""
+    from dlxh.calendar import LOCAL
+
+    return datetime.now(LOCAL).date()
+
+
 def _day(value: str) -> date:
     try:
         return date.fromisoformat(value)
@@ -168,7 +175,7 @@ def cmd_freshness(args: argparse.Namespace) -> int:
 def cmd_alerts(args: argparse.Namespace) -> int:
     from alerts.engine import run_alerts
 
-    as_of = args.as_of or date.today()
+    as_of = args.as_of or _local_today()
     outcome = run_alerts(as_of, dry_run=args.dry_run)
     print(outcome.render())
     return 0 if outcome.ok else 1
@@ -192,7 +199,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from dlxh.settings import load_settings
 
     out = Path(args.out) if args.out else load_settings().inbox
-    written = write_demo(out, as_of=args.as_of or date.today(), months=args.months, seed=args.seed)
+    written = write_demo(out, as_of=args.as_of or _local_today(), months=args.months, seed=args.seed)
     for kind, files in written.items():
         print(f"{kind}: {len(files)} files in {files[0].parent if files else out}")
     return 0
@@ -201,7 +208,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from dlxh.pipeline import run_pipeline
 
-    summary = run_pipeline(as_of=args.as_of or date.today(), demo=not args.no_demo)
+    summary = run_pipeline(as_of=args.as_of or _local_today(), demo=not args.no_demo)
     print(summary)
     return 0
 
@@ -304,7 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("demo", help="write realistic demo inputs (units, reports, register) into the inbox")
     d.add_argument("--out", help="folder (default: $DLXH_INBOX)")
-    d.add_argument("--as-of", type=_day, help="the demo's 'today' (default: today)")
+    d.add_argument("--as-of", type=_day, help="the demo's 'today' (default: today in Asia/Ho_Chi_Minh)")
     d.add_argument("--months", type=int, default=6)
     d.add_argument("--seed", type=int, default=2025)
     d.set_defaults(func=cmd_demo)
