@@ -66,6 +66,18 @@ def cmd_db(args: argparse.Namespace) -> int:
     if args.action == "url":
         print(warehouse_target(settings).url())
         return 0
+    if args.action == "env":
+        # For plain `dbt` (and psql): eval "$(dlxh db env)"; dbt_project/profiles.yml reads these.
+        import shlex
+
+        from dlxh.dbt import dbt_env
+
+        target = warehouse_target(settings)
+        values = {**dbt_env(settings), "PGHOST": target.host, "PGPORT": str(target.port), "PGUSER": target.user,
+                  "PGPASSWORD": target.password, "PGDATABASE": target.dbname}
+        for name, value in values.items():
+            print(f"export {name}={shlex.quote(value)}")
+        return 0
     if not settings.embedded:
         if args.action in ("down",):
             print("DLXH_DATABASE_URL points at an external server; nothing to stop.")
@@ -222,7 +234,25 @@ def cmd_airflow(args: argparse.Namespace) -> int:
 def cmd_docs(args: argparse.Namespace) -> int:
     from expectations.runner import data_docs_index
 
-    print(data_docs_index())
+    if args.action == "where":
+        print(data_docs_index())
+        return 0
+    from dlxh.docs import build_docs, docs_port, make_server
+    from dlxh.settings import load_settings
+
+    settings = load_settings()
+    port = docs_port(settings, args.port) if args.action == "serve" else None
+    dirs = build_docs(settings)
+    print(f"dbt docs: {dirs['dbt'] / 'index.html'}")
+    print(f"Data Docs: {dirs['gx'] / 'index.html'}")
+    if args.action == "build":
+        return 0
+    server = make_server(dirs, port)
+    print(f"Tài liệu dữ liệu tại http://127.0.0.1:{server.server_address[1]}/ (dbt docs: /dbt/, Data Docs: /gx/); Ctrl-C để dừng", flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
     return 0
 
 
@@ -235,8 +265,9 @@ def build_parser() -> argparse.ArgumentParser:
     cfg.add_argument("--force", action="store_true", help="init: overwrite files already in the config folder")
     cfg.set_defaults(func=cmd_config)
 
-    db = sub.add_parser("db", help="embedded PostgreSQL: up | down | status | url")
-    db.add_argument("action", choices=["up", "down", "status", "url"])
+    db = sub.add_parser("db", help="embedded PostgreSQL: up | down | status | url | env")
+    db.add_argument("action", choices=["up", "down", "status", "url", "env"],
+                    help="env: print `export` lines for plain dbt and psql (eval \"$(dlxh db env)\")")
     db.set_defaults(func=cmd_db)
 
     ing = sub.add_parser("ingest", help="load files from the inbox (or given paths) into raw")
@@ -325,7 +356,9 @@ def build_parser() -> argparse.ArgumentParser:
     af.add_argument("airflow_args", nargs=argparse.REMAINDER)
     af.set_defaults(func=cmd_airflow)
 
-    docs = sub.add_parser("docs", help="print where the GX Data Docs are")
+    docs = sub.add_parser("docs", help="dbt docs and GX Data Docs: where (default) | build | serve (127.0.0.1)")
+    docs.add_argument("action", nargs="?", default="where", choices=["where", "build", "serve"])
+    docs.add_argument("--port", type=int, help="serve: port on 127.0.0.1 (default DLXH_DOCS_PORT, else 8090; 0 = any free port)")
     docs.set_defaults(func=cmd_docs)
     return p
 

@@ -197,6 +197,7 @@ def load_settings() -> Settings:
     port = _int_setting(env, "DLXH_PG_PORT", 1, 65535)
     for name in ("DLXH_AIRFLOW_PORT", "DLXH_SMTP_PORT"):
         _int_setting(env, name, 1, 65535)
+    _int_setting(env, "DLXH_DOCS_PORT", 0, 65535)
     for name in ("DLXH_TASK_RETRIES", "DLXH_RETRY_DELAY_SECONDS", "DLXH_MIN_CELL_SIZE"):
         _int_setting(env, name, 0, 10**9)
     _int_setting(env, "DLXH_SURVEY_CHUNK_ROWS", 1, 10**9)
