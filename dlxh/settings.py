@@ -14,7 +14,10 @@ from urllib.parse import quote, urlsplit
 
 from dlxh.errors import ConfigError
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The project folder: dbt_project/, dags/, templates/ and .env are found here. DLXH_PROJECT_DIR when
+# set (an installed wheel carries only the packages and their data), else the folder holding the
+# `dlxh` package (a checkout or an editable install).
+PROJECT_ROOT = Path(os.environ.get("DLXH_PROJECT_DIR") or Path(__file__).resolve().parent.parent).resolve()
 LOCAL_TZ = "Asia/Ho_Chi_Minh"
 # Range of a monthly due day (as config report_types.csv: every month has it).
 DUE_DAY_RANGE = (1, 28)
