@@ -256,6 +256,22 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bi(args: argparse.Namespace) -> int:
+    from dlxh import bi
+    from dlxh.settings import load_settings
+
+    settings = load_settings()
+    if args.action == "up":
+        print(f"Superset: {bi.up(settings)} (bảng điều khiển \"Tình hình báo cáo và dư luận xã hội\"; dừng: dlxh bi down)")
+    elif args.action == "down":
+        print("Superset stopped" if bi.down(settings) else "Superset was not running")
+    else:
+        pid = bi.running_pid(settings)
+        print(f"Superset running (pid {pid}) on http://127.0.0.1:{bi.bi_port(settings)}/" if pid else "Superset is not running")
+        return 0 if pid else 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dlxh", description="DLXH Warehouse: ingest -> raw -> dbt -> marts -> validate -> alert.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -355,6 +371,10 @@ def build_parser() -> argparse.ArgumentParser:
     af = sub.add_parser("airflow", help="run an `airflow` command on this instance's state (e.g. `dlxh airflow standalone`)")
     af.add_argument("airflow_args", nargs=argparse.REMAINDER)
     af.set_defaults(func=cmd_airflow)
+
+    bi_p = sub.add_parser("bi", help="local Apache Superset with the dashboard of bi/superset/bundle: up | down | status")
+    bi_p.add_argument("action", choices=["up", "down", "status"])
+    bi_p.set_defaults(func=cmd_bi)
 
     docs = sub.add_parser("docs", help="dbt docs and GX Data Docs: where (default) | build | serve (127.0.0.1)")
     docs.add_argument("action", nargs="?", default="where", choices=["where", "build", "serve"])
