@@ -57,7 +57,7 @@ def test_bundle_imported_on_loopback(superset):
     assert dashboard["dashboard_title"] == "Tình hình báo cáo và dư luận xã hội"
     databases = _get(f"{base}/api/v1/database/")["result"]
     (database,) = [d for d in databases if d["database_name"] == "DLXH Warehouse"]
-    detail = _get(f"{base}/api/v1/database/{database['id']}")["result"]
+    detail = _get(f"{base}/api/v1/database/{database['id']}/connection")["result"]
     assert detail["sqlalchemy_uri"].startswith("postgresql+psycopg2://bi_reader:")  # read-only role, password masked
     assert bi.running_pid(settings)
 
