@@ -4,7 +4,7 @@ SHELL := /bin/bash
 VENV := .venv
 DLXH := $(VENV)/bin/dlxh
 
-.PHONY: run test setup system-deps lint airflow-ui clean-state
+.PHONY: run test setup system-deps lint airflow-ui bi docs clean-state
 
 run: setup
 	$(DLXH) run
@@ -29,3 +29,12 @@ lint: setup
 # The Airflow UI (api-server), scheduler, dag-processor and triggerer on the same state as `make run`.
 airflow-ui: setup
 	$(DLXH) airflow standalone
+
+# Apache Superset (own virtualenv under $DLXH_HOME/superset) on 127.0.0.1:8088 with the dashboard
+# of bi/superset/bundle, reading the marts as bi_reader (`make run` first for data).
+bi: setup
+	$(DLXH) bi up
+
+# dbt docs and GX Data Docs on http://127.0.0.1:8090/
+docs: setup
+	$(DLXH) docs serve

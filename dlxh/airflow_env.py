@@ -51,6 +51,9 @@ def airflow_environ(settings: Settings | None = None) -> dict[str, str]:
         "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__EXECUTOR": settings.get("DLXH_AIRFLOW_EXECUTOR", "LocalExecutor") or "LocalExecutor",
+        # Schedules, naive datetimes and the task log timestamps in the federation's time. Airflow 3's
+        # UI has no server-side default (Airflow 2's [webserver] default_ui_timezone is gone): it shows
+        # the browser's time zone, changeable in the user menu (README "Airflow UI time zone").
         "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
         "AIRFLOW__CORE__FERNET_KEY": fernet,

@@ -21,6 +21,13 @@ def _month(value: str) -> date:
         raise argparse.ArgumentTypeError(f"expected YYYY-MM, got {value!r}") from None
 
 
+def _local_today() -> date:
+    """Today in Asia/Ho_Chi_Minh (the federation's day), whatever the machine's time zone."""
+    from dlxh.calendar import LOCAL
+
+    return datetime.now(LOCAL).date()
+
+
 def _day(value: str) -> date:
     try:
         return date.fromisoformat(value)
@@ -58,6 +65,18 @@ def cmd_db(args: argparse.Namespace) -> int:
     settings = load_settings()
     if args.action == "url":
         print(warehouse_target(settings).url())
+        return 0
+    if args.action == "env":
+        # For plain `dbt` (and psql): eval "$(dlxh db env)"; dbt_project/profiles.yml reads these.
+        import shlex
+
+        from dlxh.dbt import dbt_env
+
+        target = warehouse_target(settings)
+        values = {**dbt_env(settings), "PGHOST": target.host, "PGPORT": str(target.port), "PGUSER": target.user,
+                  "PGPASSWORD": target.password, "PGDATABASE": target.dbname}
+        for name, value in values.items():
+            print(f"export {name}={shlex.quote(value)}")
         return 0
     if not settings.embedded:
         if args.action in ("down",):
@@ -168,7 +187,7 @@ def cmd_freshness(args: argparse.Namespace) -> int:
 def cmd_alerts(args: argparse.Namespace) -> int:
     from alerts.engine import run_alerts
 
-    as_of = args.as_of or date.today()
+    as_of = args.as_of or _local_today()
     outcome = run_alerts(as_of, dry_run=args.dry_run)
     print(outcome.render())
     return 0 if outcome.ok else 1
@@ -192,7 +211,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from dlxh.settings import load_settings
 
     out = Path(args.out) if args.out else load_settings().inbox
-    written = write_demo(out, as_of=args.as_of or date.today(), months=args.months, seed=args.seed)
+    written = write_demo(out, as_of=args.as_of or _local_today(), months=args.months, seed=args.seed)
     for kind, files in written.items():
         print(f"{kind}: {len(files)} files in {files[0].parent if files else out}")
     return 0
@@ -201,7 +220,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from dlxh.pipeline import run_pipeline
 
-    summary = run_pipeline(as_of=args.as_of or date.today(), demo=not args.no_demo)
+    summary = run_pipeline(as_of=args.as_of or _local_today(), demo=not args.no_demo)
     print(summary)
     return 0
 
@@ -215,7 +234,41 @@ def cmd_airflow(args: argparse.Namespace) -> int:
 def cmd_docs(args: argparse.Namespace) -> int:
     from expectations.runner import data_docs_index
 
-    print(data_docs_index())
+    if args.action == "where":
+        print(data_docs_index())
+        return 0
+    from dlxh.docs import build_docs, docs_port, make_server
+    from dlxh.settings import load_settings
+
+    settings = load_settings()
+    port = docs_port(settings, args.port) if args.action == "serve" else None
+    dirs = build_docs(settings)
+    print(f"dbt docs: {dirs['dbt'] / 'index.html'}")
+    print(f"Data Docs: {dirs['gx'] / 'index.html'}")
+    if args.action == "build":
+        return 0
+    server = make_server(dirs, port)
+    print(f"Tài liệu dữ liệu tại http://127.0.0.1:{server.server_address[1]}/ (dbt docs: /dbt/, Data Docs: /gx/); Ctrl-C để dừng", flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+    return 0
+
+
+def cmd_bi(args: argparse.Namespace) -> int:
+    from dlxh import bi
+    from dlxh.settings import load_settings
+
+    settings = load_settings()
+    if args.action == "up":
+        print(f"Superset: {bi.up(settings)} (bảng điều khiển \"Tình hình báo cáo và dư luận xã hội\"; dừng: dlxh bi down)")
+    elif args.action == "down":
+        print("Superset stopped" if bi.down(settings) else "Superset was not running")
+    else:
+        pid = bi.running_pid(settings)
+        print(f"Superset running (pid {pid}) on http://127.0.0.1:{bi.bi_port(settings)}/" if pid else "Superset is not running")
+        return 0 if pid else 1
     return 0
 
 
@@ -228,8 +281,9 @@ def build_parser() -> argparse.ArgumentParser:
     cfg.add_argument("--force", action="store_true", help="init: overwrite files already in the config folder")
     cfg.set_defaults(func=cmd_config)
 
-    db = sub.add_parser("db", help="embedded PostgreSQL: up | down | status | url")
-    db.add_argument("action", choices=["up", "down", "status", "url"])
+    db = sub.add_parser("db", help="embedded PostgreSQL: up | down | status | url | env")
+    db.add_argument("action", choices=["up", "down", "status", "url", "env"],
+                    help="env: print `export` lines for plain dbt and psql (eval \"$(dlxh db env)\")")
     db.set_defaults(func=cmd_db)
 
     ing = sub.add_parser("ingest", help="load files from the inbox (or given paths) into raw")
@@ -304,7 +358,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("demo", help="write realistic demo inputs (units, reports, register) into the inbox")
     d.add_argument("--out", help="folder (default: $DLXH_INBOX)")
-    d.add_argument("--as-of", type=_day, help="the demo's 'today' (default: today)")
+    d.add_argument("--as-of", type=_day, help="the demo's 'today' (default: today in Asia/Ho_Chi_Minh)")
     d.add_argument("--months", type=int, default=6)
     d.add_argument("--seed", type=int, default=2025)
     d.set_defaults(func=cmd_demo)
@@ -318,7 +372,13 @@ def build_parser() -> argparse.ArgumentParser:
     af.add_argument("airflow_args", nargs=argparse.REMAINDER)
     af.set_defaults(func=cmd_airflow)
 
-    docs = sub.add_parser("docs", help="print where the GX Data Docs are")
+    bi_p = sub.add_parser("bi", help="local Apache Superset with the dashboard of bi/superset/bundle: up | down | status")
+    bi_p.add_argument("action", choices=["up", "down", "status"])
+    bi_p.set_defaults(func=cmd_bi)
+
+    docs = sub.add_parser("docs", help="dbt docs and GX Data Docs: where (default) | build | serve (127.0.0.1)")
+    docs.add_argument("action", nargs="?", default="where", choices=["where", "build", "serve"])
+    docs.add_argument("--port", type=int, help="serve: port on 127.0.0.1 (default DLXH_DOCS_PORT, else 8090; 0 = any free port)")
     docs.set_defaults(func=cmd_docs)
     return p
 

@@ -35,6 +35,10 @@ def dbt_env(settings: Settings | None = None) -> dict[str, str]:
 def run_dbt(args: list[str], settings: Settings | None = None, capture: bool = False,
             ok_codes: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess:
     settings = settings or load_settings()
+    if not (DBT_PROJECT_DIR / "dbt_project.yml").is_file():
+        from dlxh.errors import ConfigError
+
+        raise ConfigError(f"no dbt project in {DBT_PROJECT_DIR}: set DLXH_PROJECT_DIR to the project folder (a checkout with dbt_project/ and dags/)")
     env = {**os.environ, **dbt_env(settings)}
     dbt = Path(sys.executable).with_name("dbt")
     cmd = [str(dbt) if dbt.exists() else "dbt", *args, "--project-dir", str(DBT_PROJECT_DIR)]

@@ -28,6 +28,10 @@ WHOLE = "whole_table"
 RECEIVED = ("on_time", "late")
 
 
+# Suites whose failures are business findings (a late, missing or incomplete report), not data
+# errors: the Data Docs call them "Phát hiện (findings)" (expectations/docs_site.py).
+FINDING_SUITES = ("dlxh_completeness", "dlxh_timeliness")
+
 @dataclass(frozen=True)
 class AssetSpec:
     name: str

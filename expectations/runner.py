@@ -125,9 +125,14 @@ def validate_month(month: date, strict: bool = False) -> MonthValidation:
                 continue
             outcomes += outcomes_from_checkpoint(result, spec)
         docs = _index_url(context)
+        # Offline assets, local times, findings wording; BI gets a link it can follow, not a server path.
+        from expectations.context import data_docs_dir
+        from expectations.docs_site import docs_link, localize
+
+        localize(data_docs_dir(settings))
         seconds = time.monotonic() - t0
         run_id = store_run(
-            conn, month, outcomes, [c.name for c in CHECKPOINTS], run_name, docs, strict, started, int(seconds * 1000)
+            conn, month, outcomes, [c.name for c in CHECKPOINTS], run_name, docs_link(settings), strict, started, int(seconds * 1000)
         )
     finally:
         conn.close()
@@ -157,7 +162,8 @@ def data_docs_index() -> str:
 
     index = data_docs_dir() / "index.html"
     if index.is_file():
-        return f"Data Docs của Great Expectations: {index.as_uri()}\n(mở tệp này bằng trình duyệt)"
+        return (f"Data Docs của Great Expectations: {index.as_uri()}\n(mở tệp này bằng trình duyệt, "
+                "hoặc `dlxh docs serve` để xem cả dbt docs tại http://127.0.0.1:8090/)")
     return (
         f"Chưa có Data Docs tại {index}. Chạy `dlxh validate --month YYYY-MM` trước, "
         "rồi mở tệp index.html bằng trình duyệt."

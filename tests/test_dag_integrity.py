@@ -48,3 +48,15 @@ def test_alerts_run_daily_at_eight_local(dagbag):
     cron = dag.timetable.timetable  # AssetOrTimeSchedule: the time part
     assert cron.expression == "0 8 * * *"
     assert str(cron.timezone) == "Asia/Ho_Chi_Minh"
+
+
+def test_airflow_runs_in_ho_chi_minh_city_time(dagbag, airflow_env):
+    """[core] default_timezone: naive datetimes, schedules and what the UI's "server time" is read in."""
+    from airflow import settings
+    from airflow.configuration import conf
+
+    assert airflow_env["AIRFLOW__CORE__DEFAULT_TIMEZONE"] == "Asia/Ho_Chi_Minh"
+    assert conf.get("core", "default_timezone") == "Asia/Ho_Chi_Minh"
+    assert settings.TIMEZONE.name == "Asia/Ho_Chi_Minh"
+    for dag in dagbag.dags.values():
+        assert dag.timezone.name == "Asia/Ho_Chi_Minh", dag.dag_id

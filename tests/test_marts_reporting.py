@@ -186,3 +186,80 @@ def test_dbt_docs_generate(built):
 
     catalog = json.loads((docs_generate() / "catalog.json").read_text(encoding="utf-8"))
     assert "model.dlxh_warehouse.fct_report_submission" in catalog["nodes"]
+
+
+def test_every_marts_column_has_a_comment(built, conn):
+    """persist_docs: BI tools (Superset, Metabase) show the descriptions PostgreSQL holds."""
+    relations = _rows(
+        conn,
+        """select c.relname, obj_description(c.oid, 'pg_class')
+           from pg_class c join pg_namespace n on n.oid = c.relnamespace
+           where n.nspname = 'marts' and c.relkind in ('r', 'v', 'm', 'p')""",
+    )
+    assert {"fct_report_submission", "dim_unit_current", "dim_label", "mart_report_compliance_unit_month", "fct_hot_spot_case"} <= {
+        r for r, _ in relations
+    }
+    assert [r for r, comment in relations if not comment] == []
+    uncommented = _rows(
+        conn,
+        """select table_name, column_name from information_schema.columns
+           where table_schema = 'marts'
+             and col_description(format('%%I.%%I', table_schema, table_name)::regclass, ordinal_position) is null
+           order by 1, 2""",
+    )
+    assert uncommented == []
+    (comment,) = _rows(conn, "select col_description('marts.fct_report_submission'::regclass, "
+                             "(select attnum from pg_attribute where attrelid = 'marts.fct_report_submission'::regclass and attname = 'status_vi'))")[0]
+    assert "Đúng hạn" in comment
+
+
+def test_compliance_grains_split_into_one_grain_each(built, conn):
+    whole = _rows(conn, """select grain, sum(expected), sum(on_time), sum(missing) from marts.mart_report_compliance
+                           where report_type = 'monthly' group by 1 order by 1""")
+    submissions = _rows(conn, """select count(*), count(*) filter (where status = 'on_time'), count(*) filter (where status = 'missing')
+                                 from marts.fct_report_submission where report_type = 'monthly'""")[0]
+    # Each grain alone adds up to the facts; the table as a whole counts every report three times.
+    assert [tuple(v) for _, *v in whole] == [submissions] * 3
+    for view in ("mart_report_compliance_unit_month", "mart_report_compliance_month", "mart_report_compliance_year"):
+        assert _rows(conn, f"select sum(expected), sum(on_time), sum(missing) from marts.{view} where report_type = 'monthly'") == [submissions], view
+    labels = _rows(conn, "select distinct grain, grain_vi from marts.mart_report_compliance order by 1")
+    assert labels == [("province_month", "Toàn tỉnh theo tháng"), ("province_year", "Toàn tỉnh theo năm"), ("unit_month", "Đơn vị theo tháng")]
+
+
+def test_dim_unit_current_one_row_per_unit_dissolved_kept(built, conn):
+    codes = _rows(conn, "select unit_code from marts.dim_unit_current")
+    assert sorted(codes) == sorted(_rows(conn, "select distinct unit_code from marts.dim_unit"))
+    # A naive join of the facts with dim_unit multiplies rows of renamed units; with dim_unit_current it cannot.
+    (facts,) = _rows(conn, "select count(*) from marts.fct_report_submission")[0]
+    (joined,) = _rows(conn, "select count(*) from marts.fct_report_submission f join marts.dim_unit_current u using (unit_code)")[0]
+    (naive,) = _rows(conn, "select count(*) from marts.fct_report_submission f join marts.dim_unit u using (unit_code)")[0]
+    assert joined == facts < naive
+    renamed = _rows(conn, "select unit_code, max(valid_from) from marts.dim_unit group by 1 having count(*) > 1")
+    assert renamed
+    for code, latest in renamed:
+        assert _rows(conn, "select valid_from, version_count > 1 from marts.dim_unit_current where unit_code = %s", (code,)) == [(latest, True)]
+    dissolved = _rows(conn, """select unit_code, max(valid_to) from raw.units group by 1
+                               having bool_and(valid_to is not null) and max(valid_to) < date %s""", (AS_OF,))
+    assert dissolved
+    for code, ended in dissolved:
+        assert _rows(conn, "select ended_on, unit_state, unit_state_vi, is_active from marts.dim_unit_current where unit_code = %s", (code,)) == [
+            (ended, "ended", "Đã giải thể hoặc sáp nhập", False)]
+
+
+def test_every_status_and_code_has_a_vietnamese_label(built, conn):
+    expected = {"on_time": "Đúng hạn", "late": "Trễ hạn", "missing": "Chưa nộp", "pending": "Chưa đến hạn"}
+    seen = dict(_rows(conn, "select distinct status, status_vi from marts.fct_report_submission"))
+    assert seen and all(expected[s] == v for s, v in seen.items())
+    labels = dict(_rows(conn, "select code, label_vi from marts.dim_label where domain = 'report_status'"))
+    assert labels == expected
+    for domain, sql in (
+        ("report_type", "select distinct report_type from marts.fct_report_submission"),
+        ("received_at_source", "select distinct received_at_source from marts.fct_report_submission where received_at_source is not null"),
+        ("attribution", "select distinct attribution from marts.fct_report_submission where attribution is not null"),
+        ("signal_source", "select source_code from marts.dim_source"),
+        ("compliance_grain", "select distinct grain from marts.mart_report_compliance"),
+    ):
+        codes = {c for (c,) in _rows(conn, sql)}
+        labelled = {c for (c,) in _rows(conn, "select code from marts.dim_label where domain = %s and label_vi <> ''", (domain,))}
+        assert codes and codes <= labelled, (domain, codes - labelled)
+    assert _rows(conn, "select count(*) from marts.fct_report_submission where status_vi is null or report_type_vi is null") == [(0,)]

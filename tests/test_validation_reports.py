@@ -150,3 +150,90 @@ def test_cli_exit_codes_and_docs(pipeline, dlxh_home):
     assert index.is_file()
     html = index.read_text(encoding="utf-8")
     assert "dlxh_timeliness" in html
+
+
+def test_data_docs_render_offline_in_local_time_with_findings(pipeline, dlxh_home):
+    """No page loads anything from the internet; times read in Asia/Ho_Chi_Minh; late units are findings."""
+    import re
+
+    from dlxh.settings import load_settings
+    from expectations.docs_site import CDN_ASSETS
+    from expectations.runner import validate_month
+
+    result = validate_month(MARCH)
+    site = dlxh_home / "gx" / "data_docs"
+    pages = list(site.rglob("*.html"))
+    assert len(pages) > 3
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        remote = re.findall(r'<(?:script|link|img)[^>]*(?:src|href)="(https?://[^"]+)"', html) + re.findall(r"url\('?(https?://[^)']+)", html)
+        assert remote == [], (page, remote)
+        for ref in re.findall(r'(?:src|href)="([^"#?:]+\.(?:js|css|png))"', html):
+            assert (page.parent / ref).resolve().is_file(), (page, ref)
+        assert not re.search(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z\b", html), page
+    assert {(site / "static" / "vendor" / name).is_file() for name in CDN_ASSETS.values()} == {True}
+    index = (site / "index.html").read_text(encoding="utf-8")
+    run_time = _run_started_local(pipeline, result.run_id)
+    assert f"'run_time': '{run_time:%Y-%m-%d %H:%M:%S} (UTC+7)'" in index
+    timeliness = [p for p in pages if "dlxh_timeliness" in p.parts and p.parent.parent.parent.name == "dlxh_timeliness"
+                  and result.gx_run_name in str(p)]
+    assert len(timeliness) == 1
+    page = timeliness[0].read_text(encoding="utf-8")
+    assert "Phát hiện (findings)" in page and "> Failed\n" not in page
+    # A data-quality suite keeps GX's wording.
+    assert "Phát hiện" not in next(p for p in pages if "dlxh_import_reconciliation" in p.parts and result.gx_run_name in str(p)).read_text(encoding="utf-8")
+    with pipeline, pipeline.cursor() as cur:
+        cur.execute("select distinct data_docs_path from quality.v_latest_validation where run_id = %s", (result.run_id,))
+        assert cur.fetchall() == [("gx/index.html",)]
+    assert load_settings().home == dlxh_home
+
+
+def _run_started_local(conn, run_id: int) -> datetime:
+    with conn, conn.cursor() as cur:
+        cur.execute("select run_at from quality.validation_runs where run_id = %s", (run_id,))
+        return cur.fetchone()[0].astimezone(LOCAL).replace(microsecond=0)
+
+
+def test_dlxh_docs_serves_dbt_docs_and_data_docs_on_loopback(pipeline, dlxh_home):
+    import threading
+    import urllib.request
+
+    from dlxh.docs import build_docs, make_server
+
+    dirs = build_docs()
+    server = make_server(dirs, 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        host, port = server.server_address[:2]
+        assert host == "127.0.0.1"
+
+        def get(path: str) -> tuple[int, str]:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as resp:
+                    return resp.status, resp.read().decode("utf-8", "replace")
+            except urllib.error.HTTPError as exc:
+                return exc.code, ""
+
+        status, root = get("/")
+        assert status == 200 and "dbt/index.html" in root and "gx/index.html" in root
+        assert get("/gx/index.html")[0] == 200 and "dlxh_timeliness" in get("/gx/index.html")[1]
+        assert get("/gx/static/vendor/jquery-3.7.1.min.js")[0] == 200
+        assert get("/dbt/index.html")[0] == 200
+        status, catalog = get("/dbt/catalog.json")
+        assert status == 200 and "fct_report_submission" in catalog
+        assert get("/../../etc/passwd")[0] == 404
+        assert get("/gx/../../../etc/passwd")[0] == 404
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_plain_dbt_with_dlxh_db_env(pipeline, dlxh_home):
+    """The documented way to run plain dbt: eval "$(dlxh db env)"; dbt debug reaches the warehouse."""
+    root = Path(__file__).resolve().parent.parent
+    dbt = Path(sys.executable).with_name("dbt")
+    script = f'set -e; eval "$({sys.executable} -m dlxh.cli db env)"; cd dbt_project; "{dbt}" --no-use-colors debug'
+    proc = subprocess.run(["bash", "-c", script], cwd=root, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert "Connection test: [OK connection ok]" in proc.stdout

@@ -1,5 +1,6 @@
 -- Reporting compliance per report type, at three grains: unit x month, province x month and
--- province x year. on_time_rate = on_time / (expected - pending): reports not yet due are left
+-- province x year. Mixed grains: a plain SUM over the table counts every report three times;
+-- filter on grain, or read mart_report_compliance_unit_month / _month / _year (one grain each). on_time_rate = on_time / (expected - pending): reports not yet due are left
 -- out of the denominator, missing ones count against it. mean_days_late = mean days late of the
 -- reports received late.
 with
@@ -41,8 +42,10 @@ counted as (
 select
     {{ surrogate_key(['grain', 'unit_code', 'report_type', 'period_start']) }} as compliance_key,
     grain,
+    {{ label_vi('compliance_grain', 'grain') }} as grain_vi,
     unit_code,
     report_type,
+    {{ label_vi('report_type', 'report_type') }} as report_type_vi,
     period_start,
     year,
     cast(expected as integer) as expected,
