@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Make sure the machine has what the Python packages can't bring: PostgreSQL server binaries
 # (for the embedded warehouse), Tesseract with Vietnamese data (OCR of scanned reports), and
-# LibreOffice Writer, poppler and Liberation fonts (the monthly report's PDF, `dlxh report`).
+# LibreOffice Writer, poppler and Liberation fonts (the monthly report's PDF, `dlxh report`), and
+# Chromium (the dashboard's browser test).
 # Installs them with apt-get when run as root (or with passwordless sudo); otherwise says how.
 set -uo pipefail
 
@@ -21,6 +22,8 @@ have_ocr || missing+=(tesseract-ocr tesseract-ocr-vie)
 command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-writer-nogui)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 fc-list 2>/dev/null | grep -q "Liberation Serif" || missing+=(fonts-liberation2)
+# Headless Chromium: the dashboard test (tests/test_bi_superset.py) looks at the rendered Superset page.
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 SUDO=""
