@@ -47,8 +47,6 @@ select
     cast(version_count as integer) as version_count,
     unit_state,
     {{ label_vi('unit_state', 'unit_state') }} as unit_state_vi,
-    (unit_state = 'active') as is_active,
-    contact_name,
-    contact_email,
-    contact_webhook
+    -- contact details stay out of what BI reads (intermediate.int_unit_contacts, for the alerts)
+    (unit_state = 'active') as is_active
 from stated
