@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from alerts.model import ALL_TYPES, ALL_UNITS, PlannedAlert, Recipient
+from alerts.model import ALL_UNITS, PlannedAlert, Recipient
 from alerts.vi import day_label, moment_label, period_label
 from dlxh.calendar import LOCAL, month_start
 from dlxh.config.hot_spots import ScenarioLibrary, load_library
@@ -381,7 +381,7 @@ def _plan_alerts(cur, library: ScenarioLibrary, as_of: date, now: datetime, offi
                          "reopened": case["cycle"] > 0})
         rows.sort(key=lambda r: (-r["age_days"], r["case_id"]))
         alerts.append(PlannedAlert(
-            DIGEST, f"{DIGEST}:{as_of.isoformat()}", ALL_UNITS, month_start(as_of), ALL_TYPES, office,
+            DIGEST, f"{DIGEST}:{as_of.isoformat()}", ALL_UNITS, month_start(as_of), TYPE_KEY, office,
             f"{len(rows)} vụ việc điểm nóng đang mở",
             {"recipient_name": office.name, "office_name": office.name, "as_of": day_label(as_of), "cases": rows},
         ))
