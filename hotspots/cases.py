@@ -344,8 +344,8 @@ def _plan_alerts(cur, library: ScenarioLibrary, as_of: date, now: datetime, offi
                 f"vụ việc điểm nóng #{case['case_id']} {'mở lại' if case['cycle'] else 'mới mở'}, chờ xác nhận tiếp nhận",
                 {**ctx, "recipient_name": owner.name, "reopened": case["cycle"] > 0, "message": message, "as_of": day_label(as_of),
                  "steps": [_step_view(s) for s in steps],
-                 "ack_url": make_link(case["case_id"], "ack", link_expiry),
-                 "resolve_url": make_link(case["case_id"], "resolve", link_expiry),
+                 "ack_url": make_link(case["case_id"], "ack", link_expiry, cycle=case["cycle"]),
+                 "resolve_url": make_link(case["case_id"], "resolve", link_expiry, cycle=case["cycle"]),
                  "link_expires": moment_label(link_expiry)},
             ))
         for step in steps:

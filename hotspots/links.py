@@ -65,16 +65,19 @@ def base_url(settings: Settings | None = None) -> str:
     return f"http://{host}:{port}"
 
 
-def signature(secret: bytes, case_id: int, action: str, expires: int) -> str:
-    return hmac.new(secret, f"{case_id}|{action}|{expires}".encode(), hashlib.sha256).hexdigest()
+def signature(secret: bytes, case_id: int, action: str, expires: int, cycle: int = 0) -> str:
+    # The cycle is signed too: a case reopened within the hour gets a link of its own, not the
+    # one already used in the cycle before (which would answer 410).
+    return hmac.new(secret, f"{case_id}|{action}|{expires}|{cycle}".encode(), hashlib.sha256).hexdigest()
 
 
-def make_link(case_id: int, action: str, expires_at: datetime, settings: Settings | None = None) -> str:
+def make_link(case_id: int, action: str, expires_at: datetime, settings: Settings | None = None, cycle: int = 0) -> str:
     if action not in ACTIONS:
         raise ValueError(action)
     expires = int(expires_at.timestamp())
-    sig = signature(load_secret(settings), case_id, action, expires)
-    return f"{base_url(settings)}/hotspots/{case_id}/{action}?{urlencode({'exp': expires, 'sig': sig})}"
+    sig = signature(load_secret(settings), case_id, action, expires, cycle)
+    query = {"exp": expires, **({"cyc": cycle} if cycle else {}), "sig": sig}
+    return f"{base_url(settings)}/hotspots/{case_id}/{action}?{urlencode(query)}"
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,7 @@ class LinkClaim:
     action: str
     expires: int
     sig: str
+    cycle: int = 0
 
     @property
     def signature_hash(self) -> str:
@@ -96,12 +100,12 @@ def parse_link(path_and_query: str) -> LinkClaim | None:
     if len(segs) != 3 or segs[0] != "hotspots" or not segs[1].isdigit() or segs[2] not in ACTIONS:
         return None
     query = parse_qs(parts.query)
-    exp, sig = query.get("exp", [""])[0], query.get("sig", [""])[0]
-    if not exp.isdigit() or not sig:
+    exp, sig, cyc = query.get("exp", [""])[0], query.get("sig", [""])[0], query.get("cyc", ["0"])[0]
+    if not exp.isdigit() or not sig or not cyc.isdigit():
         return None
-    return LinkClaim(int(segs[1]), segs[2], int(exp), sig)
+    return LinkClaim(int(segs[1]), segs[2], int(exp), sig, int(cyc))
 
 
 def verify(claim: LinkClaim, secret: bytes) -> bool:
-    expected = signature(secret, claim.case_id, claim.action, claim.expires)
+    expected = signature(secret, claim.case_id, claim.action, claim.expires, claim.cycle)
     return hmac.compare_digest(expected.encode(), claim.sig.encode())

@@ -223,7 +223,7 @@ def server(built, port):
 
 def _link(conn, rule: str, action: str) -> str:
     body = next(b for r, _rc, _ch, b in _alerts(conn, rule))
-    return re.search(rf"http://\S+/hotspots/\d+/{action}\?exp=\d+&sig=[0-9a-f]+", body).group(0)
+    return re.search(rf"http://\S+/hotspots/\d+/{action}\?exp=\d+(?:&cyc=\d+)?&sig=[0-9a-f]+", body).group(0)
 
 
 def _request(url: str, method: str = "POST") -> tuple[int, str]:
@@ -362,10 +362,11 @@ def test_ack_link_get_only_confirms_then_a_hot_spot_joins_the_open_case(server, 
     from hotspots.links import make_link
 
     assert sync_cases(date(2025, 11, 30), target=warehouse_target).reopened == [case_id]
-    assert _link(conn, f"hotspot_opened:{case_id}:2", "ack")
-    # The notice's link has the same expiry hour as cycle 1's (used by the previous test), hence the same
-    # signature: a fresh signed link of the same form stands in for it (see the report on this limit).
-    ack = make_link(case_id, "ack", datetime.now(LOCAL).replace(microsecond=0) + timedelta(days=2))
+    # The reopened cycle's notice carries a link of its own (the cycle is signed), though its expiry
+    # hour is the one of cycle 1's link, used by the previous test.
+    ack = _link(conn, f"hotspot_opened:{case_id}:2", "ack")
+    assert ack and "cyc=" in ack
+    assert ack != make_link(case_id, "ack", datetime.now(LOCAL).replace(microsecond=0) + timedelta(days=2))
     uses = _q(conn, "select count(*) from ops.hot_spot_link_uses")
     for _ in range(2):  # a link scanner opening the link changes nothing
         status, page = _request(ack, "GET")
