@@ -6,8 +6,9 @@ In a temporary DLXH_HOME with its own embedded PostgreSQL (removed afterwards) a
 metadata database migrated, runs `airflow dags report -o json` (the DagBag the DAG processor
 uses) --repeat times with the instance's Airflow environment, and prints per DAG file the
 best and median parse time against the per-file budget (default 1 s; ratio = time / budget)
-with its DAG and task counts. The cosmos build DAG (dlxh_build.py: one task per dbt model and
-test, rendered from the precompiled manifest) is the heaviest file and is called out. Parse
+with its DAG and task counts. The build DAG (dlxh_build.py: one `dbt build` producer and a
+light task per dbt model, from the precompiled manifest; docs/orchestration.md) is the heaviest
+file and is called out. Parse
 speed is measured here, never asserted in a timed test.
 """
 
