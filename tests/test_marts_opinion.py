@@ -124,8 +124,12 @@ def test_survey_mean_score_matches_independent_computation(built, conn):
 
 def test_marts_expose_no_respondent_hash_or_restricted_text(built, conn):
     cols = {c for (c,) in _q(conn, "select column_name from information_schema.columns where table_schema = 'marts'")}
-    assert not {c for c in cols if "respondent_hash" in c or "respondent_key" in c or c in ("text", "answer_text", "title")}
+    assert not {c for c in cols if "respondent_hash" in c or "respondent_key" in c or c in ("text", "answer_text")}
     assert _q(conn, "select count(*) from marts.fct_opinion_signal where evidence_ref like %s", ("%resp-%",)) == [(0,)]
+    # A scanned item's headline is public (the monthly report lists the most engaged by title);
+    # the post text stays in restricted: no mart value carries it.
+    assert _q(conn, """select count(*) from marts.dim_scan_item d join restricted.scan_item_text r using (item_key)
+                       where r.text is not null and r.text <> '' and d.title = r.text""") == [(0,)]
 
 
 def test_negative_spike_raises_a_hot_spot_with_evidence(built, conn):
