@@ -2,7 +2,7 @@
 # Make sure the machine has what the Python packages can't bring: PostgreSQL server binaries
 # (for the embedded warehouse), Tesseract with Vietnamese data (OCR of scanned reports), and
 # LibreOffice Writer, poppler and Liberation fonts (the monthly report's PDF, `dlxh report`), and
-# Chromium (the dashboard's browser test).
+# Chromium (the dashboard's browser test), and Redis (the Celery broker).
 # Installs them with apt-get when run as root (or with passwordless sudo); otherwise says how.
 set -uo pipefail
 
@@ -24,6 +24,8 @@ command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 fc-list 2>/dev/null | grep -q "Liberation Serif" || missing+=(fonts-liberation2)
 # Headless Chromium: the dashboard test (tests/test_bi_superset.py) looks at the rendered Superset page.
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+# Redis: the Celery broker of `dlxh airflow standalone --executor celery` (started by the tool, loopback only).
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 SUDO=""
