@@ -1,6 +1,6 @@
 """Source freshness: `dbt source freshness` over the raw landing tables, kept and worded in Vietnamese.
 
-The thresholds live with the sources (dbt_project/models/staging/_raw__sources.yml: e.g. warn
+The thresholds live with the sources (dbt_project/models/staging/<source>/_<source>__sources.yml: e.g. warn
 when no scan export has been loaded for 35 days). A stale source is a finding for the people
 who run the monthly cycle (a tool stopped exporting, an inbox folder nobody fills), not a
 pipeline failure: results are stored in `quality.source_freshness` and summarised.
