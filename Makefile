@@ -24,7 +24,7 @@ $(VENV)/.synced: pyproject.toml uv.lock scripts/uv.sh
 
 lint: setup
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/sqlfluff lint dlxh/sql dbt_project/models
+	$(VENV)/bin/sqlfluff lint dlxh/core/sql dbt_project/models
 
 # The Airflow UI (api-server), scheduler, dag-processor and triggerer on the same state as `make run`.
 airflow-ui: setup
