@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, overload
 from urllib.parse import quote, urlsplit
 
 from dlxh.core.errors import ConfigError
@@ -78,7 +79,7 @@ class PgTarget:
             auth += ":" + quote(self.password, safe="")
         return f"{driver}://{auth}@{self.host}:{self.port}/{quote(self.dbname, safe='')}"
 
-    def dsn_kwargs(self) -> dict[str, object]:
+    def dsn_kwargs(self) -> dict[str, Any]:
         return {
             "host": self.host,
             "port": self.port,
@@ -134,6 +135,11 @@ class Settings:
 
     def inbox_for(self, source: str) -> Path:
         return self.inbox / source
+
+    @overload
+    def get(self, name: str, default: str) -> str: ...
+    @overload
+    def get(self, name: str, default: None = None) -> str | None: ...
 
     def get(self, name: str, default: str | None = None) -> str | None:
         """Any other `DLXH_*` setting (used by alerts, surveys, ...)."""
