@@ -23,21 +23,6 @@ LOCAL_TZ = "Asia/Ho_Chi_Minh"
 # Range of a monthly due day (as config report_types.csv: every month has it).
 DUE_DAY_RANGE = (1, 28)
 
-# name -> (default, description); the README table is generated from this mapping.
-DOCUMENTED_SETTINGS: dict[str, tuple[str, str]] = {
-    "DLXH_HOME": ("<checkout>/.dlxh", "All local state: embedded cluster, AIRFLOW_HOME, inboxes, logs. Unset: `.dlxh` in the "
-                  "checkout the code runs from (whatever the working directory), or `./.dlxh` for an installed wheel; "
-                  "a relative value is relative to the working directory."),
-    "DLXH_DATABASE_URL": ("(embedded)", "libpq URL of an existing warehouse database; unset = embedded server."),
-    "DLXH_AIRFLOW_DATABASE_URL": ("(embedded)", "Airflow metadata database URL; unset = `airflow` db beside the warehouse."),
-    "DLXH_PG_PORT": ("(free port, remembered)", "Port of the embedded PostgreSQL on 127.0.0.1."),
-    "DLXH_PG_BIN": ("(auto-detected)", "Folder with initdb/pg_ctl/postgres binaries."),
-    "DLXH_PG_OS_USER": ("postgres, else nobody", "Unprivileged OS user that runs the embedded server when started as root."),
-    "DLXH_INBOX": ("$DLXH_HOME/inbox", "Inbox root; one sub-folder per source (units, reports, surveys, scans)."),
-    "DLXH_DEFAULT_DUE_DAY": ("20", "Day of the report month on which a monthly report is due (00:00 local time)."),
-    "DLXH_ALERT_CHANNELS": ("log", "Comma-separated alert channels: log, email, webhook."),
-}
-
 
 def _read_dotenv(path: Path) -> dict[str, str]:
     values: dict[str, str] = {}
