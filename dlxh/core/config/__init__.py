@@ -229,7 +229,7 @@ def _read(spec: FileSpec, path: Path) -> Loaded:
     seen: dict[tuple, int] = {}
     for record in reader:
         line = reader.line_num
-        if record.get(None):  # type: ignore[call-overload]
+        if record.get(None):  # csv.DictReader files extra cells under the key None
             raise ConfigError(f"{where}, line {line}: more cells than columns (quote values that contain a comma)")
         if not any((v or "").strip() for v in record.values() if isinstance(v, str)):
             continue
