@@ -142,8 +142,14 @@ def publish_config(settings: Settings | None = None) -> dict[str, int]:
     from dlxh.core.config.sync import sync_config
     from dlxh.core.db import transaction
 
+    from ingestion.sources import ensure_tables
+
     with transaction() as conn, conn.cursor() as cur:
-        return sync_config(cur, settings)
+        counts = sync_config(cur, settings)
+    # The raw tables of sources that bring their own DDL exist before dbt reads them.
+    with transaction() as conn:
+        ensure_tables(conn)
+    return counts
 
 
 BI_CONNECTION_LIMIT = 20
