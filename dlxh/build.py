@@ -140,15 +140,17 @@ def ensure_bi_reader(settings: Settings | None = None) -> None:
 def publish_config(settings: Settings | None = None) -> dict[str, int]:
     """The config folder's reference tables into the warehouse's `config` schema (dbt reads them)."""
     from dlxh.core.config.sync import sync_config
-    from dlxh.core.db import transaction
-
+    from dlxh.core.db import connect, transaction
     from ingestion.sources import ensure_tables
 
     with transaction() as conn, conn.cursor() as cur:
         counts = sync_config(cur, settings)
     # The raw tables of sources that bring their own DDL exist before dbt reads them.
-    with transaction() as conn:
+    conn = connect()
+    try:
         ensure_tables(conn)
+    finally:
+        conn.close()
     return counts
 
 

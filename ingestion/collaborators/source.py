@@ -88,7 +88,7 @@ MERGED_PARENTS = {"quyet_dinh": {"so": "decision_no", "ngay": "appointed_on"}, "
 LABELS = {
     "code": "Mã CTV", "full_name": "Họ và tên", "unit": "Đơn vị", "level": "Cấp", "gender": "Giới tính", "email": "Email",
     "appointed_on": "Ngày quyết định", "ended_on": "Ngày thôi", "end_reason": "Lý do thôi", "collaborator": "Cộng tác viên",
-    "contributed_on": "Ngày", "summary": "Tóm tắt ý kiến", "phone": "Số điện thoại", "scope": "Phạm vi",
+    "contributed_on": "Ngày", "summary": "Tóm tắt ý kiến", "phone": "Số điện thoại", "scope": "Phạm vi", "decision_no": "Số quyết định",
 }
 GENDERS = {"nu": "female", "n": "female", "female": "female", "f": "female", "nam": "male", "male": "male", "m": "male"}
 LEVELS = (("co so", "grassroots"), ("cs", "grassroots"), ("grassroots", "grassroots"), ("tinh", "province"),
@@ -155,7 +155,7 @@ def _merge_subheaders(table: Table, aliases: dict[str, set[str]]) -> Table:
             headers.append(name)
     table.headers = headers
     table.rows = table.rows[1:]
-    return table
+    return _merge_subheaders(table, aliases)
 
 
 def _title_lines(ctx: FileContext, table: Table) -> list[str]:
@@ -250,7 +250,8 @@ class CollaboratorsSource:
 
     def _load_roster(self, cur: Any, ctx: FileContext, outcome: FileOutcome, table: Table, registry: UnitRegistry) -> None:
         index = table.header_index(ROSTER_ALIASES)
-        missing = [LABELS[f] for f in ("full_name", "unit", "appointed_on") if f not in index]
+        # «Đơn vị» may be left out of one unit's roster (its scope says it); a roster of all units needs it.
+        missing = [LABELS[f] for f in ("full_name", "appointed_on") if f not in index]
         if missing:
             outcome.rows_read = outcome.rows_quarantined = len(table.rows)
             outcome.quarantine(Quarantined(
@@ -282,6 +283,13 @@ class CollaboratorsSource:
             assert row is not None
             rows.append(row[0])
             people.append(row[1])
+        cur.execute("select 1 from raw.collaborator_rosters where file_hash = %s limit 1", (ctx.file_hash,))
+        if cur.fetchone():
+            # This very roster was loaded before (a file with quarantined rows is read again): nothing new.
+            outcome.rows_unchanged = len(rows)
+            outcome.rows_quarantined = len({q.row_number for q in outcome.quarantined})
+            outcome.detail["note"] = "Danh sách này đã được nạp trước đây; không có gì mới."
+            return
         cur.execute(
             "insert into raw.collaborator_rosters (load_id, file_hash, source_file, scope_all, scope_unit_code, scope_stated_by, "
             "as_of_date, rows_loaded) values (%s, %s, %s, %s, %s, %s, %s, %s) on conflict do nothing",
