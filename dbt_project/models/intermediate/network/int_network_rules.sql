@@ -12,11 +12,13 @@ rules as (
 ),
 
 by_type as (
-    select * from rules where rules.unit_code is null
+    select * from rules
+    where rules.unit_code is null
 ),
 
 by_unit as (
-    select * from rules where rules.unit_code is not null
+    select * from rules
+    where rules.unit_code is not null
 )
 
 select

@@ -9,7 +9,7 @@ activity as (
 
 select
     {{ surrogate_key(['activity.collaborator_code', 'activity.unit_code', 'activity.period_month', 'activity.activity_source']) }}
-    as activity_key,
+        as activity_key,
     case when activity.collaborator_code is not null then {{ surrogate_key(['activity.collaborator_code']) }} end as collaborator_key,
     activity.unit_code,
     activity.period_month,

@@ -96,7 +96,7 @@ coverage as (
         required.unit_code,
         required.kind,
         required.item,
-        exists (
+        exists(
             select 1 from status
             where
                 status.unit_code = required.unit_code
