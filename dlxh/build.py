@@ -137,10 +137,18 @@ def ensure_bi_reader(settings: Settings | None = None) -> None:
 def publish_config(settings: Settings | None = None) -> dict[str, int]:
     """The config folder's reference tables into the warehouse's `config` schema (dbt reads them)."""
     from dlxh.core.config.sync import sync_config
-    from dlxh.core.db import transaction
+    from dlxh.core.db import connect, transaction
+    from ingestion.sources import ensure_tables
 
     with transaction() as conn, conn.cursor() as cur:
-        return sync_config(cur, settings)
+        counts = sync_config(cur, settings)
+    # The raw tables of sources that bring their own DDL exist before dbt reads them.
+    conn = connect()
+    try:
+        ensure_tables(conn)
+    finally:
+        conn.close()
+    return counts
 
 
 BI_CONNECTION_LIMIT = 20

@@ -15,7 +15,8 @@ renamed as (
         scale_max,
         is_reversed,
         is_identifying,
-        is_unit_question
+        is_unit_question,
+        is_collector
     from source
 )
 
