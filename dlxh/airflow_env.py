@@ -67,6 +67,12 @@ def airflow_environ(settings: Settings | None = None) -> dict[str, str]:
         "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_HOST": "127.0.0.1",
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{settings.get('DLXH_AIRFLOW_PORT', '8080')}/execution/",
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
+        # A task's first call (`PATCH /execution/task-instances/{id}/run`) times out after 5 s by
+        # default; on a loaded 2-core machine the API server (one worker) can take longer, the
+        # client retries, the server answers 400 (the first call did mark it running) and the task
+        # fails in its first try. Seen at `dlxh airflow standalone`'s start, when every due run
+        # queues at once.
+        "AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT": settings.get("DLXH_EXECUTION_API_TIMEOUT", "60") or "60",
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": settings.get("DLXH_DAG_REFRESH_SECONDS", "30") or "30",
         # Airflow 3.3 reads these from [core] (a [simple_auth_manager] section is ignored).
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
