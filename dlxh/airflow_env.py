@@ -67,10 +67,19 @@ def airflow_environ(settings: Settings | None = None) -> dict[str, str]:
         "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_HOST": "127.0.0.1",
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{settings.get('DLXH_AIRFLOW_PORT', '8080')}/execution/",
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
+        # A task's first call (`PATCH /execution/task-instances/{id}/run`) times out after 5 s by
+        # default; on a loaded 2-core machine the API server (one worker) can take longer, the
+        # client retries, the server answers 400 (the first call did mark it running) and the task
+        # fails in its first try. Seen at `dlxh airflow standalone`'s start, when every due run
+        # queues at once.
+        "AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT": settings.get("DLXH_EXECUTION_API_TIMEOUT", "60") or "60",
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": settings.get("DLXH_DAG_REFRESH_SECONDS", "30") or "30",
         # Airflow 3.3 reads these from [core] (a [simple_auth_manager] section is ignored).
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords_file),
+        # Asset events of the runs `dlxh run` starts do not queue the DAGs it runs next itself
+        # (no second build / validate / alerts run, now or when a scheduler starts later).
+        "AIRFLOW__CORE__ASSET_MANAGER_CLASS": "dlxh.orchestration.asset_manager.PipelineAssetManager",
         f"AIRFLOW_CONN_{WAREHOUSE_CONN_ID.upper()}": json.dumps(conn),
         "NO_PROXY": "*",
         # `airflow standalone` and the executors start `airflow` sub-commands by name.
@@ -119,32 +128,84 @@ def exec_airflow(args: list[str]) -> int:
     return subprocess.call([airflow_bin(), *loopback_args(args)], env=env)
 
 
+API_START_SECONDS = 180
+
+
 def run_standalone(env: dict[str, str]) -> int:
     """`dlxh airflow standalone`: the API server / UI, scheduler, dag-processor and triggerer on
     this instance's state, like `airflow standalone` but with every listening socket on
-    127.0.0.1 (Airflow's standalone starts log servers on all interfaces). Ctrl-C stops all."""
+    127.0.0.1 (Airflow's standalone starts log servers on all interfaces). The API server starts
+    first and the others only once it answers: the tasks the scheduler queues at once (runs due
+    while nothing was running) talk to its execution API and would fail on a connection refused.
+    Ctrl-C (or SIGTERM) stops all."""
     import signal
     import time
+    import urllib.request
 
-    port = env.get("AIRFLOW__API__PORT", "8080")
-    print(f"Airflow UI: http://{env.get('AIRFLOW__API__HOST', '127.0.0.1')}:{port} (Ctrl-C stops every service)", flush=True)
-    procs = [subprocess.Popen([airflow_bin(), *service], env=env, start_new_session=True) for service in STANDALONE_SERVICES]
+    host, port = env.get("AIRFLOW__API__HOST", "127.0.0.1"), env.get("AIRFLOW__API__PORT", "8080")
+    local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    url = f"http://{local}:{port}"
+    home = Path(env["AIRFLOW_HOME"])
+
+    def stop(_signum, _frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)  # also when started in the background (SIGINT inherited as ignored)
+    procs: list[subprocess.Popen] = []
+
+    def start(service: list[str]) -> None:
+        procs.append(subprocess.Popen([airflow_bin(), *service], env=env, start_new_session=True))
+
     code = 0
     try:
+        start(list(STANDALONE_SERVICES[0]))
+        print(f"Airflow API server starting on {url} …", flush=True)
+        deadline = time.monotonic() + API_START_SECONDS
+        while True:
+            if procs[0].poll() is not None:
+                return procs[0].returncode or 1
+            try:
+                with urllib.request.urlopen(f"{url}/api/v2/monitor/health", timeout=3) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                print(f"the API server did not answer on {url} within {API_START_SECONDS}s", file=sys.stderr)
+                return 1
+            time.sleep(1)
+        for service in STANDALONE_SERVICES[1:]:
+            start(list(service))
+        all_admins = env.get("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS", "").lower() == "true"
+        login = ("no login: every local user is an admin ([core] simple_auth_manager_all_admins)" if all_admins else
+                 f"log in as admin, password in {env.get('AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE')}")
+        print(f"Airflow UI: {url} ({login})\n"
+              f"  times: Asia/Ho_Chi_Minh for schedules; the UI shows the browser's time zone (user menu → Timezone)\n"
+              f"  task logs: {env.get('AIRFLOW__LOGGING__BASE_LOG_FOLDER')}; config and state: {home}\n"
+              f"  scheduler, dag-processor and triggerer started (Ctrl-C stops every service)", flush=True)
         while all(p.poll() is None for p in procs):
             time.sleep(1)
         code = next(p.returncode for p in procs if p.returncode is not None)
     except KeyboardInterrupt:
         code = 130
     finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean stop short
         for p in procs:
             if p.poll() is None:
                 os.killpg(p.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 30
         for p in procs:
             try:
-                p.wait(timeout=30)
+                p.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                os.killpg(p.pid, signal.SIGKILL)
+                pass
+        for p in procs:
+            try:
+                os.killpg(p.pid, signal.SIGKILL)  # what is left of each service's group (executor workers)
+            except ProcessLookupError:
+                pass
+            if p.poll() is None:
                 p.wait()
     return code
 

@@ -5,6 +5,14 @@ Used by `dlxh run`; each DAG run is recorded in the Airflow metadata database li
 Options (one JSON argument): `dags_folder`, `months`, `as_of`, optionally `only` (DAG ids to run,
 in pipeline order) and `timings` (a file the per-DAG wall times are written to, JSON).
 
+With a scheduler running on the same metadata database (`dlxh airflow standalone`), the runner
+does not run the DAGs itself: it triggers each one (run id `dlxh_run__…`) and waits for the
+scheduler to finish it. Running them in-process with `dag.test()` beside a scheduler would run
+each task twice: the scheduler queues the tasks of any running DAG run, `dag.test()`'s included.
+
+Either way, each run's conf names the DAGs the runner starts after it (`dlxh_run_then`), so
+their asset events queue no second run of those (dlxh/orchestration/asset_manager.py).
+
 Console: when `DLXH_PROGRESS_FD` names an open file descriptor, the runner writes its progress
 there (one line per DAG and per task group, with a bar, task counts and the time taken) while
 stdout/stderr (Airflow's, cosmos' and dbt's logs) go wherever the caller sent them: `dlxh run`
@@ -37,6 +45,9 @@ def pipeline() -> tuple[tuple[str, str | None], ...]:
 
 
 FINISHED = {"success", "failed", "skipped", "upstream_failed", "removed"}
+# conf key of the runs this runner starts: the DAG ids it runs after that one (see asset_manager.py)
+RUNNER_CONF_KEY = "dlxh_run_then"
+DAG_PARSE_WAIT_SECONDS = 120
 
 
 def _progress_stream():
@@ -83,14 +94,59 @@ def _groups(task_ids: list[str]) -> dict[str, list[str]]:
     return groups
 
 
-def run_with_progress(dag, conf, console) -> tuple[object, float]:
-    """dag.test() one DAG while a bar per DAG (and per task group) shows finished/total tasks."""
+def scheduler_alive() -> bool:
+    """A scheduler heartbeats on this instance's metadata database (Airflow's own liveness rule)."""
+    from airflow.jobs.job import most_recent_job
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        job = most_recent_job("SchedulerJob", session=session)
+        return bool(job is not None and job.is_alive())
+
+
+def trigger_and_wait(dag, conf, logical_date: datetime):
+    """Trigger one run of `dag` for the running scheduler and wait until it has finished."""
+    from airflow.api.common.trigger_dag import trigger_dag
+    from airflow.exceptions import DagNotFound
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from airflow.utils.state import DagRunState
+    from airflow.utils.types import DagRunTriggeredByType
+
+    run_id = f"dlxh_run__{logical_date.isoformat()}"
+    deadline = time.monotonic() + DAG_PARSE_WAIT_SECONDS
+    while True:  # a DAG the dag-processor has not written to the database yet cannot be triggered
+        try:
+            with create_session() as session:
+                trigger_dag(
+                    dag.dag_id, triggered_by=DagRunTriggeredByType.CLI, triggering_user_name="dlxh run",
+                    run_id=run_id, conf=conf or {}, logical_date=logical_date, replace_microseconds=False,
+                    session=session,
+                )
+            break
+        except DagNotFound:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(2)
+    while True:
+        with create_session() as session:
+            dr = session.query(DagRun).filter(DagRun.dag_id == dag.dag_id, DagRun.run_id == run_id).one()
+            if dr.state in (DagRunState.SUCCESS, DagRunState.FAILED):
+                session.expunge(dr)
+                return dr
+        time.sleep(1)
+
+
+def run_with_progress(dag, conf, console, via_scheduler: bool = False) -> tuple[object, float]:
+    """Run one DAG (dag.test(), or triggered for the running scheduler) while a bar per DAG (and
+    per task group) shows finished/total tasks."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     logical_date = datetime.now(LOCAL)
     task_ids = sorted(dag.task_dict)
     groups = {g: ids for g, ids in _groups(task_ids).items() if g}
-    label = f"{dag.dag_id} {json.dumps(conf, ensure_ascii=False) if conf else ''}".strip()
+    shown = {k: v for k, v in (conf or {}).items() if k != RUNNER_CONF_KEY}
+    label = " ".join([dag.dag_id, *([json.dumps(shown, ensure_ascii=False)] if shown else []), *(["(scheduler)"] if via_scheduler else [])])
     progress = Progress(
         TextColumn("{task.description:<48}"), BarColumn(bar_width=24), MofNCompleteColumn(), TextColumn("{task.fields[state]:<8}"),
         TimeElapsedColumn(), console=console, transient=False, auto_refresh=True, refresh_per_second=4,
@@ -123,7 +179,10 @@ def run_with_progress(dag, conf, console) -> tuple[object, float]:
         thread = threading.Thread(target=poll, daemon=True)
         thread.start()
         try:
-            dr = dag.test(logical_date=logical_date, run_conf=conf)
+            if via_scheduler:
+                dr = trigger_and_wait(dag, conf, logical_date)
+            else:
+                dr = dag.test(logical_date=logical_date, run_conf=conf)
         finally:
             stop.set()
             thread.join()
@@ -154,27 +213,36 @@ def main(argv: list[str]) -> int:
     only = options.get("only")
     timings: dict[str, float] = {}
     failed = []
-    for dag_id, param in pipeline():
-        if only and dag_id not in only:
-            continue
+    steps = pipeline()
+    params = dict(steps)
+    dag_ids = [dag_id for dag_id, _ in steps if not only or dag_id in only]
+    for i, dag_id in enumerate(dag_ids):
         dag = bag.get_dag(dag_id)
-        conf = {param: options[param]} if param and options.get(param) is not None else None
-        print(f"▶ {dag_id} {json.dumps(conf, ensure_ascii=False) if conf else ''}", flush=True)
-        dr, seconds = run_with_progress(dag, conf, console)
+        param = params[dag_id]
+        conf = {param: options[param]} if param and options.get(param) is not None else {}
+        if dag_ids[i + 1:]:
+            conf[RUNNER_CONF_KEY] = dag_ids[i + 1:]
+        via_scheduler = scheduler_alive()
+        print(f"▶ {dag_id} {json.dumps(conf, ensure_ascii=False)}{' (triggered for the running scheduler)' if via_scheduler else ''}",
+              flush=True)
+        dr, seconds = run_with_progress(dag, conf or None, console, via_scheduler=via_scheduler)
         timings[dag_id] = round(seconds, 2)
         state = getattr(dr, "state", None)
         print(f"  {dag_id}: {state} in {seconds:.1f}s", flush=True)
         if state != DagRunState.SUCCESS:
             failed.append(dag_id)
+            where = (f"run {dr.run_id}: its task logs are in the Airflow UI and under "
+                     f"{os.environ.get('AIRFLOW__LOGGING__BASE_LOG_FOLDER', 'the Airflow log folder')}/dag_id={dag_id}"
+                     if via_scheduler else "see its task logs above")
             break
     if options.get("timings"):
         with open(options["timings"], "w", encoding="utf-8") as fh:
             json.dump(timings, fh, indent=1)
     if failed:
         message = f"pipeline stopped: {failed[0]} did not succeed"
-        print(f"{message} (see its task logs above)", file=sys.stderr)
+        print(f"{message} ({where})", file=sys.stderr)
         if out is not sys.stdout:
-            console.print(message)
+            console.print(f"{message} ({where})" if "Airflow UI" in where else message)
         return 1
     return 0
 
