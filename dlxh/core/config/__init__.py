@@ -319,6 +319,20 @@ def _check_values(loaded: Loaded) -> None:
 def check(settings: Settings | None = None) -> dict[str, Loaded]:
     """Every reference table, validated alone and against each other; raises ConfigError on the first problem."""
     tables = {name: load(name, settings) for name in SPECS}
+    # The unit types first: every other file's unit types are checked against them.
+    if not any(r["owes_reports"] for r in tables["unit_types"].rows):
+        raise ConfigError(f"{tables['unit_types'].path}: no unit type owes reports (set owes_reports=true on at least one)")
+    alias_keys: dict[str, tuple[str, int]] = {}
+    ut = tables["unit_types"]
+    from dlxh.core.names import org_key
+
+    for i, row in enumerate(ut.rows):
+        for alias in (row["unit_type"], row["name_vi"], *row["aliases"]):
+            key = org_key(alias)
+            other = alias_keys.get(key)
+            if other and other[0] != row["unit_type"]:
+                raise _fail(ut, i, "aliases", f"{alias!r} also names unit type {other[0]!r} (line {other[1]})")
+            alias_keys[key] = (row["unit_type"], ut.lines[i])
     topic_codes = {r["topic_code"] for r in tables["topics"].rows}
     type_codes = {r["unit_type"] for r in tables["unit_types"].rows}
     topics = tables["topics"]
@@ -338,7 +352,9 @@ def check(settings: Settings | None = None) -> dict[str, Loaded]:
     for i, row in enumerate(rules.rows):
         if not row["unit_type"] and not row["unit_code"]:
             raise _fail(rules, i, "unit_type", "give a unit_type (a type's rule) or a unit_code (one unit's rule)")
-        if row["unit_type"] and row["unit_type"] not in type_codes:
+        # The shipped rules name the shipped unit types: under a federation's own unit types they
+        # match no unit (and say nothing); a rules file of the federation's own must name its types.
+        if row["unit_type"] and row["unit_type"] not in type_codes and not rules.path.resolve().is_relative_to(DEFAULTS_DIR):
             raise _fail(rules, i, "unit_type", f"{row['unit_type']!r} is not a unit_type of {tables['unit_types'].path}")
         for field in ("min_collaborators", "inactive_months", "ineffective_min_contributions", "ineffective_window_months"):
             value = row[field]
@@ -346,19 +362,6 @@ def check(settings: Settings | None = None) -> dict[str, Loaded]:
                 raise _fail(rules, i, field, f"{value} is out of range ({'1 to 36 months' if field.endswith('months') else '0 or more'})")
     if not any(r["report_type"] == "ad_hoc" for r in tables["report_types"].rows):
         raise ConfigError(f"{tables['report_types'].path}: the report type 'ad_hoc' is required (ad-hoc reports use it)")
-    if not any(r["owes_reports"] for r in tables["unit_types"].rows):
-        raise ConfigError(f"{tables['unit_types'].path}: no unit type owes reports (set owes_reports=true on at least one)")
-    alias_keys: dict[str, tuple[str, int]] = {}
-    ut = tables["unit_types"]
-    from dlxh.core.names import org_key
-
-    for i, row in enumerate(ut.rows):
-        for alias in (row["unit_type"], row["name_vi"], *row["aliases"]):
-            key = org_key(alias)
-            other = alias_keys.get(key)
-            if other and other[0] != row["unit_type"]:
-                raise _fail(ut, i, "aliases", f"{alias!r} also names unit type {other[0]!r} (line {other[1]})")
-            alias_keys[key] = (row["unit_type"], ut.lines[i])
     return tables
 
 
