@@ -19,6 +19,8 @@ ALERT_SETTINGS: dict[str, tuple[str, str]] = {
     "DLXH_ALERT_REMIND_DAYS": ("3", "Reminder this many days before the deadline."),
     "DLXH_ALERT_ESCALATE_DAYS": ("5", "Escalate to the office and the parent unit at this many days late."),
     "DLXH_ALERT_OPEN_DAYS": ("30", "A period stays open (chased, in the digest) this many days after its deadline."),
+    "DLXH_NETWORK_NOTICE_DAY": ("", "Day of the month (1-28) the collaborator-network notices for the last complete month go out; "
+                                    "default: the first day at or after the monthly report's deadline."),
     "DLXH_ALERT_RETRY_BASE_SECONDS": ("300", "First retry delay after a failed send; doubles per attempt."),
     "DLXH_ALERT_RETRY_MAX_SECONDS": ("21600", "Longest retry delay."),
     "DLXH_ALERT_MAX_ATTEMPTS": ("12", "Give up (status failed) after this many failed attempts."),
@@ -73,6 +75,10 @@ class AlertConfig:
     webhook_timeout: float
     # Unit types that owe reports (config unit_types.csv), the guard on top of the mart.
     owing_unit_types: tuple[str, ...] = ()
+    # The collaborator-network notices (alerts/network.py): their day of the month (None = the day after
+    # the monthly deadline) and the monthly due day to fall back on when the marts have no deadline.
+    network_notice_day: int | None = None
+    default_due_day: int = 20
 
 
 def _number(settings: Settings, name: str, cast: type[int] | type[float] = int) -> Any:
@@ -138,7 +144,11 @@ def load_alert_config(settings: Settings | None = None) -> AlertConfig:
         telegram_chat_id=_opt(settings, "DLXH_TELEGRAM_CHAT_ID"),
         webhook_timeout=_number(settings, "DLXH_WEBHOOK_TIMEOUT", float),
         owing_unit_types=owing_unit_types(settings),
+        network_notice_day=_number(settings, "DLXH_NETWORK_NOTICE_DAY") if _opt(settings, "DLXH_NETWORK_NOTICE_DAY") else None,
+        default_due_day=settings.default_due_day,
     )
+    if cfg.network_notice_day is not None and not 1 <= cfg.network_notice_day <= 28:
+        raise ConfigError(f"DLXH_NETWORK_NOTICE_DAY={cfg.network_notice_day}: use a day from 1 to 28")
     if cfg.remind_days < 0 or cfg.escalate_days < 1 or cfg.open_days < 0 or cfg.max_attempts < 1:
         raise ConfigError("DLXH_ALERT_REMIND_DAYS >= 0, DLXH_ALERT_ESCALATE_DAYS >= 1, DLXH_ALERT_OPEN_DAYS >= 0, DLXH_ALERT_MAX_ATTEMPTS >= 1")
     return cfg

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from alerts.channels import mask_url
 from alerts.config import AlertConfig, load_alert_config
 from alerts.model import RULE_LABELS_VI, Delivery
+from alerts.network import plan_network
 from alerts.outbox import Attempt, Deliverer, claim, due_pending, existing, expand, waiting
 from alerts.rules import plan
 from alerts.source import load_expected, load_units
@@ -70,7 +71,7 @@ class AlertRun:
         head = f"Cảnh báo nộp báo cáo ngày {day_label(self.as_of)} — kênh: {', '.join(self.channels)}"
         lines = [head, "=" * len(head)]
         if self.findings:
-            lines.append(f"Cảnh báo dữ liệu: bỏ qua {len(self.findings)} báo cáo có ngày giờ không hợp lý:")
+            lines.append(f"Cảnh báo dữ liệu ({len(self.findings)}):")
             lines.extend(f"  ! {f}" for f in self.findings)
         if self.dry_run:
             lines.append("CHẠY THỬ (--dry-run): không gửi, không ghi gì vào cơ sở dữ liệu.")
@@ -117,7 +118,8 @@ class AlertRun:
 
 def plan_deliveries(cur, as_of: date, cfg: AlertConfig, findings: list[str] | None = None) -> list[Delivery]:
     expected, units = load_expected(cur, findings), load_units(cur, findings)
-    return [d for alert in plan(expected, units, as_of, cfg) for d in expand(alert, cfg)]
+    alerts = plan(expected, units, as_of, cfg) + plan_network(cur, as_of, cfg, units, findings)
+    return [d for alert in alerts for d in expand(alert, cfg)]
 
 
 def run_alerts(as_of: date | datetime, dry_run: bool = False, *, target: PgTarget | None = None) -> AlertRun:

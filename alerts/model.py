@@ -18,6 +18,9 @@ RULE_LABELS_VI = {
     "hotspot_opened": "điểm nóng: vụ việc mới",
     "hotspot_escalation": "điểm nóng: bước quá hạn",
     "hotspot_digest": "điểm nóng: tổng hợp vụ việc đang mở",
+    # alerts/network.py: the collaborator network, once a month
+    "network_notice": "mạng lưới CTV: thông báo đơn vị",
+    "network_digest": "mạng lưới CTV: tổng hợp toàn tỉnh",
 }
 # Digest and other alerts that are not about one unit/period use these key parts.
 ALL_UNITS = "*"

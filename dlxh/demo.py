@@ -125,6 +125,10 @@ def write_demo(out: Path, as_of: date, months: int = 6, seed: int = 2025) -> dic
     places = write_demo_places()
     if places is not None:
         written["config"].append(places)
+    areas = demo_areas()
+    rules = write_demo_rules(areas)
+    if rules is not None:
+        written["config"].append(rules)
 
     as_of_end = datetime(as_of.year, as_of.month, as_of.day, 23, 59, tzinfo=LOCAL)
     forced = {periods[-1]: ["LDLD-SH", "CDVC"]}  # the latest month always shows a late and a missing unit
@@ -158,7 +162,7 @@ def write_demo(out: Path, as_of: date, months: int = 6, seed: int = 2025) -> dic
             written["reports"].append(_write_csv(path, FORM_HEADER, rows, mtime=received))
     # Surveys and scans only cover whole months before the as-of day: nothing dated in the future.
     complete = [p for p in periods if add_months(p, 1) <= date(as_of.year, as_of.month, 1)]
-    roster = demo_roster(owing, first, seed)
+    roster = demo_roster(owing, first, seed, areas)
     written["collaborators"] = write_demo_collaborators(out, roster, complete, seed)
     written["surveys"] = write_demo_surveys(out, complete, roster)
     written["scans"] = write_demo_scans(out, complete, seed)
@@ -175,10 +179,48 @@ ROSTER_HEADER = ["STT", "Mã CTV", "Họ và tên", "Đơn vị", "Giới tính"
                  "Số điện thoại", "Email", "Số quyết định", "Ngày quyết định", "Ngày thôi", "Lý do thôi"]
 
 
-def demo_roster(owing: list[tuple[str, str, date, date | None]], first: date, seed: int) -> list[dict[str, str]]:
+def demo_areas(per_unit: int = 3) -> dict[str, list[str]]:
+    """The areas (địa bàn) each demo unit's network must cover: the first wards and communes the
+    gazetteer in force (config places.csv) lists for the unit."""
+    from dlxh.core.config import config_path
+
+    out: dict[str, list[str]] = {}
+    with config_path("places.csv").open(encoding="utf-8-sig", newline="") as fh:
+        for row in csv.DictReader(fh):
+            if row.get("place_type") in ("ward", "commune", "town") and len(out.setdefault(row["unit_code"], [])) < per_unit:
+                out[row["unit_code"]].append(row["place_name"])
+    return out
+
+
+def write_demo_rules(areas: dict[str, list[str]]) -> Path | None:
+    """The demo's collaborator_rules.csv in the config folder: the shipped rules per unit type, plus one
+    row per unit of the gazetteer listing the areas its network must cover (demo_areas). A rules file
+    already in the config folder is the deployment's own and is left alone (returns None)."""
+    from dlxh.core.config import DEFAULTS_DIR, config_dir
+
+    target = config_dir() / "collaborator_rules.csv"
+    if target.exists():
+        return None
+    with (DEFAULTS_DIR / "collaborator_rules.csv").open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        header = list(reader.fieldnames or [])
+        rows = [r for r in reader if not (r.get("unit_code") or "").strip()]
+    for unit, places in sorted(areas.items()):
+        rows.append({**dict.fromkeys(header, ""), "unit_code": unit, "required_areas": ";".join(places),
+                     "note": "Demo: the unit's first wards and communes in the gazetteer (places.csv)."})
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=header)
+        w.writeheader()
+        w.writerows(rows)
+    return target
+
+
+def demo_roster(owing: list[tuple[str, str, date, date | None]], first: date, seed: int,
+                areas: dict[str, list[str]] | None = None) -> list[dict[str, str]]:
     """Collaborators of the reporting units: districts keep 3 to 6 (5 required), sector unions 2 to 4
     (3 required); one per unit was replaced before the first demo month; the last ones of a unit never
-    collect anything (inactive)."""
+    collect anything (inactive). A unit's collaborators take its required areas (demo_areas) in turn."""
     rng = random.Random(seed + 7)
     roster: list[dict[str, str]] = []
     units = {code: name for code, name, _, _ in owing}
@@ -189,7 +231,8 @@ def demo_roster(owing: list[tuple[str, str, date, date | None]], first: date, se
             name = f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE[gender])} {rng.choice(GIVEN[gender])}"
             appointed = date(first.year - 1, rng.randint(1, 12), rng.randint(1, 28))
             row = {"code": f"CTV-{code}-{i:02d}", "name": name, "unit": code, "gender": gender, "ethnicity": rng.choice(ETHNICITIES),
-                   "sector": NETWORK_SECTORS[(i - 1) % len(NETWORK_SECTORS)], "appointed": f"{appointed:%d/%m/%Y}", "ended": "",
+                   "sector": NETWORK_SECTORS[(i - 1) % len(NETWORK_SECTORS)],
+                   "area": places[(i - 1) % len(places)] if (places := (areas or {}).get(code)) else "", "appointed": f"{appointed:%d/%m/%Y}", "ended": "",
                    "reason": "", "phone": f"09{rng.randint(10000000, 99999999)}" if i % 4 else ""}
             roster.append(row)
         if n >= 4:  # the first one was replaced two months before the demo starts
@@ -218,7 +261,7 @@ def write_demo_collaborators(out: Path, roster: list[dict[str, str]], periods: l
     ws.append(["Phạm vi: toàn tỉnh"])
     ws.append(ROSTER_HEADER)
     for i, r in enumerate(roster, start=1):
-        ws.append([i, r["code"], r["name"], r["unit"], r["gender"], r["ethnicity"], "Đoàn viên", "", r["sector"], r["phone"], "",
+        ws.append([i, r["code"], r["name"], r["unit"], r["gender"], r["ethnicity"], "Đoàn viên", r.get("area", ""), r["sector"], r["phone"], "",
                    "05/QĐ-LĐLĐ", r["appointed"], r["ended"], r["reason"]])
     roster_path = folder / "danh_sach_ctv_toan_tinh.xlsx"
     wb.save(roster_path)

@@ -10,7 +10,11 @@ context from them, and nothing generated is committed. Which suite names which u
   needs the situation and the proposals only (it often has no causes or forecast section). The
   expectation keeps its name ``received_report_has_four_parts`` (the key of its history in
   quality.validation_results);
-* ``dlxh_timeliness`` names units whose received report arrived **after** its due time.
+* ``dlxh_timeliness`` names units whose received report arrived **after** its due time;
+* ``dlxh_network_complete`` names units whose collaborator network (mạng lưới cộng tác viên) is not
+  complete in the month: quota not met, a required area or sector uncovered, an active
+  collaborator without a phone or e-mail, or active collaborators counted in a unit the registry
+  no longer has (not reassigned after a merger or dissolution).
 
 A late unit is therefore a timeliness finding only: it did report, so completeness passes for it.
 """
@@ -30,7 +34,9 @@ RECEIVED = ("on_time", "late")
 
 # Suites whose failures are business findings (a late, missing or incomplete report), not data
 # errors: the Data Docs call them "Phát hiện (findings)" (expectations/docs_site.py).
-FINDING_SUITES = ("dlxh_completeness", "dlxh_timeliness")
+# A gap in a unit's collaborator network is a finding of the same kind (to be followed up by the unit).
+FINDING_SUITES = ("dlxh_completeness", "dlxh_timeliness", "dlxh_network_complete")
+
 
 @dataclass(frozen=True)
 class AssetSpec:
@@ -83,6 +89,22 @@ ASSETS: tuple[AssetSpec, ...] = (
         ),
     ),
     AssetSpec("scan_items", MONTHLY, table="raw.scan_items"),
+    # The network of each unit and month (marts.mart_collaborator_network), with whether the unit is
+    # in the registry in the month. No row at all while no roster was ever loaded (dim_collaborator
+    # empty): the deployment does not use the source yet, so the suite is skipped, not failed.
+    AssetSpec(
+        "collaborator_network",
+        MONTHLY,
+        query=(
+            "select n.period_month, n.unit_code, n.required_collaborators, n.appointed, n.active, n.vacancies, n.quota_met, "
+            "n.areas_uncovered, n.sectors_uncovered, n.active_without_contact, "
+            "case when exists (select 1 from marts.dim_unit as u where u.unit_code = n.unit_code "
+            "and u.valid_from <= cast(n.period_month + interval '1 month' - interval '1 day' as date) "
+            "and (u.valid_to is null or u.valid_to >= n.period_month)) then 0 else n.active end as active_without_unit "
+            "from marts.mart_collaborator_network as n "
+            "where exists (select 1 from marts.dim_collaborator)"
+        ),
+    ),
     AssetSpec(
         "import_reconciliation",
         WHOLE,
@@ -195,6 +217,29 @@ SUITES: tuple[SuiteSpec, ...] = (
         ),
     ),
     SuiteSpec(
+        "dlxh_network_complete",
+        "collaborator_network",
+        "Mạng lưới cộng tác viên đầy đủ",
+        (
+            _e("network_quota_met", "ExpectColumnValuesToBeInSet",
+               "Đơn vị có đủ số cộng tác viên theo chỉ tiêu (không còn chỉ tiêu thiếu).",
+               column="quota_met", value_set=[True]),
+            _e("network_areas_covered", "ExpectColumnValuesToBeBetween",
+               "Mọi địa bàn đơn vị phải phủ đều có cộng tác viên phụ trách.",
+               column="areas_uncovered", min_value=0, max_value=0),
+            _e("network_sectors_covered", "ExpectColumnValuesToBeBetween",
+               "Mọi lĩnh vực, đoàn thể đơn vị phải phủ đều có cộng tác viên.",
+               column="sectors_uncovered", min_value=0, max_value=0),
+            _e("active_collaborators_have_contact", "ExpectColumnValuesToBeBetween",
+               "Cộng tác viên đang hoạt động đều có số điện thoại hoặc email để liên hệ.",
+               column="active_without_contact", min_value=0, max_value=0),
+            _e("active_collaborators_have_unit", "ExpectColumnValuesToBeBetween",
+               "Cộng tác viên đang hoạt động đều thuộc một đơn vị có trong danh mục đơn vị của tháng "
+               "(không còn ở đơn vị đã giải thể, sáp nhập mà chưa chuyển).",
+               column="active_without_unit", min_value=0, max_value=0),
+        ),
+    ),
+    SuiteSpec(
         "dlxh_import_reconciliation",
         "import_reconciliation",
         "Đối soát số dòng nhập",
@@ -217,6 +262,7 @@ CHECKPOINTS: tuple[CheckpointSpec, ...] = (
     CheckpointSpec("dlxh_survey_responses", ("dlxh_survey_quality",), ("submission_uuid",)),
     CheckpointSpec("dlxh_survey_scores", ("dlxh_survey_scores",), ("submission_uuid",)),
     CheckpointSpec("dlxh_scans", ("dlxh_scan_quality",), ("item_key",)),
+    CheckpointSpec("dlxh_network", ("dlxh_network_complete",), ("unit_code",)),
     CheckpointSpec("dlxh_imports", ("dlxh_import_reconciliation",), ("file_key",), monthly=False),
 )
 # A checkpoint whose batch is empty is skipped, except these: no rows there is itself a failure.
@@ -236,5 +282,6 @@ class Required:
 
 REQUIRED_RELATIONS: tuple[Required, ...] = (
     Required("marts.fct_report_submission", "run `dlxh build` (dbt) first"),
+    Required("marts.mart_collaborator_network", "run `dlxh build` (dbt) first"),
     Required("quality.v_import_reconciliation", "run `dlxh db up` to apply dlxh/core/sql/090_quality.sql"),
 )

@@ -52,7 +52,8 @@ GX_IMAGES = "https://great-expectations-web-assets.s3.us-east-2.amazonaws.com/"
 BANNER_MARK = "dlxh-findings-note"
 BANNER = (
     f'<div id="{BANNER_MARK}" class="alert alert-warning m-2" role="note">'
-    "<strong>Phát hiện (findings)</strong>: đơn vị nộp báo cáo trễ hạn, chưa nộp hoặc báo cáo thiếu nội dung. "
+    "<strong>Phát hiện (findings)</strong>: đơn vị nộp báo cáo trễ hạn, chưa nộp hoặc báo cáo thiếu nội dung; "
+    "mạng lưới cộng tác viên chưa đủ chỉ tiêu, chưa phủ hết địa bàn, lĩnh vực hoặc thiếu thông tin liên hệ. "
     "Đây là kết quả nghiệp vụ cần đôn đốc, không phải lỗi dữ liệu. Thời gian theo giờ Việt Nam (UTC+7)."
     "</div>"
 )

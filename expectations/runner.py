@@ -69,6 +69,9 @@ class MonthValidation:
             lines.append(f"  Đơn vị thiếu báo cáo hoặc báo cáo chưa đủ các phần bắt buộc: {', '.join(missing)}")
         if late:
             lines.append(f"  Đơn vị nộp báo cáo muộn hạn: {', '.join(late)}")
+        network = sorted(self.offending_keys("dlxh_network_complete"))
+        if network:
+            lines.append(f"  Đơn vị chưa đủ mạng lưới cộng tác viên (chỉ tiêu, địa bàn, lĩnh vực, liên hệ): {', '.join(network)}")
         if self.success:
             lines.append("  Kết luận: mọi kỳ vọng đều đạt.")
         elif self.strict:

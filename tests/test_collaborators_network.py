@@ -307,7 +307,10 @@ def test_coverage_gaps_and_mix(built):
         from marts.mart_collaborator_network"""))
     # June, Tam Đường: Hoa (Bình Lư, Giáo dục) and Mai (Bình Lư, Doanh nghiệp) are left
     assert rows[("H-TD", date(2026, 6, 1))][:2] == ["Bản Bo; Sơn Bình", "Y tế"]
-    assert rows[("H-TD", date(2026, 6, 1))][2:5] == [2, 0, 1]
+    # two women, no man, one minority: cells under min_cell_size (5) could name someone, so both mixes are suppressed
+    assert rows[("H-TD", date(2026, 6, 1))][2:5] == [None, None, None]
+    assert _q(conn, """select gender_is_suppressed, ethnicity_is_suppressed from marts.mart_collaborator_network
+                       where unit_code = 'H-TD' and period_month = '2026-06-01'""") == [(True, True)]
     # Phong Thổ: sectors written in English match nothing of the Vietnamese list (no silent translation)
     assert rows[("H-PT", date(2026, 7, 1))][1] == "Doanh nghiệp; Giáo dục; Y tế"
     assert rows[("H-PT", date(2026, 7, 1))][5] == 1  # s5's collector «Điều tra viên»

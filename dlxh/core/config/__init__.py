@@ -186,6 +186,9 @@ SPECS: dict[str, FileSpec] = {
                        description="Ineffective = fewer contributions than this over the window (and not inactive)."),
                 Column("ineffective_window_months", "int", sql_type="integer",
                        description="The window of the ineffective rule, in months ending with the month."),
+                Column("grace_months", "int", sql_type="integer",
+                       description="A collaborator appointed in the month or the grace_months - 1 months before it is neither "
+                                   "inactive nor ineffective yet (default 0: no grace)."),
                 Column("note", description="Why (free text)."),
             ),
             ("unit_type", "unit_code"),
@@ -360,6 +363,8 @@ def check(settings: Settings | None = None) -> dict[str, Loaded]:
             value = row[field]
             if value is not None and (value < 0 or (field.endswith("months") and not 1 <= value <= 36)):
                 raise _fail(rules, i, field, f"{value} is out of range ({'1 to 36 months' if field.endswith('months') else '0 or more'})")
+        if row["grace_months"] is not None and not 0 <= row["grace_months"] <= 36:
+            raise _fail(rules, i, "grace_months", f"{row['grace_months']} is out of range (0 to 36 months)")
     if not any(r["report_type"] == "ad_hoc" for r in tables["report_types"].rows):
         raise ConfigError(f"{tables['report_types'].path}: the report type 'ad_hoc' is required (ad-hoc reports use it)")
     return tables

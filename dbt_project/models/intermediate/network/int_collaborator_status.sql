@@ -2,6 +2,8 @@
 -- (the month and the months before it, inactive_months in all) and in the ineffective window.
 -- inactive = no contribution in the inactive window; ineffective = contributing, but fewer than
 -- ineffective_min_contributions over its window. Contributions count wherever they were made.
+-- A collaborator appointed in the month or the grace_months - 1 months before it (in_grace) is
+-- neither inactive nor ineffective yet, whatever it contributed.
 with
 
 collaborator_months as (
@@ -31,7 +33,8 @@ with_rules as (
         collaborator_months.*,
         coalesce(rules.inactive_months, 3) as inactive_months,
         rules.ineffective_min_contributions,
-        coalesce(rules.ineffective_window_months, 6) as ineffective_window_months
+        coalesce(rules.ineffective_window_months, 6) as ineffective_window_months,
+        coalesce(rules.grace_months, 0) as grace_months
     from collaborator_months
     left join rules
         on
@@ -63,7 +66,10 @@ counted as (
                 and monthly.period_month <= with_rules.period_month
                 and monthly.period_month
                 > cast(with_rules.period_month - make_interval(months => with_rules.ineffective_window_months) as date)
-        ), 0) as contributions_in_ineffective_window
+        ), 0) as contributions_in_ineffective_window,
+        with_rules.grace_months > 0
+        and with_rules.appointed_on
+        >= cast(with_rules.period_month - make_interval(months => with_rules.grace_months - 1) as date) as in_grace
     from with_rules
 )
 
@@ -83,12 +89,15 @@ select
     inactive_months,
     ineffective_min_contributions,
     ineffective_window_months,
+    grace_months,
+    in_grace,
     cast(contributions_in_month as integer) as contributions_in_month,
     cast(contributions_in_inactive_window as integer) as contributions_in_inactive_window,
     cast(contributions_in_ineffective_window as integer) as contributions_in_ineffective_window,
     contributions_in_inactive_window > 0 as is_active,
-    contributions_in_inactive_window = 0 as is_inactive,
+    contributions_in_inactive_window = 0 and not in_grace as is_inactive,
     contributions_in_inactive_window > 0
+    and not in_grace
     and ineffective_min_contributions is not null
     and contributions_in_ineffective_window < ineffective_min_contributions as is_ineffective
 from counted

@@ -32,7 +32,8 @@ select
     coalesce(by_unit.required_sectors, by_type.required_sectors) as required_sectors,
     coalesce(by_unit.inactive_months, by_type.inactive_months, 3) as inactive_months,
     coalesce(by_unit.ineffective_min_contributions, by_type.ineffective_min_contributions) as ineffective_min_contributions,
-    coalesce(by_unit.ineffective_window_months, by_type.ineffective_window_months, 6) as ineffective_window_months
+    coalesce(by_unit.ineffective_window_months, by_type.ineffective_window_months, 6) as ineffective_window_months,
+    coalesce(by_unit.grace_months, by_type.grace_months, 0) as grace_months
 from units
 left join by_unit on units.unit_code = by_unit.unit_code
 left join by_type on units.unit_type = by_type.unit_type

@@ -1,7 +1,12 @@
 -- The network of each unit, month by month (counted on the month's last day, or the as-of day):
 -- the quota and who is appointed, active, inactive and ineffective; vacancies; the required areas
 -- and sectors no collaborator covers; the gender and ethnicity mix; contributions and those whose
--- collector matched no roster member. Counts only: no names, no contacts.
+-- collector matched no roster member. Counts only: no names, no contacts. The gender mix and the
+-- ethnicity mix are each suppressed (null, *_is_suppressed) when one of their cells has between 1
+-- and var min_cell_size - 1 collaborators: a cell that small could name a person (the only woman,
+-- the only Dao collaborator of a unit), and nulling the whole mix keeps it from being derived from
+-- the other cells and the total.
+{%- set k = var('min_cell_size') | int %}
 with
 
 months as (
@@ -195,13 +200,29 @@ select
     joined.sectors_uncovered_list,
     joined.areas_uncovered = 0 and joined.sectors_uncovered = 0 as coverage_met,
     cast(joined.active_without_contact as integer) as active_without_contact,
-    cast(joined.female as integer) as female,
-    cast(joined.male as integer) as male,
-    cast(joined.gender_unknown as integer) as gender_unknown,
-    cast(joined.ethnicity_kinh as integer) as ethnicity_kinh,
-    cast(joined.ethnicity_minority as integer) as ethnicity_minority,
-    cast(joined.ethnicity_unknown as integer) as ethnicity_unknown,
-    cast(joined.ethnicities as integer) as ethnicities,
+    {{ small_mix('joined', ['female', 'male', 'gender_unknown'], k) }} as gender_is_suppressed,
+    case when not {{ small_mix('joined', ['female', 'male', 'gender_unknown'], k) }} then cast(joined.female as integer) end as female,
+    case when not {{ small_mix('joined', ['female', 'male', 'gender_unknown'], k) }} then cast(joined.male as integer) end as male,
+    case
+        when not {{ small_mix('joined', ['female', 'male', 'gender_unknown'], k) }} then cast(joined.gender_unknown as integer)
+    end as gender_unknown,
+    {{ small_mix('joined', ['ethnicity_kinh', 'ethnicity_minority', 'ethnicity_unknown'], k) }} as ethnicity_is_suppressed,
+    case
+        when not {{ small_mix('joined', ['ethnicity_kinh', 'ethnicity_minority', 'ethnicity_unknown'], k) }}
+            then cast(joined.ethnicity_kinh as integer)
+    end as ethnicity_kinh,
+    case
+        when not {{ small_mix('joined', ['ethnicity_kinh', 'ethnicity_minority', 'ethnicity_unknown'], k) }}
+            then cast(joined.ethnicity_minority as integer)
+    end as ethnicity_minority,
+    case
+        when not {{ small_mix('joined', ['ethnicity_kinh', 'ethnicity_minority', 'ethnicity_unknown'], k) }}
+            then cast(joined.ethnicity_unknown as integer)
+    end as ethnicity_unknown,
+    case
+        when not {{ small_mix('joined', ['ethnicity_kinh', 'ethnicity_minority', 'ethnicity_unknown'], k) }}
+            then cast(joined.ethnicities as integer)
+    end as ethnicities,
     cast(joined.contributions as integer) as contributions,
     cast(joined.survey_contributions as integer) as survey_contributions,
     cast(joined.form_contributions as integer) as form_contributions,

@@ -14,6 +14,7 @@ select
     source.inactive_months,
     source.ineffective_min_contributions,
     source.ineffective_window_months,
+    source.grace_months,
     source.source_file,
     source.line_number
 from source
