@@ -14,11 +14,13 @@ run: setup
 
 # The fast tier, then the tests that need PostgreSQL, then the end-to-end tests (real Airflow
 # scheduler, dag-processor, api-server) as their own step. Each step stops `make` on failure with
-# pytest's exit code.
+# pytest's exit code. Two pytest-xdist workers (a test module per worker, each with its own
+# embedded PostgreSQL and DLXH_HOME): the tests wait on servers and dbt as much as they compute.
+PYTEST_WORKERS ?= 2
 test: check
 	$(DLXH) build --manifest-only >/dev/null
-	$(PYTEST) -m "not unit and not e2e"
-	$(PYTEST) -m e2e
+	$(PYTEST) -n $(PYTEST_WORKERS) --dist loadfile -m "not unit and not e2e"
+	$(PYTEST) -n $(PYTEST_WORKERS) --dist loadfile -m e2e
 
 # No database, no server: ruff, the formatter's verdict, mypy (dlxh/core, ingestion), the import
 # layers (pyproject's [tool.importlinter]) and the unit tests (tests/conftest.py: UNIT_MODULES).
