@@ -1,0 +1,27 @@
+"""Celery queue names of the DLXH DAGs, in one place (docs/orchestration.md, "CeleryExecutor").
+
+Under the CeleryExecutor a task goes to the queue its operator names (`queue=`); a worker takes
+tasks from the queues it was started with (`airflow celery worker --queues a,b`). Under the
+LocalExecutor and in `dag.test()` the queue is ignored.
+
+* `DEFAULT`: every task that names no queue (Airflow's `[operators] default_queue`);
+* `OCR`: report ingestion that may OCR scanned documents (the reports source's mapped ingest
+  tasks), so OCR-heavy work runs on workers sized for it and never starves the rest;
+* `DBT`: the dbt producer of the build DAG (one `dbt build` with dbt's threads).
+
+`WORKER_QUEUES` is how `dlxh airflow standalone --executor celery` and the docker compose
+`celery` profile start their workers: one for dbt and the default queue, one for OCR and the
+default queue (so the default queue always has two workers, and one worker lost never stops it).
+"""
+
+from __future__ import annotations
+
+DEFAULT = "default"
+OCR = "ocr"
+DBT = "dbt"
+
+# (worker name, queues it consumes), in start order.
+WORKER_QUEUES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("worker-dbt", (DEFAULT, DBT)),
+    ("worker-ocr", (OCR, DEFAULT)),
+)
