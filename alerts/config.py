@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from dlxh.config.unit_types import owing_unit_types
-from dlxh.errors import ConfigError
-from dlxh.settings import Settings, load_settings
+from dlxh.core.config.unit_types import owing_unit_types
+from dlxh.core.errors import ConfigError
+from dlxh.core.settings import Settings, load_settings
 
 CHANNELS = ("log", "email", "webhook")
 SECURITY_PORTS = {"none": 25, "starttls": 587, "ssl": 465}

@@ -21,8 +21,8 @@ from alerts.outbox import Attempt, Deliverer, claim, due_pending, existing, expa
 from alerts.rules import plan
 from alerts.source import load_expected, load_units
 from alerts.vi import day_label, moment_label
-from dlxh.calendar import LOCAL
-from dlxh.settings import PgTarget
+from dlxh.core.calendar import LOCAL
+from dlxh.core.settings import PgTarget
 
 
 def _rule_label(rule_key: str) -> str:
@@ -121,7 +121,7 @@ def plan_deliveries(cur, as_of: date, cfg: AlertConfig, findings: list[str] | No
 
 
 def run_alerts(as_of: date | datetime, dry_run: bool = False, *, target: PgTarget | None = None) -> AlertRun:
-    from dlxh.db import connect, ensure_up, warehouse_target
+    from dlxh.core.db import connect, ensure_up, warehouse_target
 
     if isinstance(as_of, datetime):  # e.g. an Airflow logical date (UTC): the local day it falls on
         as_of = (as_of.astimezone(LOCAL) if as_of.tzinfo else as_of).date()

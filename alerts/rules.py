@@ -1,6 +1,6 @@
 """The alert rules: which alerts are due on an as-of day. Pure: no database, no network.
 
-Statuses are recomputed for the as-of day from `due_at` and `received_at` (dlxh/calendar.py),
+Statuses are recomputed for the as-of day from `due_at` and `received_at` (dlxh/core/calendar.py),
 so a replayed day gives the same alerts whenever dbt last ran, as long as the marts were built
 as of that day or later. The day is evaluated at its end (24:00 local): a report received any
 time on the day counts as received that day.
@@ -27,8 +27,8 @@ from alerts.model import (
     UnitVersion,
 )
 from alerts.vi import day_label, moment_label, period_label, report_title
-from dlxh import calendar
-from dlxh.calendar import LOCAL
+from dlxh.core import calendar
+from dlxh.core.calendar import LOCAL
 
 
 def end_of_day(day: date) -> datetime:
@@ -51,7 +51,7 @@ class Situation:
 
     report: ExpectedReport
     unit: UnitVersion | None
-    status: str  # on_time | late | missing | pending (dlxh.calendar.status)
+    status: str  # on_time | late | missing | pending (dlxh.core.calendar.status)
     days_late: int
     days_left: int  # whole days from the start of the as-of day to the deadline (pending only)
     received_at: datetime | None  # known on the as-of day

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from alerts.model import ExpectedReport, UnitVersion
-from dlxh.errors import DlxhError
+from dlxh.core.errors import DlxhError
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from dlxh.text import nfc
+from dlxh.core.text import nfc
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 

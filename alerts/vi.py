@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from dlxh.calendar import LOCAL
+from dlxh.core.calendar import LOCAL
 
 MONTHLY_TITLE = "Báo cáo tình hình tư tưởng, dư luận xã hội"
 AD_HOC_TITLE = "Báo cáo đột xuất"

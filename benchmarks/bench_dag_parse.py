@@ -69,10 +69,10 @@ def main() -> int:
     for name in ("DLXH_DATABASE_URL", "DLXH_PG_PORT", "DLXH_AIRFLOW_DATABASE_URL"):
         os.environ.pop(name, None)
     from dlxh.airflow_env import airflow_environ, ensure_airflow_db
-    from dlxh.db import ensure_up
+    from dlxh.core.db import ensure_up
+    from dlxh.core.pg_embedded import EmbeddedPostgres
+    from dlxh.core.settings import load_settings
     from dlxh.orchestration.manifest import manifest_path
-    from dlxh.pg_embedded import EmbeddedPostgres
-    from dlxh.settings import load_settings
 
     try:
         manifest_path()  # the build DAG needs the precompiled manifest; fail clearly if missing

@@ -52,7 +52,7 @@ def _reset_raw(conn) -> None:
 def scenario(conn, shape, first: date, history: int, seed: int) -> dict[str, float]:
     from benchmarks.generate_national import generate, load_month
     from dlxh.build import build
-    from dlxh.calendar import add_months
+    from dlxh.core.calendar import add_months
 
     _reset_raw(conn)
     generate(conn, shape, first, history, seed)
@@ -71,7 +71,7 @@ def slowest_nodes(count: int = 6) -> list[tuple[str, float]]:
     import json
 
     from dlxh.build import target_path
-    from dlxh.settings import load_settings
+    from dlxh.core.settings import load_settings
 
     results = json.loads((target_path(load_settings()) / "run_results.json").read_text(encoding="utf-8"))["results"]
     timed = sorted(((r["unique_id"].split(".")[-1], float(r["execution_time"])) for r in results), key=lambda x: -x[1])
@@ -79,7 +79,7 @@ def slowest_nodes(count: int = 6) -> list[tuple[str, float]]:
 
 
 def _month_end(month: date) -> date:
-    from dlxh.calendar import add_months
+    from dlxh.core.calendar import add_months
 
     return date.fromordinal(add_months(month, 1).toordinal() - 1)
 
@@ -88,8 +88,8 @@ def bi_queries(month: date) -> dict[str, float]:
     import psycopg2
 
     from dlxh.build import bi_password
-    from dlxh.db import warehouse_target
-    from dlxh.settings import load_settings
+    from dlxh.core.db import warehouse_target
+    from dlxh.core.settings import load_settings
 
     t = warehouse_target()
     conn = psycopg2.connect(host=t.host, port=t.port, dbname=t.dbname, user="bi_reader", password=bi_password(load_settings()))
@@ -120,7 +120,7 @@ def main() -> int:
     os.environ.pop("DLXH_DATABASE_URL", None)
 
     from benchmarks.generate_national import Shape
-    from dlxh.db import connect, ensure_up
+    from dlxh.core.db import connect, ensure_up
 
     ensure_up()
     conn = connect(autocommit=False)

@@ -53,10 +53,10 @@ def bench_documents(root: Path, n_docs: int, n_ocr: int) -> dict[str, float]:
 
 
 def bench_form(root: Path, n_rows: int) -> tuple[float, float]:
-    from dlxh.db import connect, copy_rows, ensure_up
+    from dlxh.core.db import connect, copy_rows, ensure_up
     from ingestion.framework import run_ingest
     from ingestion.reports.source import ReportsSource
-    from ingestion.units import UnitsSource
+    from ingestion.units.source import UnitsSource
 
     target = ensure_up()
     conn = connect(target)

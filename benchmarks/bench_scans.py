@@ -154,9 +154,9 @@ def main() -> int:
     os.environ["DLXH_HOME"] = str(home)
     os.environ.pop("DLXH_DATABASE_URL", None)
     os.environ.pop("DLXH_PG_PORT", None)
-    from dlxh.db import connect, ensure_up
-    from dlxh.pg_embedded import EmbeddedPostgres
-    from dlxh.settings import load_settings
+    from dlxh.core.db import connect, ensure_up
+    from dlxh.core.pg_embedded import EmbeddedPostgres
+    from dlxh.core.settings import load_settings
     from ingestion.framework import run_ingest
     from ingestion.scans.source import ScansSource
 

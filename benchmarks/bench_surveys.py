@@ -40,7 +40,7 @@ def _peak_mb() -> float:
 
 
 def phase_ingest(work: Path) -> dict:
-    from dlxh.db import connect
+    from dlxh.core.db import connect
     from ingestion.framework import run_ingest
     from ingestion.surveys.source import SurveysSource
 
@@ -56,7 +56,7 @@ def phase_ingest(work: Path) -> dict:
 
 
 def phase_copy(work: Path) -> dict:
-    from dlxh.db import connect
+    from dlxh.core.db import connect
 
     conn = connect()
     with conn, conn.cursor() as cur:
@@ -75,7 +75,7 @@ def phase_to_sql(work: Path, rows: int) -> dict:
     import pandas as pd
     from sqlalchemy import create_engine
 
-    from dlxh.db import warehouse_target
+    from dlxh.core.db import warehouse_target
 
     cols = ["submission_uuid", "question_name", "topic_code", "choice_codes", "choice_labels", "numeric_score", "raw_value",
             "updated_at", "numeric_value"]
@@ -116,12 +116,12 @@ def main() -> int:
     os.environ.pop("DLXH_DATABASE_URL", None)
     os.environ.pop("DLXH_PG_PORT", None)
     os.environ.setdefault("DLXH_SURVEY_SALT", "benchmark-only-salt")
-    from dlxh.db import connect, ensure_up
-    from dlxh.pg_embedded import EmbeddedPostgres
-    from dlxh.settings import load_settings
+    from dlxh.core.db import connect, ensure_up
+    from dlxh.core.pg_embedded import EmbeddedPostgres
+    from dlxh.core.settings import load_settings
     from ingestion.framework import run_ingest
     from ingestion.surveys import sample
-    from ingestion.units import UnitsSource
+    from ingestion.units.source import UnitsSource
 
     try:
         work = home / "work"

@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dlxh.calendar import LOCAL, add_months, monthly_due_at  # noqa: E402
-from dlxh.db import copy_rows  # noqa: E402
+from dlxh.core.calendar import LOCAL, add_months, monthly_due_at  # noqa: E402
+from dlxh.core.db import copy_rows  # noqa: E402
 
 TOPICS = [f"T{i:02d}" for i in range(1, 13)]
 SENTIMENTS = ("tich_cuc", "trung_lap", "tieu_cuc")
@@ -157,7 +157,7 @@ def main() -> int:
     p.add_argument("--first-month", default="2023-01", help="YYYY-MM")
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args()
-    from dlxh.db import connect, ensure_up
+    from dlxh.core.db import connect, ensure_up
 
     ensure_up()
     conn = connect()

@@ -11,9 +11,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dlxh.db import airflow_target, ensure_up, warehouse_target
-from dlxh.secret_files import stored_secret
-from dlxh.settings import PROJECT_ROOT, Settings, load_settings
+from dlxh.core.db import airflow_target, ensure_up, warehouse_target
+from dlxh.core.secret_files import stored_secret
+from dlxh.core.settings import PROJECT_ROOT, Settings, load_settings
 
 DAGS_FOLDER = PROJECT_ROOT / "dags"
 WAREHOUSE_CONN_ID = "dlxh_warehouse"
@@ -162,14 +162,14 @@ def ensure_airflow_db(settings: Settings | None = None) -> None:
         return
     proc = subprocess.run([airflow_bin(), "db", "migrate"], env=env, capture_output=True, text=True)
     if proc.returncode != 0:
-        from dlxh.errors import DlxhError
+        from dlxh.core.errors import DlxhError
 
         raise DlxhError(f"`airflow db migrate` failed (exit {proc.returncode}):\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}")
     marker.write_text(wanted + "\n")
 
 
 def _has_airflow_tables(settings: Settings) -> bool:
-    from dlxh.db import connect
+    from dlxh.core.db import connect
 
     conn = connect(airflow_target(settings))
     try:

@@ -23,8 +23,8 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
-from dlxh.errors import ConfigError, DlxhError
-from dlxh.settings import PROJECT_ROOT, Settings, load_settings
+from dlxh.core.errors import ConfigError, DlxhError
+from dlxh.core.settings import PROJECT_ROOT, Settings, load_settings
 
 BUNDLE_DIR = PROJECT_ROOT / "bi" / "superset" / "bundle"
 SUPERSET_REQUIREMENT = "apache-superset>=4.1,<5"
@@ -40,7 +40,7 @@ def superset_home(settings: Settings) -> Path:
 
 
 def bi_port(settings: Settings) -> int:
-    from dlxh.settings import _int_setting
+    from dlxh.core.settings import _int_setting
 
     port = _int_setting(settings.raw, "DLXH_BI_PORT", 1, 65535)
     return DEFAULT_PORT if port is None else port
@@ -114,7 +114,7 @@ def bundle_zip(settings: Settings, password: str) -> bytes:
     """The committed bundle as Superset imports it, with this warehouse's address and password."""
     from urllib.parse import quote
 
-    from dlxh.db import warehouse_target
+    from dlxh.core.db import warehouse_target
 
     target = warehouse_target(settings)
     uri = f"postgresql+psycopg2://bi_reader:{quote(password, safe='')}@{target.host}:{target.port}/{quote(target.dbname, safe='')}"
@@ -148,7 +148,7 @@ def running_pid(settings: Settings) -> int | None:
 def up(settings: Settings | None = None) -> str:
     """Install (once), migrate, import the bundle, start on 127.0.0.1; returns the dashboard URL."""
     from dlxh.build import bi_password
-    from dlxh.db import ensure_up
+    from dlxh.core.db import ensure_up
 
     settings = settings or load_settings()
     if not BUNDLE_DIR.is_dir():

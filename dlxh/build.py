@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
-from dlxh.calendar import LOCAL
-from dlxh.config import reporting_start_month
+from dlxh import config_report as reporting_start_month
+from dlxh.core.calendar import LOCAL
+from dlxh.core.errors import DlxhError
+from dlxh.core.secret_files import stored_secret
+from dlxh.core.settings import Settings, load_settings
 from dlxh.dbt import DBT_PROJECT_DIR, run_dbt
-from dlxh.errors import DlxhError
-from dlxh.secret_files import stored_secret
-from dlxh.settings import Settings, load_settings
 
 BI_ROLE = "bi_reader"
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
@@ -109,10 +109,10 @@ def bi_password(settings: Settings) -> str:
 
 
 def ensure_bi_reader(settings: Settings | None = None) -> None:
-    """Give the bi_reader role (created by dlxh/sql/060_roles.sql) its login password."""
+    """Give the bi_reader role (created by dlxh/core/sql/060_roles.sql) its login password."""
     from psycopg2 import sql
 
-    from dlxh.db import connect
+    from dlxh.core.db import connect
 
     settings = settings or load_settings()
     conn = connect(autocommit=True)
@@ -125,7 +125,7 @@ def ensure_bi_reader(settings: Settings | None = None) -> None:
                     f"Create it once as a superuser: `create role {BI_ROLE} login`."
                 )
             cur.execute(sql.SQL("alter role {} with login password %s").format(sql.Identifier(BI_ROLE)), (bi_password(settings),))
-            from dlxh.db import airflow_target
+            from dlxh.core.db import airflow_target
 
             try:
                 keep = {airflow_target(settings).user}
@@ -139,8 +139,8 @@ def ensure_bi_reader(settings: Settings | None = None) -> None:
 
 def publish_config(settings: Settings | None = None) -> dict[str, int]:
     """The config folder's reference tables into the warehouse's `config` schema (dbt reads them)."""
-    from dlxh.config.sync import sync_config
-    from dlxh.db import transaction
+    from dlxh.core.config.sync import sync_config
+    from dlxh.core.db import transaction
 
     with transaction() as conn, conn.cursor() as cur:
         return sync_config(cur, settings)
@@ -222,7 +222,7 @@ def build(as_of: date | datetime | None = None, select: str | None = None, full_
           indirect_selection: str | None = None, check: bool = True) -> BuildSummary:
     """`dbt build` (seeds, models, unit tests, data tests) with the as-of instant; raises DlxhError on failure
     (with check=False only when dbt wrote no results: the summary then carries each node's outcome)."""
-    from dlxh.db import ensure_up
+    from dlxh.core.db import ensure_up
 
     settings = load_settings()
     ensure_up(settings)

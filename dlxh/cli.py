@@ -11,7 +11,7 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
-from dlxh.errors import DlxhError
+from dlxh.core.errors import DlxhError
 
 
 def _month(value: str) -> date:
@@ -23,7 +23,7 @@ def _month(value: str) -> date:
 
 def _local_today() -> date:
     """Today in Asia/Ho_Chi_Minh (the federation's day), whatever the machine's time zone."""
-    from dlxh.calendar import LOCAL
+    from dlxh.core.calendar import LOCAL
 
     return datetime.now(LOCAL).date()
 
@@ -37,7 +37,7 @@ def _day(value: str) -> date:
 
 # -- config -------------------------------------------------------------------------------------
 def cmd_config(args: argparse.Namespace) -> int:
-    from dlxh.config import report
+    from dlxh import config_report as report
 
     if args.action == "init":
         written = report.init(force=args.force)
@@ -59,8 +59,8 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 # -- db -----------------------------------------------------------------------------------------
 def cmd_db(args: argparse.Namespace) -> int:
-    from dlxh.db import ensure_up, warehouse_target
-    from dlxh.settings import load_settings
+    from dlxh.core.db import ensure_up, warehouse_target
+    from dlxh.core.settings import load_settings
 
     settings = load_settings()
     if args.action == "url":
@@ -83,12 +83,12 @@ def cmd_db(args: argparse.Namespace) -> int:
             print("DLXH_DATABASE_URL points at an external server; nothing to stop.")
             return 0
         target = ensure_up(settings) if args.action == "up" else warehouse_target(settings)
-        from dlxh.db import connect
+        from dlxh.core.db import connect
 
         connect(target).close()
         print(f"external warehouse reachable at {target.host}:{target.port}/{target.dbname}")
         return 0
-    from dlxh.pg_embedded import EmbeddedPostgres
+    from dlxh.core.pg_embedded import EmbeddedPostgres
 
     server = EmbeddedPostgres(settings)
     if args.action == "up":
@@ -105,7 +105,7 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 # -- ingest -------------------------------------------------------------------------------------
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from dlxh.db import connect, ensure_up
+    from dlxh.core.db import connect, ensure_up
     from ingestion.framework import run_ingest, stderr_progress
     from ingestion.sources import get_source
 
@@ -131,7 +131,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 # -- reports: a person settles what the machine cannot ------------------------------------------
 def cmd_reports(args: argparse.Namespace) -> int:
-    from dlxh.db import connect, ensure_up
+    from dlxh.core.db import connect, ensure_up
     from ingestion.reports import review
 
     conn = connect(ensure_up())
@@ -207,8 +207,8 @@ def cmd_hotspots(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from dlxh.core.settings import load_settings
     from dlxh.demo import write_demo
-    from dlxh.settings import load_settings
 
     out = Path(args.out) if args.out else load_settings().inbox
     written = write_demo(out, as_of=args.as_of or _local_today(), months=args.months, seed=args.seed)
@@ -237,8 +237,8 @@ def cmd_docs(args: argparse.Namespace) -> int:
     if args.action == "where":
         print(data_docs_index())
         return 0
+    from dlxh.core.settings import load_settings
     from dlxh.docs import build_docs, docs_port, make_server
-    from dlxh.settings import load_settings
 
     settings = load_settings()
     port = docs_port(settings, args.port) if args.action == "serve" else None
@@ -258,7 +258,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 def cmd_bi(args: argparse.Namespace) -> int:
     from dlxh import bi
-    from dlxh.settings import load_settings
+    from dlxh.core.settings import load_settings
 
     settings = load_settings()
     if args.action == "up":

@@ -7,9 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dlxh.db import warehouse_target
-from dlxh.errors import DlxhError
-from dlxh.settings import PROJECT_ROOT, Settings, load_settings
+from dlxh.core.db import warehouse_target
+from dlxh.core.errors import DlxhError
+from dlxh.core.settings import PROJECT_ROOT, Settings, load_settings
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
@@ -36,7 +36,7 @@ def run_dbt(args: list[str], settings: Settings | None = None, capture: bool = F
             ok_codes: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess:
     settings = settings or load_settings()
     if not (DBT_PROJECT_DIR / "dbt_project.yml").is_file():
-        from dlxh.errors import ConfigError
+        from dlxh.core.errors import ConfigError
 
         raise ConfigError(f"no dbt project in {DBT_PROJECT_DIR}: set DLXH_PROJECT_DIR to the project folder (a checkout with dbt_project/ and dags/)")
     env = {**os.environ, **dbt_env(settings)}

@@ -14,8 +14,8 @@ import random
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from dlxh.calendar import LOCAL, add_months, monthly_due_at
-from dlxh.tabular import export_cell
+from dlxh.core.calendar import LOCAL, add_months, monthly_due_at
+from dlxh.core.tabular import export_cell
 
 REGISTRY_HEADER = [
     "Mã đơn vị", "Tên đơn vị", "Loại đơn vị", "Đơn vị cấp trên", "Hiệu lực từ", "Hiệu lực đến", "Đơn vị kế thừa",
@@ -170,7 +170,7 @@ def write_demo_places() -> Path | None:
     """The demo's wards and communes as the config folder's places.csv, as a deployment would add
     them (district, city and province names come from the registry's unit names). A places.csv
     already in the config folder is the deployment's own and is left alone (returns None)."""
-    from dlxh.config import config_dir
+    from dlxh.core.config import config_dir
 
     target = config_dir() / "places.csv"
     if target.exists():

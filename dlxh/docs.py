@@ -13,8 +13,8 @@ import posixpath
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from dlxh.errors import ConfigError
-from dlxh.settings import Settings, load_settings
+from dlxh.core.errors import ConfigError
+from dlxh.core.settings import Settings, load_settings
 
 INDEX = """<!doctype html>
 <html lang="vi"><head><meta charset="utf-8"><title>DLXH Warehouse - tài liệu</title></head>
@@ -38,7 +38,7 @@ def dbt_docs_dir(settings: Settings) -> Path:
 def build_docs(settings: Settings | None = None) -> dict[str, Path]:
     """dbt docs generate (reads the warehouse catalog) and the offline rewrite of the Data Docs."""
     from dlxh.build import docs_generate
-    from dlxh.db import ensure_up
+    from dlxh.core.db import ensure_up
     from expectations.context import data_docs_dir
     from expectations.docs_site import localize
 
@@ -85,7 +85,7 @@ def make_server(dirs: dict[str, Path], port: int) -> http.server.ThreadingHTTPSe
 
 
 def docs_port(settings: Settings, port: int | None) -> int:
-    from dlxh.settings import _int_setting
+    from dlxh.core.settings import _int_setting
     from expectations.docs_site import DEFAULT_DOCS_PORT
 
     if port is not None:

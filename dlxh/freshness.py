@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from dlxh.calendar import LOCAL
-from dlxh.settings import Settings, load_settings
+from dlxh.core.calendar import LOCAL
+from dlxh.core.settings import Settings, load_settings
 
 STATUS_VI = {"pass": "mới", "warn": "cũ (cảnh báo)", "error": "quá cũ (lỗi)", "runtime error": "không kiểm tra được"}
 
@@ -88,7 +88,7 @@ def parse_sources_json(path: Path) -> list[SourceFreshness]:
 def check_freshness(settings: Settings | None = None) -> FreshnessReport:
     """Run `dbt source freshness` on the raw sources, store the results, return them."""
     from dlxh.build import target_path
-    from dlxh.db import connect, warehouse_target
+    from dlxh.core.db import connect, warehouse_target
     from dlxh.dbt import run_dbt
 
     settings = settings or load_settings()

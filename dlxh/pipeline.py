@@ -8,9 +8,9 @@ import subprocess
 import sys
 from datetime import date
 
-from dlxh.calendar import add_months, month_start
-from dlxh.errors import DlxhError
-from dlxh.settings import load_settings
+from dlxh.core.calendar import add_months, month_start
+from dlxh.core.errors import DlxhError
+from dlxh.core.settings import load_settings
 
 
 def run_pipeline(as_of: date, demo: bool = True) -> str:
@@ -20,7 +20,7 @@ def run_pipeline(as_of: date, demo: bool = True) -> str:
 
     from dlxh.airflow_env import DAGS_FOLDER, airflow_environ, ensure_airflow_db
     from dlxh.build import compile_manifest
-    from dlxh.db import ensure_up
+    from dlxh.core.db import ensure_up
 
     settings = load_settings()
     settings.logs_dir.mkdir(parents=True, exist_ok=True)
@@ -106,7 +106,7 @@ def _exists(cur, relation: str) -> bool:
 
 
 def summary_text(as_of: date) -> str:
-    from dlxh.db import connect, warehouse_target
+    from dlxh.core.db import connect, warehouse_target
 
     conn = connect(warehouse_target())
     try:

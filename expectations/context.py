@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from dlxh.settings import Settings, load_settings
+from dlxh.core.settings import Settings, load_settings
 from expectations.definitions import (
     ASSETS,
     CHECKPOINTS,
@@ -45,7 +45,7 @@ def data_docs_dir(settings: Settings | None = None) -> Path:
 
 def export_environment(settings: Settings | None = None) -> None:
     """Set the variables great_expectations.yml substitutes (connection string, output folder)."""
-    from dlxh.db import warehouse_target
+    from dlxh.core.db import warehouse_target
 
     settings = settings or load_settings()
     home = gx_home(settings)

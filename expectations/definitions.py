@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 DATASOURCE = "dlxh_warehouse"
-CONNECTION_ENV = "DLXH_GX_WAREHOUSE_URL"  # set by the runner from dlxh.db.warehouse_target()
+CONNECTION_ENV = "DLXH_GX_WAREHOUSE_URL"  # set by the runner from dlxh.core.db.warehouse_target()
 GX_HOME_ENV = "DLXH_GX_HOME"  # $DLXH_HOME/gx: validation results and Data Docs live there
 MONTHLY = "by_period_month"
 WHOLE = "whole_table"
@@ -236,5 +236,5 @@ class Required:
 
 REQUIRED_RELATIONS: tuple[Required, ...] = (
     Required("marts.fct_report_submission", "run `dlxh build` (dbt) first"),
-    Required("quality.v_import_reconciliation", "run `dlxh db up` to apply dlxh/sql/090_quality.sql"),
+    Required("quality.v_import_reconciliation", "run `dlxh db up` to apply dlxh/core/sql/090_quality.sql"),
 )

@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from dlxh.settings import Settings
+from dlxh.core.settings import Settings
 from expectations.definitions import FINDING_SUITES
 
 VENDOR_DIR = Path(__file__).resolve().parent / "static" / "vendor"

@@ -10,8 +10,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from dlxh.errors import DlxhError
-from dlxh.settings import load_settings
+from dlxh.core.errors import DlxhError
+from dlxh.core.settings import load_settings
 from expectations.definitions import CHECKPOINTS, MUST_HAVE_ROWS, REQUIRED_RELATIONS, SUITE_BY_NAME, SUITES, CheckpointSpec
 from expectations.results import ExpectationOutcome, outcomes_from_checkpoint, store_run
 
@@ -97,7 +97,7 @@ def validate_month(month: date, strict: bool = False) -> MonthValidation:
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.exceptions.exceptions import NoAvailableBatchesError
 
-    from dlxh.db import connect, ensure_up
+    from dlxh.core.db import connect, ensure_up
     from expectations.context import get_context
 
     t0 = time.monotonic()

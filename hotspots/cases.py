@@ -24,10 +24,10 @@ from typing import Any
 
 from alerts.model import ALL_UNITS, PlannedAlert, Recipient
 from alerts.vi import day_label, moment_label, period_label
-from dlxh.calendar import LOCAL, month_start
-from dlxh.config.hot_spots import ScenarioLibrary, load_library
-from dlxh.errors import DlxhError
-from dlxh.settings import PgTarget
+from dlxh.core.calendar import LOCAL, month_start
+from dlxh.core.config.hot_spots import ScenarioLibrary, load_library
+from dlxh.core.errors import DlxhError
+from dlxh.core.settings import PgTarget
 
 STATUSES = ("new", "in_progress", "resolved", "closed")
 STATUS_VI = {"new": "mới", "in_progress": "đang xử lý", "resolved": "đã xử lý", "closed": "đóng"}
@@ -222,7 +222,7 @@ def sync_cases(as_of: date | datetime, *, now: datetime | None = None, target: P
     from alerts.config import load_alert_config
     from alerts.outbox import Deliverer, claim, expand
     from alerts.rules import office_recipient
-    from dlxh.db import connect, ensure_up
+    from dlxh.core.db import connect, ensure_up
 
     if isinstance(as_of, datetime):
         as_of = (as_of.astimezone(LOCAL) if as_of.tzinfo else as_of).date()

@@ -25,7 +25,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dlxh.db import connect, ensure_up
+    from dlxh.core.db import connect, ensure_up
     from hotspots import cases
 
     action = args.hs_action
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     if action == "sync":
         from datetime import datetime
 
-        from dlxh.calendar import LOCAL
+        from dlxh.core.calendar import LOCAL
 
         result = cases.sync_cases(args.as_of or datetime.now(LOCAL).date(), raise_on_failure=False)
         print(result.render())

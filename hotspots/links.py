@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from dlxh.settings import Settings, load_settings
+from dlxh.core.settings import Settings, load_settings
 
 SECRET_FILE = "hotspot-link-secret"
 ACTIONS = ("ack", "resolve")

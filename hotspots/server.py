@@ -63,7 +63,7 @@ class Handler(BaseHTTPRequestHandler):
         claim = self._claim()
         if claim is None:
             return
-        from dlxh.db import connect
+        from dlxh.core.db import connect
 
         conn = connect(self.target)
         try:
@@ -78,7 +78,7 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def make_server(host: str | None = None, port: int | None = None, target=None) -> ThreadingHTTPServer:
-    from dlxh.db import ensure_up
+    from dlxh.core.db import ensure_up
 
     default_host, default_port = bind_address()
     handler = type("BoundHandler", (Handler,), {"target": target or ensure_up(), "secret": load_secret()})

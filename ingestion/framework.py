@@ -23,8 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar, Protocol
 
-from dlxh.errors import DatabaseUnavailable, InputError
-from dlxh.tabular import reject_sink
+from dlxh.core.errors import DatabaseUnavailable, InputError
+from dlxh.core.tabular import reject_sink
 
 
 @dataclass

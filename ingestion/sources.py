@@ -22,7 +22,7 @@ SOURCE_SUFFIXES: dict[str, frozenset[str]] = {
 def get_source(name: str, **options: Any) -> Source:
     """Instantiate a source; options are source-specific (surveys: form=PATH; scans: tool=NAME)."""
     if name == "units":
-        from ingestion.units import UnitsSource
+        from ingestion.units.source import UnitsSource
 
         return UnitsSource(**options)
     if name == "reports":

@@ -28,8 +28,8 @@ def dlxh_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     os.environ.pop("DLXH_DATABASE_URL", None)
     os.environ.pop("DLXH_PG_PORT", None)
     yield home
-    from dlxh.pg_embedded import EmbeddedPostgres
-    from dlxh.settings import load_settings
+    from dlxh.core.pg_embedded import EmbeddedPostgres
+    from dlxh.core.settings import load_settings
 
     EmbeddedPostgres(load_settings()).stop()
     for k, v in old.items():
@@ -41,7 +41,7 @@ def dlxh_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def warehouse_target(dlxh_home: Path):
-    from dlxh.db import ensure_up
+    from dlxh.core.db import ensure_up
 
     return ensure_up()
 
@@ -66,7 +66,7 @@ def truncate_all(conn) -> None:
 def module_warehouse(warehouse_target):
     """One autocommit connection for a module that builds marts once and reads them in several tests
     (the function-scoped `warehouse` would empty raw between tests); the warehouse is emptied first."""
-    from dlxh.db import connect
+    from dlxh.core.db import connect
 
     connection = connect(warehouse_target, autocommit=True)  # an open transaction would block dbt's table swaps
     truncate_all(connection)
@@ -77,7 +77,7 @@ def module_warehouse(warehouse_target):
 @pytest.fixture()
 def warehouse(warehouse_target):
     """A psycopg2 connection to an emptied warehouse."""
-    from dlxh.db import connect
+    from dlxh.core.db import connect
 
     conn = connect(warehouse_target)
     truncate_all(conn)

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
-from dlxh.parsing import LOCAL
+from dlxh.core.parsing import LOCAL
 from tests.fixtures_reports import FONT, ocr_damage, to_cp1258
 
 REGISTRY_HEADER = ["Mã đơn vị", "Tên đơn vị", "Loại đơn vị", "Đơn vị cấp trên", "Hiệu lực từ", "Hiệu lực đến", "Đơn vị kế thừa"]

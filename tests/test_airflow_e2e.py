@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from dlxh.calendar import LOCAL
+from dlxh.core.calendar import LOCAL
 
 UNIT = "CDVC"  # the demo leaves this unit's latest report missing: ours is the late one
 WAIT_SECONDS = 8 * 60
@@ -116,7 +116,7 @@ def airflow_runs(env: dict[str, str]) -> str:
     """DAG runs and task states from the metadata database (for failure messages)."""
     import psycopg2
 
-    from dlxh.settings import PgTarget
+    from dlxh.core.settings import PgTarget
 
     target = PgTarget.from_url(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
     conn = psycopg2.connect(**target.dsn_kwargs())
@@ -156,11 +156,11 @@ def write_late_report(folder: Path, period, received: datetime) -> Path:
 @pytest.mark.timeout(WAIT_SECONDS + 300)
 def test_late_report_flows_to_marts_validation_and_alert_by_itself(airflow_env, warehouse_target, dlxh_home):
     from dlxh.airflow_env import airflow_environ
-    from dlxh.db import connect
+    from dlxh.core.db import connect
+    from dlxh.core.settings import load_settings
     from dlxh.demo import demo_months, write_demo
-    from dlxh.settings import load_settings
     from ingestion.framework import run_ingest
-    from ingestion.units import UnitsSource
+    from ingestion.units.source import UnitsSource
     from tests.conftest import truncate_all
     from tests.test_dag_runs import empty_inboxes
     from tests.test_scans_fixtures import reputa_csv

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from dlxh.calendar import LOCAL
+from dlxh.core.calendar import LOCAL
 from dlxh.demo import FORM_HEADER, REGISTRY_HEADER, _write_csv
 
 OFFICE = "bantuyengiao@ldld.example.vn"
@@ -120,7 +120,7 @@ def hook_keys(httpserver) -> Counter:
 def marts(warehouse_target, make_httpserver, tmp_path_factory):
     """Registry and forms through the real ingestion, then `dbt build` as of the 27th."""
     from dlxh.build import build
-    from dlxh.db import connect
+    from dlxh.core.db import connect
     from ingestion.framework import run_ingest
     from ingestion.sources import get_source
     from tests.conftest import truncate_all
@@ -165,7 +165,7 @@ def marts(warehouse_target, make_httpserver, tmp_path_factory):
 
 @pytest.fixture()
 def alert_env(marts, monkeypatch, httpserver):
-    from dlxh.db import connect
+    from dlxh.core.db import connect
 
     conn = connect(marts)
     with conn, conn.cursor() as cur:

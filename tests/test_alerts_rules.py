@@ -9,8 +9,8 @@ import pytest
 from alerts.config import load_alert_config
 from alerts.model import ExpectedReport, UnitVersion
 from alerts.rules import late_day, plan, reminder_day
-from dlxh.calendar import LOCAL
-from dlxh.settings import load_settings
+from dlxh.core.calendar import LOCAL
+from dlxh.core.settings import load_settings
 
 NOV = date(2026, 11, 1)
 DUE = datetime(2026, 11, 20, tzinfo=LOCAL)

@@ -12,7 +12,7 @@ import pytest
 from alerts.channels import build_email, mask_url, webhook_target
 from alerts.config import load_alert_config
 from alerts.templating import render
-from dlxh.settings import load_settings
+from dlxh.core.settings import load_settings
 
 BASE = {
     "unit_code": "LDLD-TD",
@@ -114,7 +114,7 @@ def test_period_and_deadline_wording():
     from datetime import UTC, datetime
 
     from alerts.vi import moment_label, period_label, report_title
-    from dlxh.calendar import LOCAL
+    from dlxh.core.calendar import LOCAL
 
     assert period_label(date(2026, 1, 1)) == "tháng 1/2026"
     assert moment_label(datetime(2026, 11, 19, 17, 0, tzinfo=LOCAL).astimezone(UTC)) == "17:00 ngày 19/11/2026"

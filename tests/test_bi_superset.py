@@ -25,8 +25,8 @@ TITLES = {"Tỷ lệ nộp báo cáo tháng đúng hạn", "Báo cáo tháng ch�
 def superset(module_warehouse, dlxh_home: Path):
     from dlxh import bi
     from dlxh.build import build
+    from dlxh.core.settings import load_settings
     from dlxh.demo import write_demo
-    from dlxh.settings import load_settings
     from ingestion.framework import run_ingest
     from ingestion.sources import get_source
 

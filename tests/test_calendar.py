@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from dlxh.calendar import LOCAL, add_months, days_late, monthly_due_at, owes_report, status
+from dlxh.core.calendar import LOCAL, add_months, days_late, monthly_due_at, owes_report, status
 
 DUE = monthly_due_at(date(2025, 3, 1))
 LATER = DUE + timedelta(days=30)

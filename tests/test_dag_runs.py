@@ -14,7 +14,7 @@ from datetime import date, datetime
 
 import pytest
 
-from dlxh.calendar import LOCAL
+from dlxh.core.calendar import LOCAL
 
 TODAY = datetime.now(LOCAL).date()
 # dag.test() honours retries with real delays: keep a failing task from stalling the suite.
@@ -29,9 +29,9 @@ def pipeline(airflow_env, warehouse_target):
     from airflow.dag_processing.dagbag import DagBag
 
     from dlxh.airflow_env import DAGS_FOLDER
-    from dlxh.db import connect
+    from dlxh.core.db import connect
+    from dlxh.core.settings import load_settings
     from dlxh.demo import demo_months, write_demo
-    from dlxh.settings import load_settings
     from tests.conftest import truncate_all
 
     conn = connect(warehouse_target)
@@ -210,7 +210,7 @@ def test_backfill_dag_rebuilds_and_revalidates_a_range(pipeline):
 
 
 def demo_first_month(latest: date) -> date:
-    from dlxh.calendar import add_months
+    from dlxh.core.calendar import add_months
 
     return add_months(latest, -5)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from dlxh.calendar import LOCAL, monthly_due_at, status
+from dlxh.core.calendar import LOCAL, monthly_due_at, status
 
 REGISTRY_ROWS = [
     # STT, Mã ĐV, Tên đơn vị, Tên viết tắt, Loại, Trực thuộc, Ngày thành lập, Ngày giải thể, Email
@@ -167,8 +167,8 @@ BAD_CONFIGS = [
 
 @pytest.mark.parametrize("file_name,content,expected", BAD_CONFIGS, ids=[f"{c[0]}:{c[2][:28]}" for c in BAD_CONFIGS])
 def test_every_config_error_names_file_and_field(tmp_path, monkeypatch, file_name, content, expected):
-    from dlxh.config import check
-    from dlxh.errors import ConfigError
+    from dlxh.core.config import check
+    from dlxh.core.errors import ConfigError
 
     folder = tmp_path / "config"
     folder.mkdir()

@@ -108,21 +108,21 @@ def test_two_processes_ingesting_the_same_files(warehouse, demo, source):
 
 
 def _server():
-    from dlxh.pg_embedded import EmbeddedPostgres
-    from dlxh.settings import load_settings
+    from dlxh.core.pg_embedded import EmbeddedPostgres
+    from dlxh.core.settings import load_settings
 
     return EmbeddedPostgres(load_settings())
 
 
 def _stop_immediately() -> None:
-    from dlxh.pg_embedded import find_pg_bin
+    from dlxh.core.pg_embedded import find_pg_bin
 
     server = _server()
     server._run([str(find_pg_bin(server.settings) / "pg_ctl"), "-D", str(server.data_dir), "-m", "immediate", "-w", "stop"])
 
 
 def _restart():
-    from dlxh.db import connect, ensure_up
+    from dlxh.core.db import connect, ensure_up
 
     return connect(ensure_up())
 

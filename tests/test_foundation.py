@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from dlxh.parsing import parse_local_datetime, parse_month
-from dlxh.tabular import decode_bytes
-from dlxh.text import fold, nfc
+from dlxh.core.parsing import parse_local_datetime, parse_month
+from dlxh.core.tabular import decode_bytes
+from dlxh.core.text import fold, nfc
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,8 +21,8 @@ def dlxh(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
 
 
 def test_embedded_server_is_idempotent_and_reports_status(warehouse_target):
-    from dlxh.pg_embedded import EmbeddedPostgres
-    from dlxh.settings import load_settings
+    from dlxh.core.pg_embedded import EmbeddedPostgres
+    from dlxh.core.settings import load_settings
 
     server = EmbeddedPostgres(load_settings())
     server.start()  # already running: no-op
@@ -42,7 +42,7 @@ def test_db_url_is_accepted_by_psql(warehouse_target):
 
 
 def test_schemas_exist_and_apply_twice(warehouse):
-    from dlxh.schema import apply_schema
+    from dlxh.core.schema import apply_schema
 
     apply_schema(warehouse)
     apply_schema(warehouse)
@@ -53,7 +53,7 @@ def test_schemas_exist_and_apply_twice(warehouse):
 
 
 def test_airflow_database_exists(warehouse_target):
-    from dlxh.db import airflow_target, connect
+    from dlxh.core.db import airflow_target, connect
 
     conn = connect(airflow_target())
     conn.close()
@@ -134,7 +134,7 @@ def test_naive_times_are_local():
     ids=["semicolon-with-comma-header", "comma", "tab", "quoted-commas", "pipe"],
 )
 def test_delimiter_sniffing(sample, expected):
-    from dlxh.tabular import sniff_delimiter
+    from dlxh.core.tabular import sniff_delimiter
 
     assert sniff_delimiter(sample) == expected
 
@@ -143,7 +143,7 @@ def test_excel_vietnamese_csv_form_loads(warehouse, tmp_path):
     """Windows-1258, `;`, CRLF and a comma inside a header: how Excel on Vietnamese Windows saves the form."""
     from ingestion.framework import run_ingest
     from ingestion.reports.source import ReportsSource
-    from ingestion.units import UnitsSource
+    from ingestion.units.source import UnitsSource
     from tests.fixtures_reports import to_cp1258
 
     units = tmp_path / "dm.csv"

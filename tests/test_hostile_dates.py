@@ -95,7 +95,7 @@ def test_absurd_dates_are_row_quarantines(warehouse, tmp_path: Path):
 
 
 def test_window_is_configurable(monkeypatch):
-    from dlxh.parsing import parse_local_datetime, parse_month
+    from dlxh.core.parsing import parse_local_datetime, parse_month
 
     with pytest.raises(ValueError, match="ngoài khoảng hợp lý"):
         parse_month("1995-03")
@@ -109,7 +109,7 @@ def test_window_is_configurable(monkeypatch):
 @pytest.fixture(scope="module")
 def stored_absurd(module_warehouse, dlxh_home: Path):
     """Demo data ingested, then absurd values written straight into raw (bypassing ingest)."""
-    from dlxh.db import copy_rows
+    from dlxh.core.db import copy_rows
     from dlxh.demo import write_demo
     from ingestion.framework import run_ingest
     from ingestion.sources import get_source

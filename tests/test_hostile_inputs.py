@@ -631,8 +631,8 @@ def test_file_named_with_a_leading_dash_is_a_path(env, monkeypatch, capsys):
 
 
 def test_formula_strings_are_escaped_on_export(tmp_path):
+    from dlxh.core.tabular import export_cell
     from dlxh.demo import _write_csv
-    from dlxh.tabular import export_cell
 
     path = _write_csv(tmp_path / "xuat.csv", ["Tên", "Số"], [[v, "-5"] for v in FORMULAS] + [["bình thường", "+84"]])
     with path.open(encoding="utf-8-sig", newline="") as fh:
@@ -651,7 +651,7 @@ def test_formula_strings_are_escaped_on_export(tmp_path):
     ('tool = 5\n[columns]\nurl = "link"\n', "tool"),
 ])
 def test_malformed_scan_mapping_is_a_clear_error(tmp_path, body, key):
-    from dlxh.errors import ConfigError
+    from dlxh.core.errors import ConfigError
     from ingestion.scans.mapping import load_mapping
 
     (tmp_path / "hong.toml").write_text(body, encoding="utf-8")
@@ -685,7 +685,7 @@ def test_epoch_times_beyond_any_date_are_row_problems(dlxh_home, raw):
     import dataclasses
     from datetime import UTC, datetime
 
-    from dlxh.privacy import pseudonymiser
+    from dlxh.core.privacy import pseudonymiser
     from ingestion.reference.places import Gazetteer
     from ingestion.scans.mapping import DateFormat, load_mapping
     from ingestion.scans.matching import TopicMatcher

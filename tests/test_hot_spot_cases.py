@@ -25,7 +25,7 @@ import pytest
 
 from ingestion.framework import run_ingest
 from ingestion.scans.source import ScansSource
-from ingestion.units import UnitsSource
+from ingestion.units.source import UnitsSource
 from tests.test_scans_fixtures import REPUTA_HEADERS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -358,7 +358,7 @@ def test_ack_link_get_only_confirms_then_a_hot_spot_joins_the_open_case(server, 
     _spike(built, conn, "scan-nov.csv", [_item(f"n{j}", NOV, 3 + j) for j in range(SPIKE)], date(2025, 11, 30))
     from datetime import datetime, timedelta
 
-    from dlxh.calendar import LOCAL
+    from dlxh.core.calendar import LOCAL
     from hotspots.links import make_link
 
     assert sync_cases(date(2025, 11, 30), target=warehouse_target).reopened == [case_id]

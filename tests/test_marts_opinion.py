@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from dlxh.calendar import LOCAL
+from dlxh.core.calendar import LOCAL
 
 UNIT_COLS = ["load_id", "source_file", "file_hash", "row_number", "unit_code", "unit_name", "unit_type", "parent_code", "valid_from"]
 RESPONSE_COLS = ["submission_uuid", "form_id", "respondent_hash", "unit_code", "submitted_at", "period_month", "content_hash",
@@ -62,7 +62,7 @@ def _q(conn, sql: str, params=()) -> list[tuple]:
 
 
 def _load(conn, table: str, cols: list[str], rows: list[tuple]) -> None:
-    from dlxh.db import copy_rows
+    from dlxh.core.db import copy_rows
 
     with conn, conn.cursor() as cur:
         copy_rows(cur, table, cols, rows)

@@ -1,6 +1,6 @@
 """Reporting marts on the demo registry and reports: real ingest, real dbt build, independent checks.
 
-Statuses and days late are recomputed in Python with dlxh.calendar from the raw tables and must
+Statuses and days late are recomputed in Python with dlxh.core.calendar from the raw tables and must
 agree with marts.fct_report_submission; compliance rates are recomputed with SQL over raw.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from dlxh.calendar import LOCAL, add_months, days_late, monthly_due_at, status
+from dlxh.core.calendar import LOCAL, add_months, days_late, monthly_due_at, status
 
 AS_OF = date(2026, 11, 26)
 AS_OF_TS = datetime(2026, 11, 26, 23, 59, 59, tzinfo=LOCAL)
@@ -28,7 +28,7 @@ def conn(module_warehouse):
 def built(conn, dlxh_home: Path):
     """Demo inputs ingested, one register entry added, one dbt build (full refresh)."""
     from dlxh.build import build
-    from dlxh.db import copy_rows
+    from dlxh.core.db import copy_rows
     from dlxh.demo import write_demo
     from ingestion.framework import run_ingest
     from ingestion.sources import get_source
@@ -161,7 +161,7 @@ def test_bi_reader_reads_marts_only(built, dlxh_home: Path, warehouse_target):
     import psycopg2
 
     from dlxh.build import bi_password
-    from dlxh.settings import load_settings
+    from dlxh.core.settings import load_settings
 
     target = warehouse_target
     conn = psycopg2.connect(host=target.host, port=target.port, dbname=target.dbname, user="bi_reader", password=bi_password(load_settings()))

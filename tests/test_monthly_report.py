@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from dlxh.calendar import LOCAL
+from dlxh.core.calendar import LOCAL
 from tests.test_alerts_delivery import MailSink, SmtpServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -211,7 +211,7 @@ def test_sections_three_to_five_equal_sql(docx_text, warehouse_demo):
     assert len(cases) == hot  # every hot spot of the month has its case (one unit x topic each)
     assert sorted(r[-1] for r in rows) == sorted(f"Vụ việc #{cid}: {status}" for cid, status, _o, _s in cases)
     assert "Chưa có kịch bản ứng phó" not in text
-    from dlxh.config.hot_spots import load_library
+    from dlxh.core.config.hot_spots import load_library
 
     names = {sc.code: sc.name_vi for sc in load_library().scenarios}
     for case_id, status, owner, scenario in cases:
@@ -396,7 +396,7 @@ def test_without_libreoffice_exit_2_saying_what_to_install(tmp_path):
 
 
 def test_bad_config_names_file_and_field(tmp_path):
-    from dlxh.config import DEFAULTS_DIR
+    from dlxh.core.config import DEFAULTS_DIR
 
     text = (DEFAULTS_DIR / "monthly_report.toml").read_text(encoding="utf-8").replace("margin_left_mm = 30", "margin_left_mm = 12")
     (tmp_path / "monthly_report.toml").write_text(text, encoding="utf-8")

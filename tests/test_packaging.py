@@ -43,14 +43,14 @@ def wheel(tmp_path_factory) -> zipfile.ZipFile:
 def test_wheel_carries_every_data_file_of_the_packages(wheel):
     names = set(wheel.namelist())
     expected = _tracked_data_files()
-    assert {f for f in expected if f.startswith("dlxh/sql/")}, "the SQL schema files are tracked"
+    assert {f for f in expected if f.startswith("dlxh/core/sql/")}, "the SQL schema files are tracked"
     assert sorted(expected - names) == []
     assert not [n for n in names if "/gx/uncommitted/" in n]
 
 
 @pytest.mark.parametrize(
     "pattern",
-    ["dlxh/sql/*.sql", "dlxh/config/defaults/*.csv", "dlxh/config/defaults/scan_tools/*.toml", "dlxh/config/defaults/*.toml",
+    ["dlxh/core/sql/*.sql", "dlxh/core/config/defaults/*.csv", "dlxh/core/config/defaults/scan_tools/*.toml", "dlxh/core/config/defaults/*.toml",
      "alerts/templates/*.j2", "dlxh/monthly_report/templates/*", "expectations/gx/great_expectations.yml",
      "expectations/gx/expectations/*.json", "expectations/gx/checkpoints/*.json", "expectations/static/vendor/*.js"],
 )

@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 import pytest
 
-from dlxh.parsing import LOCAL
+from dlxh.core.parsing import LOCAL
 from tests import fixtures_reports as fx
 
 MARCH = date(2025, 3, 1)

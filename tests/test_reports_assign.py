@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 import pytest
 
-from dlxh.parsing import LOCAL
+from dlxh.core.parsing import LOCAL
 from tests.corpus_reports import CorpusReport, write_ocr_txt, write_registry
 from tests.fixtures_reports import set_mtime
 
@@ -34,7 +34,7 @@ def _unreadable(path):
 
 @pytest.fixture(scope="module")
 def setup(warehouse_target, tmp_path_factory):
-    from dlxh.db import connect
+    from dlxh.core.db import connect
     from ingestion.framework import run_ingest
     from ingestion.sources import get_source
     from tests.conftest import truncate_all

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from dlxh.parsing import LOCAL
+from dlxh.core.parsing import LOCAL
 from tests.corpus_reports import MARCH, write_corpus
 
 PARTS = ("situation", "causes", "forecast", "proposals")
@@ -21,7 +21,7 @@ PARTS = ("situation", "causes", "forecast", "proposals")
 @pytest.fixture(scope="module")
 def pipeline(warehouse_target, tmp_path_factory):
     from dlxh.build import build
-    from dlxh.db import connect
+    from dlxh.core.db import connect
     from ingestion.framework import run_ingest
     from ingestion.sources import get_source
     from tests.conftest import truncate_all

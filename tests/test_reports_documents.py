@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dlxh.text import fold
+from dlxh.core.text import fold
 from ingestion.reports.documents import DocumentError, parse_document
 from ingestion.reports.documents.extract import extract_text
 from ingestion.reports.registry_lookup import UnitRegistry, UnitVersion
@@ -82,7 +82,7 @@ def test_text_ocrd_elsewhere_with_damaged_diacritics(tmp_path):
 
 
 def test_ad_hoc_document_with_request_from_reference_data(tmp_path):
-    from dlxh.parsing import parse_local_datetime
+    from dlxh.core.parsing import parse_local_datetime
     from ingestion.reports.adhoc import AdhocRequest
 
     spec = fx.ReportSpec(ad_hoc=True, deadline_line="Thực hiện yêu cầu DX-2025-03 của Ban Thường vụ LĐLĐ tỉnh.")

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from dlxh.parsing import LOCAL
+from dlxh.core.parsing import LOCAL
 from ingestion.reports.documents.header_fields import extract_header, find_month, find_stated_deadline
 from ingestion.reports.documents.headings import heading_part, split_parts
 from ingestion.reports.matching import normalize_doc_number, ocr_key

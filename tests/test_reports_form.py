@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dlxh.tabular import read_table
+from dlxh.core.tabular import read_table
 from ingestion.reports import form
 from ingestion.reports.template import write_templates
 from tests import fixtures_reports as fx

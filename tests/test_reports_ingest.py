@@ -6,10 +6,10 @@ from __future__ import annotations
 import shutil
 from datetime import date, datetime
 
-from dlxh.parsing import LOCAL
+from dlxh.core.parsing import LOCAL
 from ingestion.framework import run_ingest
 from ingestion.reports.source import ReportsSource
-from ingestion.units import UnitsSource
+from ingestion.units.source import UnitsSource
 from tests import fixtures_reports as fx
 
 

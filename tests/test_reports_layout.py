@@ -6,7 +6,7 @@ from datetime import date, datetime, time
 
 import pytest
 
-from dlxh.parsing import LOCAL
+from dlxh.core.parsing import LOCAL
 from ingestion.reports.documents import decide_unit
 from ingestion.reports.documents.header_fields import extract_header, find_doc_number, find_stated_deadline, split_columns
 from ingestion.reports.register import arrival_time, classify, parse_time_text

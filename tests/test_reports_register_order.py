@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 import pytest
 
-from dlxh.parsing import LOCAL
+from dlxh.core.parsing import LOCAL
 from tests.corpus_reports import CorpusReport, write_ocr_txt, write_register, write_registry
 from tests.fixtures_reports import set_mtime
 

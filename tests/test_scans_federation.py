@@ -34,7 +34,7 @@ import pytest
 
 from ingestion.framework import run_ingest
 from ingestion.scans.source import ScansSource
-from ingestion.units import UnitsSource
+from ingestion.units.source import UnitsSource
 
 LOCAL = timezone(timedelta(hours=7))
 REGISTRY = """DANH MỤC ĐƠN VỊ BÁO CÁO DƯ LUẬN XÃ HỘI
@@ -214,7 +214,7 @@ def apimon_exports(folder: Path, items: list[Item]) -> list[Path]:
 @pytest.fixture(scope="module")
 def federation(module_warehouse, warehouse_target, tmp_path_factory):
     """Registry + config folder + both vendors' exports loaded through the real sources, then `dlxh build`."""
-    from dlxh.db import connect
+    from dlxh.core.db import connect
 
     build_mod = pytest.importorskip("dlxh.build")
     conn = connect(warehouse_target)  # ingestion needs its transactions (module_warehouse is autocommit)
@@ -331,7 +331,7 @@ BAD_MAPPINGS = [
 
 @pytest.mark.parametrize(("name", "text", "field"), BAD_MAPPINGS, ids=[b[0] for b in BAD_MAPPINGS])
 def test_malformed_mapping_exits_2_naming_file_and_field(warehouse_target, tmp_path: Path, name: str, text: str, field: str) -> None:
-    from dlxh.errors import ConfigError
+    from dlxh.core.errors import ConfigError
     from ingestion.scans.mapping import load_mapping
 
     path = tmp_path / name
@@ -349,7 +349,7 @@ def test_malformed_mapping_exits_2_naming_file_and_field(warehouse_target, tmp_p
 
 
 def test_tool_name_from_the_config_folder_wins_and_unknown_names_are_explained(tmp_path: Path, monkeypatch) -> None:
-    from dlxh.errors import ConfigError
+    from dlxh.core.errors import ConfigError
     from ingestion.scans.mapping import find_mapping, load_mapping
 
     config = tmp_path / "config"

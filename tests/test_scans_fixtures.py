@@ -92,7 +92,7 @@ CONFIG_PLACES = (
 def scan_reference(conn, folder: Path, monkeypatch) -> Path:
     """A config folder with places.csv (DLXH_CONFIG_DIR for this test) and the registry above, loaded."""
     from ingestion.framework import run_ingest
-    from ingestion.units import UnitsSource
+    from ingestion.units.source import UnitsSource
 
     config = folder / "config"
     config.mkdir(parents=True, exist_ok=True)

@@ -117,7 +117,7 @@ def test_handles_are_hashed_and_never_stored_raw(warehouse, tmp_path: Path) -> N
             assert cur.fetchone()[0] == 0, sql
         cur.execute("select author_hash from raw.scan_items where canonical_url = 'https://facebook.com/groups/123/posts/456'")
         (h,) = cur.fetchone()
-    from dlxh.privacy import pseudonymise
+    from dlxh.core.privacy import pseudonymise
 
     # '@CongNhanTD' (reputa) and 'congnhantd' (newsmon) are one person
     assert h == pseudonymise("congnhantd") and len(h) == 64

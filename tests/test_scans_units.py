@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from dlxh.text import fold
+from dlxh.core.text import fold
 from ingestion.scans.canonical import canonical_url, digest, item_key, normalised_text
 from ingestion.scans.mapping import load_mapping
 from ingestion.scans.matching import TopicMatcher, fast_fold

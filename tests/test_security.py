@@ -33,8 +33,8 @@ def built(module_warehouse, dlxh_home: Path):
 
 def _bi_connect(dbname: str = "warehouse"):
     from dlxh.build import bi_password
-    from dlxh.db import warehouse_target
-    from dlxh.settings import load_settings
+    from dlxh.core.db import warehouse_target
+    from dlxh.core.settings import load_settings
 
     t = warehouse_target()
     return psycopg2.connect(host=t.host, port=t.port, user="bi_reader", password=bi_password(load_settings()), dbname=dbname,
@@ -96,7 +96,7 @@ def test_bi_reader_probes(built):
 def test_alerts_still_reach_unit_contacts(built):
     """The contacts left the marts, not the alerts: a dry run addresses the units' e-mails."""
     from alerts.source import load_units
-    from dlxh.db import connect
+    from dlxh.core.db import connect
 
     conn = connect()
     try:
@@ -112,8 +112,8 @@ def _loopback(addr: str) -> bool:
 
 
 def test_embedded_postgres_listens_on_loopback_only(built):
-    from dlxh.pg_embedded import EmbeddedPostgres
-    from dlxh.settings import load_settings
+    from dlxh.core.pg_embedded import EmbeddedPostgres
+    from dlxh.core.settings import load_settings
 
     server = EmbeddedPostgres(load_settings())
     pid = int((server.data_dir / "postmaster.pid").read_text().split()[0])
@@ -134,7 +134,7 @@ def test_airflow_api_server_binds_loopback(airflow_env):
 
 
 def test_secret_files_are_0600(built, airflow_env, dlxh_home: Path):
-    from dlxh.privacy import ensure_salt
+    from dlxh.core.privacy import ensure_salt
 
     ensure_salt(None, dlxh_home)
     secrets = [
@@ -151,7 +151,7 @@ def test_secret_files_are_0600(built, airflow_env, dlxh_home: Path):
 
 
 def test_secret_helper_is_race_safe_and_narrows(tmp_path: Path):
-    from dlxh.secret_files import create_secret_file, read_secret_file, stored_secret
+    from dlxh.core.secret_files import create_secret_file, read_secret_file, stored_secret
 
     path = tmp_path / "s" / "key"
     assert create_secret_file(path, "first")
@@ -221,7 +221,7 @@ def test_dlxh_airflow_standalone_listens_on_loopback_only(airflow_env, dlxh_home
     import sys
     import time
 
-    from dlxh.db import airflow_target, connect
+    from dlxh.core.db import airflow_target, connect
 
     ports = []
     for _ in range(3):

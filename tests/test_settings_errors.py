@@ -65,7 +65,7 @@ def test_read_only_home_is_exit_2(tmp_path: Path):
 
 def test_default_home_is_the_checkouts_from_any_folder(tmp_path: Path):
     """Unset DLXH_HOME from another folder is the checkout's .dlxh, not an empty ./.dlxh there."""
-    code = "from dlxh.settings import load_settings; print(load_settings().home)"
+    code = "from dlxh.core.settings import load_settings; print(load_settings().home)"
     env = {k: v for k, v in os.environ.items() if not k.startswith("DLXH_")}
     env["PYTHONPATH"] = str(ROOT)
     proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 
 def test_stale_scan_source_is_reported_in_vietnamese(warehouse) -> None:
-    from dlxh.db import copy_rows
+    from dlxh.core.db import copy_rows
     from dlxh.freshness import check_freshness
 
     old = datetime.now(UTC) - timedelta(days=40)

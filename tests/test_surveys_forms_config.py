@@ -15,7 +15,7 @@ import pytest
 
 from ingestion.framework import run_ingest
 from ingestion.surveys.source import SurveysSource
-from ingestion.units import UnitsSource
+from ingestion.units.source import UnitsSource
 from tests import fixtures_surveys_owner as fx
 
 

@@ -13,7 +13,7 @@ import pytest
 from ingestion.framework import run_ingest
 from ingestion.surveys import sample
 from ingestion.surveys.source import SurveysSource
-from ingestion.units import UnitsSource
+from ingestion.units.source import UnitsSource
 
 
 @pytest.fixture()
@@ -154,7 +154,7 @@ def test_respondents_hashed_and_free_text_only_in_restricted(loaded_units, examp
         assert restricted["ho_ten"] == answers[0].name and restricted["so_dien_thoai"] == answers[0].phone
         cur.execute("select respondent_hash from raw.survey_responses where submission_uuid = %s", (answers[0].uuid,))
         got = cur.fetchone()[0]
-    from dlxh.text import slug
+    from dlxh.core.text import slug
 
     # The example form keys respondents on name + phone (two people may share a name).
     message = "\x1f".join(slug(v) for v in (answers[0].name, answers[0].phone)).encode()

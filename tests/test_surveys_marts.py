@@ -12,7 +12,7 @@ import pytest
 from ingestion.framework import run_ingest
 from ingestion.surveys import sample
 from ingestion.surveys.source import SurveysSource
-from ingestion.units import UnitsSource
+from ingestion.units.source import UnitsSource
 
 K = 5
 
@@ -20,7 +20,7 @@ K = 5
 @pytest.fixture(scope="module")
 def built(warehouse_target, tmp_path_factory):
     from dlxh.build import build
-    from dlxh.db import connect
+    from dlxh.core.db import connect
     from tests.conftest import truncate_all
 
     conn = connect(warehouse_target)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ingestion.framework import run_ingest
-from ingestion.units import UnitsSource
+from ingestion.units.source import UnitsSource
 
 HEADER = "Mã đơn vị,Tên đơn vị,Loại đơn vị,Đơn vị cấp trên,Hiệu lực từ,Hiệu lực đến\n"
 

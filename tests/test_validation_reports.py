@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from dlxh.calendar import LOCAL, monthly_due_at
+from dlxh.core.calendar import LOCAL, monthly_due_at
 from dlxh.demo import FORM_HEADER, REGISTRY_HEADER, _write_csv
 
 UNITS = [
@@ -50,7 +50,7 @@ def _write_inputs(root: Path) -> tuple[Path, Path]:
 def pipeline(warehouse_target, tmp_path_factory):
     """Ingest units and reports, build the marts as of 30 April 2025 (once for the module)."""
     from dlxh.build import build
-    from dlxh.db import connect
+    from dlxh.core.db import connect
     from ingestion.framework import run_ingest
     from ingestion.sources import get_source
     from tests.conftest import truncate_all
@@ -156,7 +156,7 @@ def test_data_docs_render_offline_in_local_time_with_findings(pipeline, dlxh_hom
     """No page loads anything from the internet; times read in Asia/Ho_Chi_Minh; late units are findings."""
     import re
 
-    from dlxh.settings import load_settings
+    from dlxh.core.settings import load_settings
     from expectations.docs_site import CDN_ASSETS
     from expectations.runner import validate_month
 

@@ -1,5 +1,5 @@
 {#-
-    The reporting calendar in SQL. Same rules as dlxh/calendar.py (tests check both agree):
+    The reporting calendar in SQL. Same rules as dlxh/core/calendar.py (tests check both agree):
     - a report is due at 00:00 Asia/Ho_Chi_Minh on its due day (monthly: day 20 of the report month);
     - on_time: received at or before the deadline; late: received after it;
       missing: not received and the deadline has passed as of `as_of`; pending: not yet due;

@@ -17,8 +17,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from dlxh.calendar import LOCAL
-from dlxh.errors import ConfigError
+from dlxh.core.calendar import LOCAL
+from dlxh.core.errors import ConfigError
 
 log = logging.getLogger("dlxh.report")
 FORMATS = ("docx", "pdf", "html")
@@ -59,7 +59,7 @@ def parse_formats(value: str | None) -> tuple[str, ...]:
 
 
 def default_out_dir(month: date) -> Path:
-    from dlxh.settings import load_settings
+    from dlxh.core.settings import load_settings
 
     return load_settings().home / "reports" / "monthly" / month.strftime("%Y-%m")
 
@@ -75,7 +75,7 @@ def _lock(cur, month: date) -> None:
 
 def generate_report(month: date, formats: tuple[str, ...] = FORMATS, out_dir: Path | None = None, issued_on: date | None = None,
                     mail: bool = True) -> ReportResult:
-    from dlxh.db import connect, ensure_up
+    from dlxh.core.db import connect, ensure_up
     from dlxh.monthly_report import charts as charts_mod
     from dlxh.monthly_report import figures as figures_mod
     from dlxh.monthly_report import render

@@ -1,6 +1,6 @@
 """monthly_report.toml: issuer, title, signature, recipients, mail and layout of the report upward.
 
-The deployment's file in $DLXH_CONFIG_DIR wins over the shipped default (dlxh.config.config_path).
+The deployment's file in $DLXH_CONFIG_DIR wins over the shipped default (dlxh.core.config.config_path).
 Every problem is a ConfigError naming the file and the field (exit 2).
 """
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dlxh.errors import ConfigError
+from dlxh.core.errors import ConfigError
 
 FILE_NAME = "monthly_report.toml"
 EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
@@ -96,7 +96,7 @@ def _email(reader: _Reader, field: str, value: Any) -> str:
 
 
 def load_report_config(path: Path | None = None) -> ReportConfig:
-    from dlxh.config import config_path
+    from dlxh.core.config import config_path
 
     path = path or config_path(FILE_NAME)
     try:

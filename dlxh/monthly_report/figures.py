@@ -21,7 +21,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from dlxh.calendar import LOCAL, add_months
+from dlxh.core.calendar import LOCAL, add_months
 
 REPORT_TYPE = "monthly"
 STATUSES = ("on_time", "late", "missing", "pending")

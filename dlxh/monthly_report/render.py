@@ -17,7 +17,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from dlxh.errors import ConfigError, DlxhError
+from dlxh.core.errors import ConfigError, DlxhError
 from dlxh.monthly_report.charts import Chart
 from dlxh.monthly_report.config import ReportConfig
 
@@ -166,7 +166,7 @@ def _cases(data: dict[str, Any]) -> list[dict[str, Any]]:
     scenarios: dict[str, str] = {}
     levels: dict[str, str] = {}
     try:
-        from dlxh.config.hot_spots import load_library
+        from dlxh.core.config.hot_spots import load_library
 
         library = load_library()
         scenarios = {sc.code: sc.name_vi for sc in library.scenarios}

@@ -11,7 +11,7 @@ log = logging.getLogger("dlxh.report")
 
 def due_months(months: list[str], conn=None) -> list[date]:
     """The given months whose monthly deadline has passed (marts.dim_month.due_at <= now)."""
-    from dlxh.db import connect, ensure_up
+    from dlxh.core.db import connect, ensure_up
 
     if not months:
         return []

@@ -368,7 +368,7 @@ def backfill_dag(doc: str):
             from datetime import date
 
             from dlxh.build import build
-            from dlxh.calendar import add_months
+            from dlxh.core.calendar import add_months
 
             params = get_current_context()["params"]
             build(full_refresh=bool(params["full_refresh"]))

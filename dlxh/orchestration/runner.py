@@ -20,7 +20,7 @@ import threading
 import time
 from datetime import datetime
 
-from dlxh.calendar import LOCAL
+from dlxh.core.calendar import LOCAL
 
 PIPELINE = (
     ("dlxh_ingest_units", None),

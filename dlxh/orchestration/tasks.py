@@ -7,8 +7,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from dlxh.calendar import LOCAL, add_months, month_start
-from dlxh.settings import load_settings
+from dlxh.core.calendar import LOCAL, add_months, month_start
+from dlxh.core.settings import load_settings
 
 log = logging.getLogger("dlxh")
 
@@ -56,7 +56,7 @@ def _group_of(source: str, path: Path) -> tuple[tuple[str, str], ...]:
 
 def new_files(source: str) -> list[str]:
     """Inbox files whose content has never been seen by this source (the sensor's question)."""
-    from dlxh.db import connect, ensure_up
+    from dlxh.core.db import connect, ensure_up
     from ingestion.framework import expand_paths, sha256_file
     from ingestion.sources import SOURCE_SUFFIXES
 
@@ -78,7 +78,7 @@ def new_files(source: str) -> list[str]:
 
 def ingest(source: str, paths: list[str] | None = None) -> dict[str, Any]:
     """Ingest the given files (default: the whole inbox; already-loaded files are skipped by hash)."""
-    from dlxh.db import connect, ensure_up
+    from dlxh.core.db import connect, ensure_up
     from ingestion.framework import expand_paths, run_ingest
     from ingestion.sources import SOURCE_SUFFIXES, get_source
 

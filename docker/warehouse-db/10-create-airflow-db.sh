@@ -4,7 +4,7 @@
 # Creates the Airflow metadata database beside the warehouse, owned by its own login role so
 # Airflow can neither read nor write the warehouse. The warehouse database itself (POSTGRES_DB)
 # and its superuser (POSTGRES_USER) are created by the image; schemas are applied by the
-# application (`dlxh` applies dlxh/sql/*.sql idempotently on first use).
+# application (`dlxh` applies dlxh/core/sql/*.sql idempotently on first use).
 set -euo pipefail
 
 : "${AIRFLOW_DB_PASSWORD:?AIRFLOW_DB_PASSWORD must be set for the warehouse-db service}"

@@ -15,7 +15,7 @@ next day. A lookup on a day takes only the units in force that day; the most spe
 (ward/commune > district/city > province), then the first mentioned; two units of equal rank
 for one name on one day are an ambiguity and match nothing.
 
-Matching is on folded text (`dlxh.text.fold`: accents and case dropped), on whole words, with one
+Matching is on folded text (`dlxh.core.text.fold`: accents and case dropped), on whole words, with one
 trie-shaped regular expression compiled per gazetteer (build it once per file, not per row).
 """
 
@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from dlxh.text import fold
+from dlxh.core.text import fold
 from ingestion.reference.units import UnitRegistry
 
 PLACE_PRIORITY = {"ward": 0, "commune": 0, "town": 0, "district": 1, "city": 1, "province": 2}
@@ -279,8 +279,8 @@ class Gazetteer:
     @classmethod
     def from_db(cls, cur: Any, settings: Any = None) -> Gazetteer:
         """The gazetteer of the latest registry load and the config folder's places.csv (one query each)."""
-        from dlxh.config import load
-        from dlxh.config.unit_types import unit_types
+        from dlxh.core.config import load
+        from dlxh.core.config.unit_types import unit_types
 
         registry = UnitRegistry.from_db(cur)
         cur.execute(

@@ -3,7 +3,7 @@ structured forms, survey unit questions, scan place columns, alert recipients) i
 
 It matches the registry's codes (case and `_`/`-`/`.`/space insensitive), short names (the
 registry's abbreviation column), full names, and the usual Vietnamese abbreviations (LĐLĐ, CĐ,
-CĐN, CĐVC, TP., H.; `dlxh.names.org_key`), accent- and OCR-tolerant, and says which rule matched.
+CĐN, CĐVC, TP., H.; `dlxh.core.names.org_key`), accent- and OCR-tolerant, and says which rule matched.
 Two units matching equally well is an ambiguity, reported with both candidates, never a silent pick.
 
 Rules, strongest first (`Resolution.rule`):
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from dlxh.names import code_key, org_key
+from dlxh.core.names import code_key, org_key
 
 # Generic words of union bodies, removed before comparing (the place and level words stay).
 _GENERIC = re.compile(r"\b(tong lien doan lao dong|lien doan lao dong|cong doan)\b")

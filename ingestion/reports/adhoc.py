@@ -1,4 +1,4 @@
-"""Ad-hoc report requests (báo cáo đột xuất) from the config folder's adhoc_requests.csv (`dlxh.config`).
+"""Ad-hoc report requests (báo cáo đột xuất) from the config folder's adhoc_requests.csv (`dlxh.core.config`).
 
 An ad-hoc report document either states its deadline or is matched to a request: by the
 request code written in the document, else by the request title found in the document's title
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from dlxh.config import load
+from dlxh.core.config import load
 from ingestion.reports.matching import ocr_key, similar
 
 

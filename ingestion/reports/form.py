@@ -11,9 +11,9 @@ import json
 from collections import OrderedDict
 from pathlib import Path
 
-from dlxh.parsing import parse_bool_vi, parse_local_datetime, parse_month
-from dlxh.tabular import Table, decode_bytes, iter_cells
-from dlxh.text import fold, nfc
+from dlxh.core.parsing import parse_bool_vi, parse_local_datetime, parse_month
+from dlxh.core.tabular import Table, decode_bytes, iter_cells
+from dlxh.core.text import fold, nfc
 from ingestion.framework import Quarantined
 from ingestion.reports.matching import normalize_doc_number
 from ingestion.reports.records import ReportItem, ReportRecord, TopicMention

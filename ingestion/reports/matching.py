@@ -1,6 +1,6 @@
 """OCR-tolerant matching keys for Vietnamese report text.
 
-`dlxh.text.fold` removes diacritics; OCR additionally reads Đ as P or D ("Pang" for "Đảng",
+`dlxh.core.text.fold` removes diacritics; OCR additionally reads Đ as P or D ("Pang" for "Đảng",
 "LPLD" for "LĐLĐ") and garbles vowels ("Huéng dan" for "Hướng dẫn"). `ocr_key` adds the
 P/D equivalence (a Vietnamese syllable never starts with a bare "p", so the mapping is applied
 the same way to both sides of every comparison); `fuzzy_find` then tolerates vowel damage.
@@ -13,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from dlxh.text import fold, nfc
+from dlxh.core.text import fold, nfc
 
 _P_NOT_PH = re.compile(r"p(?!h)")
 _WORD = re.compile(r"[0-9a-z]+")

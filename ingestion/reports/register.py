@@ -22,10 +22,10 @@ import re
 from datetime import datetime, time
 from typing import Any
 
-from dlxh.db import copy_rows
-from dlxh.parsing import LOCAL, parse_local_datetime, plausible_moment
-from dlxh.tabular import Table, iter_cells
-from dlxh.text import nfc
+from dlxh.core.db import copy_rows
+from dlxh.core.parsing import LOCAL, parse_local_datetime, plausible_moment
+from dlxh.core.tabular import Table, iter_cells
+from dlxh.core.text import nfc
 from ingestion.framework import FileContext, FileOutcome, Quarantined
 from ingestion.reports.matching import fold_keep, normalize_doc_number, ocr_key
 from ingestion.reports.registry_lookup import UnitRegistry

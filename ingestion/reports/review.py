@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from dlxh.errors import ConfigError, InputError
+from dlxh.core.errors import ConfigError, InputError
 from ingestion.framework import sha256_file
 from ingestion.reports.registry_lookup import UnitRegistry
 

@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 from typing import Any, ClassVar
 
-from dlxh.db import copy_rows
-from dlxh.tabular import TABULAR_SUFFIXES, TableError, read_table
+from dlxh.core.db import copy_rows
+from dlxh.core.tabular import TABULAR_SUFFIXES, TableError, read_table
 from ingestion.framework import FileContext, FileOutcome, Quarantined, sha256_file
 from ingestion.reports import form, register
 from ingestion.reports.records import ReportRecord

@@ -11,7 +11,7 @@ import csv
 import sys
 from pathlib import Path
 
-from dlxh.settings import PROJECT_ROOT
+from dlxh.core.settings import PROJECT_ROOT
 from ingestion.reports.form import LABELS
 from ingestion.reports.topics import load_topics
 

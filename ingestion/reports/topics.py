@@ -1,4 +1,4 @@
-"""The topic taxonomy in force (config topics.csv and topic_aliases.csv, see `dlxh.config`) and matching."""
+"""The topic taxonomy in force (config topics.csv and topic_aliases.csv, see `dlxh.core.config`) and matching."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from dlxh.config import Loaded, load
-from dlxh.text import fold
+from dlxh.core.config import Loaded, load
+from dlxh.core.text import fold
 from ingestion.reports.matching import fold_keep, fuzzy_find, ocr_key, similar, words
 from ingestion.reports.records import TopicMention
 

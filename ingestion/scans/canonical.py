@@ -18,7 +18,7 @@ import re
 import unicodedata
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
-from dlxh.text import fold
+from dlxh.core.text import fold
 
 HOST_ALIASES = {
     "m.facebook.com": "facebook.com",

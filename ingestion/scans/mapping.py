@@ -1,7 +1,7 @@
 """Declarative mapping of one monitoring tool's export onto the scan fields.
 
 One file per tool (TOML, YAML or JSON): the deployment's ``$DLXH_CONFIG_DIR/scan_tools/<tool>.toml``
-first, then the shipped ones in ``dlxh/config/defaults/scan_tools/``; supporting a new tool means
+first, then the shipped ones in ``dlxh/core/config/defaults/scan_tools/``; supporting a new tool means
 adding a file, not code. See docs/scans.md for the format.
 """
 
@@ -15,9 +15,9 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dlxh.config import DEFAULTS_DIR, config_dir
-from dlxh.errors import ConfigError
-from dlxh.settings import Settings
+from dlxh.core.config import DEFAULTS_DIR, config_dir
+from dlxh.core.errors import ConfigError
+from dlxh.core.settings import Settings
 from ingestion.scans.sentiment import SentimentScale
 
 FIELDS = (
@@ -243,7 +243,7 @@ def _string(path: Path, where: str, value: object) -> str:
 
 def load_mapping(tool: str | Path, settings: Settings | None = None) -> ToolMapping:
     """The mapping of `tool` (a name or a path, see `find_mapping`); ConfigError names the file and the field."""
-    from dlxh.text import fold
+    from dlxh.core.text import fold
 
     path = find_mapping(tool, settings)
     spec = _read_spec(path)

@@ -4,7 +4,7 @@ The gazetteer (place names -> units) is shared with the other sources: `ingestio
 
 Matching runs on every scanned item, so the keys are compiled once into trie-shaped regular
 expressions, and the text is folded with a translation table (`fast_fold`, equal to
-`dlxh.text.fold` but an order of magnitude faster on Vietnamese text).
+`dlxh.core.text.fold` but an order of magnitude faster on Vietnamese text).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import json
 import re
 import unicodedata
 
-from dlxh.text import fold
+from dlxh.core.text import fold
 from ingestion.reference.places import Gazetteer, trie_regex, whole_words  # noqa: F401 (shared; re-exported)
 from ingestion.reports.topics import load_topics, resolve_topic
 
@@ -42,7 +42,7 @@ _NOT_FAST = re.compile(
 
 
 def fast_fold(text: str | None) -> str:
-    """Same result as `dlxh.text.fold` (and drops a BOM), an order of magnitude faster on Vietnamese.
+    """Same result as `dlxh.core.text.fold` (and drops a BOM), an order of magnitude faster on Vietnamese.
 
     Vietnamese text is decomposed and its combining marks dropped by an ASCII encode (C speed);
     text with other scripts or symbols goes through a translation table, then `fold` if needed.

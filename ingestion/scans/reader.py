@@ -19,8 +19,8 @@ from typing import BinaryIO, TextIO
 
 import msgspec
 
-from dlxh.tabular import TableError, decode_bytes, nfc_lines, open_text, sniff_delimiter
-from dlxh.text import slug
+from dlxh.core.tabular import TableError, decode_bytes, nfc_lines, open_text, sniff_delimiter
+from dlxh.core.text import slug
 
 SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson"})
 

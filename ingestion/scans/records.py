@@ -7,9 +7,9 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime
 
-from dlxh.parsing import LOCAL, plausible_moment
-from dlxh.tabular import cell_problem
-from dlxh.text import nfc
+from dlxh.core.parsing import LOCAL, plausible_moment
+from dlxh.core.tabular import cell_problem
+from dlxh.core.text import nfc
 from ingestion.framework import Quarantined
 from ingestion.reference.places import Gazetteer
 from ingestion.scans.canonical import canonical_url, digest, item_key, url_host

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dlxh.text import fold
+from dlxh.core.text import fold
 
 
 class SentimentError(ValueError):

@@ -3,7 +3,7 @@
 Primary key: item_key (canonical URL, else normalised text hash). Cursor: the file content
 hash (ops.files) plus each capture's (file_hash, row_number). Every export row is parsed with
 the tool's declarative mapping (`$DLXH_CONFIG_DIR/scan_tools/<tool>.toml`, else the shipped one
-in dlxh/config/defaults/scan_tools/; or a mapping file's path), streamed into a
+in dlxh/core/config/defaults/scan_tools/; or a mapping file's path), streamed into a
 temporary table with COPY and merged set-based (ingestion/scans/load.py), in parts of PART_ROWS
 rows: a child process parses the next part while the server merges this one.
 """
@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from dlxh.privacy import pseudonymiser
-from dlxh.tabular import TableError
+from dlxh.core.privacy import pseudonymiser
+from dlxh.core.tabular import TableError
 from ingestion.framework import FileContext, FileOutcome, Quarantined
 from ingestion.reference.places import Gazetteer
 from ingestion.scans.load import land_parts

@@ -11,9 +11,9 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
-from dlxh.privacy import SALT_FILE, ensure_salt
-from dlxh.settings import Settings, load_settings
-from dlxh.text import slug
+from dlxh.core.privacy import SALT_FILE, ensure_salt
+from dlxh.core.settings import Settings, load_settings
+from dlxh.core.text import slug
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class Salt:
 
 
 def load_salt(settings: Settings | None = None) -> Salt:
-    """The warehouse-wide pseudonymisation salt (dlxh.privacy), with where it came from."""
+    """The warehouse-wide pseudonymisation salt (dlxh.core.privacy), with where it came from."""
     settings = settings or load_settings()
     key, origin = ensure_salt(settings.get("DLXH_SURVEY_SALT") or None, settings.home)
     return Salt(key, origin, hashlib.sha256(key).hexdigest()[:8])

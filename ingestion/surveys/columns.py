@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dlxh.text import fold
+from dlxh.core.text import fold
 from ingestion.surveys.questionnaire import Choice, Question, Questionnaire
 
 UUID_KEYS = ("_uuid", "key", "meta/instanceid", "meta-instanceid", "meta.instanceid", "instanceid")

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dlxh.db import copy_rows
+from dlxh.core.db import copy_rows
 from ingestion.surveys.normalise import ANSWER_COLUMNS, FREE_TEXT_COLUMNS, RESPONSE_COLUMNS, Submission, esc
 from ingestion.surveys.questionnaire import Questionnaire
 

@@ -13,8 +13,8 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from dlxh.parsing import LOCAL, ImplausibleDate, parse_date, plausible_moment
-from dlxh.text import fold
+from dlxh.core.parsing import LOCAL, ImplausibleDate, parse_date, plausible_moment
+from dlxh.core.text import fold
 from ingestion.surveys.anonymise import Salt, respondent_hash
 from ingestion.surveys.columns import ColumnPlan
 from ingestion.surveys.questionnaire import DATE_TYPES, NUMERIC_TYPES, Choice, Question, Questionnaire

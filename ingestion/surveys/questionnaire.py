@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from dlxh.errors import ConfigError, InputError
-from dlxh.parsing import parse_bool_vi
-from dlxh.text import fold, nfc
+from dlxh.core.errors import ConfigError, InputError
+from dlxh.core.parsing import parse_bool_vi
+from dlxh.core.text import fold, nfc
 
 # XLSForm types that carry no answer of the respondent.
 STRUCTURAL_TYPES = {"begin_group", "end_group", "begin_repeat", "end_repeat", "note", "calculate", "hidden", "today"}
@@ -225,7 +225,7 @@ def _flag(value: object, where: str) -> bool:
 def _topic(value: object, where: str, scope: str | None) -> tuple[str | None, str | None]:
     """(topic code or None, the value as written or None). The deployment's topic aliases
     (scope = the survey's form id first), then the taxonomy's codes, numbers and names."""
-    from dlxh.config import load
+    from dlxh.core.config import load
     from ingestion.reports.topics import load_topics, resolve_topic
 
     text = nfc("" if value is None else str(value).strip()) or ""
@@ -499,7 +499,7 @@ def _mapping_question(rec: dict[str, object], n: int, where: str, scope: str,
 
 def load_mapping(path: Path, data: bytes) -> Questionnaire:
     """A Google Forms mapping (YAML or CSV) — see docs/surveys.md."""
-    from dlxh.tabular import decode_bytes
+    from dlxh.core.tabular import decode_bytes
 
     text, _ = decode_bytes(data)
     where = str(path)
@@ -580,7 +580,7 @@ def _find_question(form: Questionnaire, ref: str) -> Question | None:
 
 def apply_mapping(form: Questionnaire, path: Path, data: bytes) -> None:
     """Annotations of a question-mapping file (CSV or TOML) applied over the form's own columns."""
-    from dlxh.tabular import decode_bytes
+    from dlxh.core.tabular import decode_bytes
 
     where = str(path)
     entries: list[tuple[str, dict[str, object]]] = []  # (where, record with a "question" key)

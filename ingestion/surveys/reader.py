@@ -1,7 +1,7 @@
 """Stream the rows of a survey export (CSV with `,` `;` or tab, or XLSX) without building the table.
 
 The header comes first, then (row number as a person sees it, cells) one at a time, so a
-million-row export is never held as Python lists. Text is decoded like `dlxh.tabular`
+million-row export is never held as Python lists. Text is decoded like `dlxh.core.tabular`
 (UTF-8 with/without BOM, UTF-16, Windows-1258) and normalised to NFC line by line.
 """
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from dlxh.tabular import TableError, keep_row, nfc_lines, open_text, sniff_delimiter
+from dlxh.core.tabular import TableError, keep_row, nfc_lines, open_text, sniff_delimiter
 
 XLSX_SUFFIXES = {".xlsx", ".xlsm"}
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
-from dlxh.settings import load_settings
-from dlxh.tabular import TableError
+from dlxh.core.settings import load_settings
+from dlxh.core.tabular import TableError
 from ingestion.framework import FileContext, FileOutcome, Quarantined
 from ingestion.sources import SOURCE_SUFFIXES
 from ingestion.surveys.anonymise import load_salt

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta, timezone
 
-from dlxh.parsing import LOCAL
+from dlxh.core.parsing import LOCAL
 
 _GOOGLE = re.compile(
     r"^(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4})[ T,]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?"

@@ -1,7 +1,7 @@
 -- One row per report a unit owes: unit x month x periodic report type for every month from the
 -- first reporting month to the as-of month, plus unit x ad-hoc request. A unit owes a report
 -- if one of its versions covers the month's first day and one covers the last day before the
--- deadline (dlxh/calendar.py:owes_report); its attributes come from the latter version.
+-- deadline (dlxh/core/calendar.py:owes_report); its attributes come from the latter version.
 with
 
 unit_spans as (

@@ -13,7 +13,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from dlxh.tabular import decode_bytes
+from dlxh.core.tabular import decode_bytes
 from ingestion.reports.documents import ocr
 from ingestion.reports.documents.errors import DocumentError
 

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from dlxh.parsing import LOCAL, plausible_date, plausible_window
+from dlxh.core.parsing import LOCAL, plausible_date, plausible_window
 from ingestion.reports.matching import fold_keep, normalize_doc_number, ocr_key
 
 # "tháng" OCR'd as "thang", "thảng", "thing"; "năm" as "nam", "ndm", "nim", "n&m".
@@ -133,7 +133,7 @@ def find_place_date(lines: list[str]) -> tuple[str | None, date | None]:
             if m:
                 try:
                     issued = plausible_date(date(int(m[4]), int(m[3]), int(m[2])), "Ngày ban hành")
-                except ValueError:  # 31/02, or a year outside the plausibility window (dlxh.parsing)
+                except ValueError:  # 31/02, or a year outside the plausibility window (dlxh.core.parsing)
                     issued = None
                 return frag.strip(), issued
     return None, None

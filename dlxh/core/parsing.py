@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from dlxh.text import fold
+from dlxh.core.text import fold
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -44,7 +44,7 @@ def _dotenv_window() -> tuple[str, str]:
     """The window settings from `.env` (read once per process; the process environment wins)."""
     from pathlib import Path
 
-    from dlxh.settings import PROJECT_ROOT, _read_dotenv
+    from dlxh.core.settings import PROJECT_ROOT, _read_dotenv
 
     env = {**_read_dotenv(PROJECT_ROOT / ".env"), **_read_dotenv(Path.cwd() / ".env")}
     return env.get("DLXH_PLAUSIBLE_FROM", ""), env.get("DLXH_PLAUSIBLE_AHEAD_DAYS", "")
@@ -58,7 +58,7 @@ def plausible_window(today: date | None = None) -> tuple[date, date]:
         first = date.fromisoformat(raw_from) if raw_from else DEFAULT_PLAUSIBLE_FROM
         ahead = int(raw_ahead) if raw_ahead else DEFAULT_PLAUSIBLE_AHEAD_DAYS
     except ValueError:
-        from dlxh.errors import ConfigError
+        from dlxh.core.errors import ConfigError
 
         raise ConfigError(
             f"DLXH_PLAUSIBLE_FROM must be YYYY-MM-DD and DLXH_PLAUSIBLE_AHEAD_DAYS a number of days "

@@ -5,8 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from dlxh.config import DEFAULTS_DIR, SPECS, Loaded, check, config_dir, reporting_start_month
-from dlxh.settings import Settings, load_settings
+from dlxh.core.config import DEFAULTS_DIR, SPECS, Loaded, check, config_dir, reporting_start_month
+from dlxh.core.settings import Settings, load_settings
 
 
 def _origin(loaded: Loaded) -> str:
@@ -37,7 +37,7 @@ def describe(tables: dict[str, Loaded], settings: Settings | None = None) -> str
 
 def _describe_monthly_report(settings: Settings) -> str:
     """Validate monthly_report.toml in force (raises ConfigError naming the file and field) and summarise it."""
-    from dlxh.config import config_path
+    from dlxh.core.config import config_path
     from dlxh.monthly_report.config import FILE_NAME, load_report_config
 
     cfg = load_report_config(config_path(FILE_NAME, settings))
@@ -53,8 +53,8 @@ def check_text(settings: Settings | None = None) -> str:
     tables = check(settings)
     start = reporting_start_month(settings)
     lines = [describe(tables, settings)]
-    from dlxh.config.hot_spots import describe as describe_scenarios
-    from dlxh.config.hot_spots import load_library
+    from dlxh.core.config.hot_spots import describe as describe_scenarios
+    from dlxh.core.config.hot_spots import load_library
 
     lines.append(describe_scenarios(load_library(settings)))
     lines.append(_describe_monthly_report(settings))
@@ -74,7 +74,7 @@ def init(settings: Settings | None = None, force: bool = False) -> list[Path]:
             continue
         shutil.copyfile(DEFAULTS_DIR / spec.file_name, dest)
         written.append(dest)
-    from dlxh.config.hot_spots import FILE_NAME as SCENARIOS
+    from dlxh.core.config.hot_spots import FILE_NAME as SCENARIOS
     from dlxh.monthly_report.config import FILE_NAME as MONTHLY_REPORT
 
     for file_name in (SCENARIOS, MONTHLY_REPORT):

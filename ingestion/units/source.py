@@ -36,12 +36,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any, ClassVar
 
-from dlxh.config.unit_types import describe_unit_types, resolve_unit_type
-from dlxh.db import copy_rows
-from dlxh.errors import ConfigError
-from dlxh.parsing import parse_date
-from dlxh.tabular import TableError, iter_cells, read_table
-from dlxh.text import nfc
+from dlxh.core.config.unit_types import describe_unit_types, resolve_unit_type
+from dlxh.core.db import copy_rows
+from dlxh.core.errors import ConfigError
+from dlxh.core.parsing import parse_date
+from dlxh.core.tabular import TableError, iter_cells, read_table
+from dlxh.core.text import nfc
 from ingestion.framework import FileContext, FileOutcome, Quarantined
 from ingestion.reference.units import UnitRegistry, UnitVersion
 from ingestion.sources import SOURCE_SUFFIXES

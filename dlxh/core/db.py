@@ -7,15 +7,15 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from dlxh.errors import DatabaseUnavailable
-from dlxh.settings import PgTarget, Settings, load_settings
+from dlxh.core.errors import DatabaseUnavailable
+from dlxh.core.settings import PgTarget, Settings, load_settings
 
 
 def warehouse_target(settings: Settings | None = None) -> PgTarget:
     settings = settings or load_settings()
     if settings.database_url:
         return PgTarget.from_url(settings.database_url)
-    from dlxh.pg_embedded import EmbeddedPostgres
+    from dlxh.core.pg_embedded import EmbeddedPostgres
 
     return EmbeddedPostgres(settings).target("warehouse")
 
@@ -27,7 +27,7 @@ def airflow_target(settings: Settings | None = None) -> PgTarget:
     if settings.database_url:
         wh = PgTarget.from_url(settings.database_url)
         return PgTarget(wh.host, wh.port, wh.user, wh.password, "airflow")
-    from dlxh.pg_embedded import EmbeddedPostgres
+    from dlxh.core.pg_embedded import EmbeddedPostgres
 
     return EmbeddedPostgres(settings).target("airflow")
 
@@ -36,13 +36,13 @@ def ensure_up(settings: Settings | None = None) -> PgTarget:
     """Start the embedded server if it is the configured one, create databases and schemas."""
     settings = settings or load_settings()
     if settings.embedded:
-        from dlxh.pg_embedded import EmbeddedPostgres
+        from dlxh.core.pg_embedded import EmbeddedPostgres
 
         server = EmbeddedPostgres(settings)
         server.start()
         server.ensure_databases()
     target = warehouse_target(settings)
-    from dlxh.schema import apply_schema
+    from dlxh.core.schema import apply_schema
 
     conn = connect(target)
     try:

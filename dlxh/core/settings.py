@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from dlxh.errors import ConfigError
+from dlxh.core.errors import ConfigError
 
 # The project folder: dbt_project/, dags/, templates/ and .env are found here. DLXH_PROJECT_DIR when
 # set (an installed wheel carries only the packages and their data), else the folder holding the
 # `dlxh` package (a checkout or an editable install).
-PROJECT_ROOT = Path(os.environ.get("DLXH_PROJECT_DIR") or Path(__file__).resolve().parent.parent).resolve()
+PROJECT_ROOT = Path(os.environ.get("DLXH_PROJECT_DIR") or Path(__file__).resolve().parents[2]).resolve()
 LOCAL_TZ = "Asia/Ho_Chi_Minh"
 # Range of a monthly due day (as config report_types.csv: every month has it).
 DUE_DAY_RANGE = (1, 28)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from dlxh.text import fold
+from dlxh.core.text import fold
 
 _P_NOT_PH = re.compile(r"p(?!h)")
 _SEPARATORS = re.compile(r"[^0-9a-z]+")

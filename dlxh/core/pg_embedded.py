@@ -21,9 +21,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from dlxh.errors import ConfigError, DatabaseUnavailable
-from dlxh.secret_files import create_secret_file, read_secret_file, stored_secret
-from dlxh.settings import PgTarget, Settings
+from dlxh.core.errors import ConfigError, DatabaseUnavailable
+from dlxh.core.secret_files import create_secret_file, read_secret_file, stored_secret
+from dlxh.core.settings import PgTarget, Settings
 
 SUPERUSER = "dlxh"
 DATABASES = ("warehouse", "airflow")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dlxh.config import load
-from dlxh.names import org_key
-from dlxh.settings import Settings
+from dlxh.core.config import load
+from dlxh.core.names import org_key
+from dlxh.core.settings import Settings
 
 
 @dataclass(frozen=True)

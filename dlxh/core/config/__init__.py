@@ -2,10 +2,10 @@
 and ad-hoc requests.
 
 One folder, ``DLXH_CONFIG_DIR`` (default ``$DLXH_HOME/config``), holds the federation's own files;
-the repository ships defaults in ``dlxh/config/defaults/``. A file in the deployment folder
+the repository ships defaults in ``dlxh/core/config/defaults/``. A file in the deployment folder
 replaces the default of the same name whole (no merging: what is in force is what the file says).
 Every layer reads these files through this module (ingestion, alerts) or through the ``config``
-schema it writes (dbt, BI; see ``dlxh.config.sync``), so an identity is resolved one way
+schema it writes (dbt, BI; see ``dlxh.core.config.sync``), so an identity is resolved one way
 everywhere. Errors name the file, the line and the field, and exit with code 2.
 """
 
@@ -20,10 +20,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from dlxh.errors import ConfigError
-from dlxh.parsing import parse_bool_vi, parse_date, parse_local_datetime, parse_month
-from dlxh.settings import Settings, load_settings
-from dlxh.text import fold
+from dlxh.core.errors import ConfigError
+from dlxh.core.parsing import parse_bool_vi, parse_date, parse_local_datetime, parse_month
+from dlxh.core.settings import Settings, load_settings
+from dlxh.core.text import fold
 
 DEFAULTS_DIR = Path(__file__).resolve().parent / "defaults"
 
@@ -319,7 +319,7 @@ def check(settings: Settings | None = None) -> dict[str, Loaded]:
         raise ConfigError(f"{tables['unit_types'].path}: no unit type owes reports (set owes_reports=true on at least one)")
     alias_keys: dict[str, tuple[str, int]] = {}
     ut = tables["unit_types"]
-    from dlxh.names import org_key
+    from dlxh.core.names import org_key
 
     for i, row in enumerate(ut.rows):
         for alias in (row["unit_type"], row["name_vi"], *row["aliases"]):

@@ -22,7 +22,7 @@ from dataclasses import field as dc_field
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from dlxh.text import slug
+from dlxh.core.text import slug
 
 # Python's csv module refuses a field over 131072 characters and stops the whole file; read any
 # length and refuse only the row whose cell is over DLXH_MAX_CELL_CHARS (same default).

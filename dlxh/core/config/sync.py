@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from dlxh.config import SPECS, FileSpec, check
-from dlxh.settings import Settings
+from dlxh.core.config import SPECS, FileSpec, check
+from dlxh.core.settings import Settings
 
 
 def _ddl(spec: FileSpec) -> str:

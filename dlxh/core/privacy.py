@@ -15,9 +15,9 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
-from dlxh.secret_files import create_secret_file, read_secret_file
-from dlxh.settings import load_settings
-from dlxh.text import nfc
+from dlxh.core.secret_files import create_secret_file, read_secret_file
+from dlxh.core.settings import load_settings
+from dlxh.core.text import nfc
 
 SALT_SETTING = "DLXH_SURVEY_SALT"
 SALT_FILE = "survey-salt"

@@ -1,4 +1,4 @@
-"""Create the warehouse schemas and tables idempotently from the numbered files in `dlxh/sql/`."""
+"""Create the warehouse schemas and tables idempotently from the numbered files in `dlxh/core/sql/`."""
 
 from __future__ import annotations
 

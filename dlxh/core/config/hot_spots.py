@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dlxh.config import DEFAULTS_DIR, config_path
-from dlxh.config import check as check_tables
-from dlxh.errors import ConfigError
-from dlxh.settings import Settings
+from dlxh.core.config import DEFAULTS_DIR, config_path
+from dlxh.core.config import check as check_tables
+from dlxh.core.errors import ConfigError
+from dlxh.core.settings import Settings
 
 FILE_NAME = "hot_spot_scenarios.toml"
 ANY_TOPIC = "*"
