@@ -16,6 +16,8 @@ default queue (so the default queue always has two workers, and one worker lost 
 
 from __future__ import annotations
 
+import os
+
 DEFAULT = "default"
 OCR = "ocr"
 DBT = "dbt"
@@ -25,3 +27,15 @@ WORKER_QUEUES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("worker-dbt", (DEFAULT, DBT)),
     ("worker-ocr", (OCR, DEFAULT)),
 )
+
+
+def worker_hostname() -> str:
+    """`[core] hostname_callable` of the workers started on one machine: the machine's name with
+    the worker's (DLXH_WORKER_NAME), so a task instance's `hostname` says which worker ran it.
+    Only for workers whose task logs are read from local files (one machine); workers on their
+    own machines keep Airflow's default (the machine's name, where their log server answers)."""
+    import socket
+
+    name = os.environ.get("DLXH_WORKER_NAME")
+    host = socket.getfqdn()
+    return f"{name}@{host}" if name else host
