@@ -110,14 +110,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from ingestion.sources import get_source
 
     target = ensure_up()
-    options = {}
-    if getattr(args, "form", None):
-        options["form"] = args.form
-    if getattr(args, "tool", None):
-        options["tool"] = args.tool
-    for flag in ("replace", "changes", "reapply"):
-        if getattr(args, flag, False):
-            options[flag] = True
+    options = {k.removeprefix("opt_"): v for k, v in vars(args).items() if k.startswith("opt_") and v not in (None, False)}
     source = get_source(args.source, **options)
     paths = args.paths
     conn = connect(target)
@@ -288,23 +281,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     ing = sub.add_parser("ingest", help="load files from the inbox (or given paths) into raw")
     ing_sub = ing.add_subparsers(dest="source", required=True, metavar="SOURCE")
-    sources = (
-        ("units", "the effective-dated unit registry (CSV/XLSX)", None),
-        ("reports", "unit reports: structured forms, register, documents", None),
-        ("surveys", "survey exports (KoboToolbox, ODK Central, Google Forms)",
-         ("--form", "the XLSForm (or Google Forms mapping) the survey was built from")),
-        ("scans", "media-monitoring exports (CSV, JSON, JSONL)", ("--tool", "a tool name (its mapping $DLXH_CONFIG_DIR/scan_tools/NAME.toml, else a shipped one) "
-                                                                        "or the path of a mapping file (.toml, .yaml, .json)")),
-    )
-    for name, helptext, required in sources:
-        sp = ing_sub.add_parser(name, help=helptext)
+    from ingestion.sources import specs  # spec modules only: nothing heavy
+
+    for spec in specs():  # one subcommand per source package (ingestion/<source>/spec.py)
+        sp = ing_sub.add_parser(spec.name, help=spec.title)
         sp.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
-        if required:
-            sp.add_argument(required[0], required=True, help=required[1])
-        if name == "units":
-            sp.add_argument("--replace", action="store_true", help="the file is the new full registry even if it leaves units out")
-            sp.add_argument("--changes", action="store_true", help="the file lists only units added or changed; others stay")
-            sp.add_argument("--reapply", action="store_true", help="apply again a file loaded before (restore an earlier registry)")
+        for option in spec.options:
+            if option.kind == "flag":
+                sp.add_argument(option.flag, dest=f"opt_{option.name}", action="store_true", help=option.help)
+            else:
+                sp.add_argument(option.flag, dest=f"opt_{option.name}", required=option.required, help=option.help)
         sp.add_argument("--json", action="store_true", help="print the import summary as JSON")
         sp.add_argument("--quiet", action="store_true", help="no per-file progress lines")
         sp.set_defaults(func=cmd_ingest)

@@ -1,7 +1,7 @@
 """The shared ingestion loop: file registry, one transaction per file, quarantine, import summary.
 
-A source module declares what it lands (table, primary key, cursor) and implements
-``load_file``. The loop guarantees, for every source:
+A source package declares a `SourceSpec` (ingestion/spec.py: its raw tables and their keys, file
+endings, options, asset) and its source class implements ``load_file``. The loop guarantees, for every source:
 
 * every file read ends as loaded, a duplicate (same content hash as a file already loaded),
   partly loaded, or quarantined with a reason; every row read is loaded, unchanged (already
@@ -25,6 +25,7 @@ from typing import Any, BinaryIO, ClassVar, Protocol
 
 from dlxh.core.errors import DatabaseUnavailable, InputError
 from dlxh.core.tabular import reject_sink
+from ingestion.spec import SourceSpec
 
 
 @dataclass
@@ -154,12 +155,11 @@ class ImportSummary:
 
 
 class Source(Protocol):
-    """What a source module declares (shaped like a dlt resource / Meltano stream)."""
+    """A source class: its package's spec (name, suffixes, tables and keys: ingestion/spec.py) and
+    `load_file` (shaped like a dlt resource / Meltano stream)."""
 
+    spec: ClassVar[SourceSpec]
     name: ClassVar[str]
-    table: ClassVar[str]
-    primary_key: ClassVar[tuple[str, ...]]
-    cursor: ClassVar[str]
     suffixes: ClassVar[frozenset[str]]
 
     def load_file(self, cur: Any, ctx: FileContext, outcome: FileOutcome) -> None:
@@ -270,10 +270,13 @@ def run_ingest(source: Source, paths: Iterable[str | Path], conn: Any, progress:
     Raises DatabaseUnavailable if the server goes away mid-way (the load is marked failed by
     the next run).
     """
+    from ingestion.sources import ensure_tables
+
     paths = list(paths)
     files = expand_paths(paths, source.suffixes)
     dangling = dangling_links(paths, source.suffixes)
     try:
+        ensure_tables(conn)
         with conn, conn.cursor() as cur:
             cur.execute("insert into ops.loads (source) values (%s) returning load_id, started_at", (source.name,))
             load_id, started = cur.fetchone()

@@ -1,40 +1,70 @@
-"""The registry of sources the CLI and DAGs can ingest, by name."""
+"""The registry of sources: every package `ingestion/<name>/` whose `spec.py` defines ``SPEC``.
+
+Adding a source is adding such a package (and its dbt staging model): the CLI (`dlxh ingest`),
+the inbox, the ingest DAG, its asset, `dlxh run` and the build DAG's schedule are derived from the
+specs found here. Reading the registry imports only the spec modules (no pandas, no parsers).
+"""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+from functools import cache
+from pathlib import Path
 from typing import Any
 
-from ingestion.framework import Source
+import ingestion
+from ingestion.spec import SourceSpec
 
-SOURCE_NAMES = ("units", "reports", "surveys", "scans")
-
-# The file endings each source reads from its inbox (declared here so the DAGs' sensors can
-# list new files without building a source, which may need options such as a form).
-SOURCE_SUFFIXES: dict[str, frozenset[str]] = {
-    "units": frozenset({".csv", ".xlsx", ".tsv", ".txt", ".json"}),
-    "reports": frozenset({".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".json", ".jsonl", ".ndjson",
-                          ".docx", ".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".doc"}),
-    "surveys": frozenset({".csv", ".tsv", ".txt", ".xlsx", ".xlsm"}),
-    "scans": frozenset({".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson"}),
-}
+# Serialises concurrent DDL of sources (as dlxh.core.schema does for the warehouse's own).
+_DDL_LOCK = 8_420_252
 
 
-def get_source(name: str, **options: Any) -> Source:
-    """Instantiate a source; options are source-specific (surveys: form=PATH; scans: tool=NAME)."""
-    if name == "units":
-        from ingestion.units.source import UnitsSource
+@cache
+def specs() -> tuple[SourceSpec, ...]:
+    """Every declared source, in pipeline order."""
+    found = []
+    for module in pkgutil.iter_modules(ingestion.__path__):
+        if not module.ispkg:
+            continue
+        try:
+            spec_module = importlib.import_module(f"ingestion.{module.name}.spec")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"ingestion.{module.name}.spec":
+                continue  # a shared package (reference/, …), not a source
+            raise
+        spec = getattr(spec_module, "SPEC", None)
+        if not isinstance(spec, SourceSpec):
+            raise TypeError(f"ingestion/{module.name}/spec.py must define SPEC = SourceSpec(...)")
+        if spec.name != module.name:
+            raise ValueError(f"ingestion/{module.name}/spec.py declares source {spec.name!r}: a source is named like its package")
+        found.append(spec)
+    return tuple(sorted(found, key=lambda s: (s.order, s.name)))
 
-        return UnitsSource(**options)
-    if name == "reports":
-        from ingestion.reports.source import ReportsSource
 
-        return ReportsSource()
-    if name == "surveys":
-        from ingestion.surveys.source import SurveysSource
+def source_names() -> tuple[str, ...]:
+    return tuple(s.name for s in specs())
 
-        return SurveysSource(**options)
-    if name == "scans":
-        from ingestion.scans.source import ScansSource
 
-        return ScansSource(**options)
-    raise KeyError(f"unknown source {name!r}; known: {', '.join(SOURCE_NAMES)}")
+def spec_of(name: str) -> SourceSpec:
+    for spec in specs():
+        if spec.name == name:
+            return spec
+    raise KeyError(f"unknown source {name!r}; known: {', '.join(source_names())}")
+
+
+def get_source(name: str, **options: Any) -> Any:
+    """An instance of a source; options are the spec's (surveys: form=PATH; scans: tool=NAME)."""
+    return spec_of(name).build(**options)
+
+
+def ensure_tables(conn: Any) -> list[Path]:
+    """Create the tables of sources that bring their own DDL (idempotent; every ingest and build)."""
+    files = [f for spec in specs() for f in spec.ddl_files()]
+    if not files:
+        return []
+    with conn, conn.cursor() as cur:
+        cur.execute("select pg_advisory_xact_lock(%s)", (_DDL_LOCK,))
+        for path in files:
+            cur.execute(path.read_text(encoding="utf-8"))
+    return files

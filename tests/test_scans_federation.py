@@ -365,15 +365,16 @@ def test_tool_name_from_the_config_folder_wins_and_unknown_names_are_explained(t
         find_mapping(str(tmp_path / "missing.toml"))
 
 
-def test_inbox_tool_folder_takes_its_own_mapping_file_or_its_name(tmp_path: Path, monkeypatch) -> None:
-    from dlxh.orchestration.tasks import _group_of
+def test_inbox_tool_folder_takes_its_own_mapping_file_or_its_name(tmp_path: Path) -> None:
+    from ingestion.sources import spec_of
 
-    monkeypatch.setenv("DLXH_INBOX", str(tmp_path / "inbox"))
-    own = tmp_path / "inbox" / "scans" / "vendor_x"
-    named = tmp_path / "inbox" / "scans" / "apimon"
+    spec = spec_of("scans")
+    root = tmp_path / "inbox" / "scans"
+    own = root / "vendor_x"
+    named = root / "apimon"
     own.mkdir(parents=True)
     named.mkdir(parents=True)
     (own / "mapping.toml").write_text(VNLISTEN_TOML, encoding="utf-8")
-    assert _group_of("scans", own / "export.csv") == (("tool", str(own / "mapping.toml")),)
-    assert _group_of("scans", named / "dump.json") == (("tool", "apimon"),)
-    assert _group_of("scans", tmp_path / "inbox" / "scans" / "loose.csv") == ()
+    assert spec.options_for(root, own / "export.csv") == {"tool": str(own / "mapping.toml")}
+    assert spec.options_for(root, named / "dump.json") == {"tool": "apimon"}
+    assert spec.options_for(root, root / "loose.csv") is None  # left in the inbox with a warning

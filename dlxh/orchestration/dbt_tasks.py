@@ -113,3 +113,24 @@ def relationship_results(produced: dict[str, Any] | None) -> tuple[int, list[str
     results = (produced or {}).get("results") or {}
     ran = {uid: r for uid, r in results.items() if uid.startswith("test.") and ".relationships_" in uid}
     return len(ran), [f"{uid}: {r['status']}" for uid, r in ran.items() if r["status"] not in OK]
+
+
+def relationship_tests_after(produced: dict[str, Any] | None, per_model: list[dict[str, Any]] | None) -> str:
+    """The build DAG's last dbt step: the fact -> dimension relationship tests passed in the
+    project build (`produced`) unless a model was rebuilt since (a retry, `per_model`); else, or
+    when there was no project build (cosmos watcher), run them now."""
+    import logging
+
+    from dlxh.build import build
+
+    log = logging.getLogger("dlxh")
+    if produced is not None:
+        rebuilt = [r["model"] for r in per_model or [] if r and r.get("rebuilt")]
+        ran, failed = relationship_results(produced)
+        if ran and not failed and not rebuilt:
+            message = f"{ran} relationship tests passed in the project build (dbt.build)"
+            log.info(message)
+            return message
+    summary = build(select="test_name:relationships")
+    log.info(summary.render())
+    return summary.render()

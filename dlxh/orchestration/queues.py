@@ -5,9 +5,10 @@ tasks from the queues it was started with (`airflow celery worker --queues a,b`)
 LocalExecutor and in `dag.test()` the queue is ignored.
 
 * `DEFAULT`: every task that names no queue (Airflow's `[operators] default_queue`);
-* `OCR`: report ingestion that may OCR scanned documents (the reports source's mapped ingest
-  tasks), so OCR-heavy work runs on workers sized for it and never starves the rest;
-* `DBT`: the dbt producer of the build DAG (one `dbt build` with dbt's threads).
+* `OCR`: report files, whose scanned documents and photos are OCR'd while loading (a source's
+  spec names its queue: ingestion/<source>/spec.py `queue`; the mapped ingest tasks use it), so
+  OCR-heavy work runs on workers sized for it and never starves the rest;
+* `DBT`: the one `dbt build` of the project (dlxh/orchestration/dbt_groups.py), dbt's threads.
 
 `WORKER_QUEUES` is how `dlxh airflow standalone --executor celery` and the docker compose
 `celery` profile start their workers: one for dbt and the default queue, one for OCR and the

@@ -22,15 +22,20 @@ from datetime import datetime
 
 from dlxh.core.calendar import LOCAL
 
-PIPELINE = (
-    ("dlxh_ingest_units", None),
-    ("dlxh_ingest_reports", None),
-    ("dlxh_ingest_surveys", None),
-    ("dlxh_ingest_scans", None),
-    ("dlxh_build", None),
-    ("dlxh_validate", "months"),
-    ("dlxh_alerts", "as_of"),
-)
+
+def pipeline() -> tuple[tuple[str, str | None], ...]:
+    """(DAG id, the option passed as its param): every source's ingest DAG in its spec's order,
+    then build, validate and alerts."""
+    from ingestion.sources import specs
+
+    return (
+        *((spec.dag_id, None) for spec in specs()),
+        ("dlxh_build", None),
+        ("dlxh_validate", "months"),
+        ("dlxh_alerts", "as_of"),
+    )
+
+
 FINISHED = {"success", "failed", "skipped", "upstream_failed", "removed"}
 
 
@@ -149,7 +154,7 @@ def main(argv: list[str]) -> int:
     only = options.get("only")
     timings: dict[str, float] = {}
     failed = []
-    for dag_id, param in PIPELINE:
+    for dag_id, param in pipeline():
         if only and dag_id not in only:
             continue
         dag = bag.get_dag(dag_id)

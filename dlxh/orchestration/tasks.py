@@ -12,56 +12,26 @@ from dlxh.core.settings import load_settings
 
 log = logging.getLogger("dlxh")
 
-# Which raw table tells the months a load touched, per source.
-_MONTHS_SQL = {
-    "reports": "select distinct period_month from raw.reports where load_id = %s",
-    "surveys": "select distinct period_month from raw.survey_responses where load_id = %s",
-    "scans": "select distinct period_month from raw.scan_items where load_id = %s",
-}
-
-
 def inbox(source: str) -> Path:
     path = load_settings().inbox_for(source)
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
-FORM_NAMES = ("form.xlsx", "form.yaml", "form.yml")
-SCAN_MAPPING_NAMES = ("mapping.toml", "mapping.yaml", "mapping.yml")  # not scan export suffixes: never read as exports
-# Files beside a survey's exports that are not exports: its form and its question mapping.
-SIDE_FILES = (*FORM_NAMES, "mapping.csv", "mapping.toml", "form.mapping.csv", "form.mapping.toml")
+def _inbox_files(spec: Any) -> list[Path]:
+    from ingestion.framework import expand_paths
 
-
-def _group_of(source: str, path: Path) -> tuple[tuple[str, str], ...]:
-    """Source options a file needs, from the inbox layout:
-
-    * surveys: `inbox/surveys/<survey>/` holds the survey's questionnaire (`form.xlsx`, or a
-      Google Forms mapping `form.yaml`) and its exports;
-    * scans: `inbox/scans/<tool>/` holds the exports of one monitoring tool: the folder's own
-      mapping file (`mapping.toml`, `.yaml`, `.yml`) if it has one, else the tool named like the
-      folder (its mapping in the config folder's `scan_tools/`, else a shipped one).
-    """
-    if source == "surveys":
-        form = next((path.parent / n for n in FORM_NAMES if (path.parent / n).is_file()), None)
-        return (("form", str(form)),) if form else ()
-    if source == "scans":
-        root = inbox("scans")
-        rel = path.relative_to(root)
-        if len(rel.parts) <= 1:
-            return ()
-        own = next((root / rel.parts[0] / n for n in SCAN_MAPPING_NAMES if (root / rel.parts[0] / n).is_file()), None)
-        return (("tool", str(own) if own else rel.parts[0]),)
-    return ()
+    return [f for f in expand_paths([inbox(spec.name)], spec.suffixes) if f.name not in spec.side_files]
 
 
 def new_files(source: str) -> list[str]:
     """Inbox files whose content has never been seen by this source (the sensor's question)."""
     from dlxh.core.db import connect, ensure_up
-    from ingestion.framework import expand_paths, sha256_file
-    from ingestion.sources import SOURCE_SUFFIXES
+    from ingestion.framework import sha256_file
+    from ingestion.sources import spec_of
 
     target = ensure_up()
-    files = [f for f in expand_paths([inbox(source)], SOURCE_SUFFIXES[source]) if f.name not in SIDE_FILES]
+    files = _inbox_files(spec_of(source))
     if not files:
         return []
     conn = connect(target)
@@ -76,59 +46,85 @@ def new_files(source: str) -> list[str]:
     return fresh
 
 
-def ingest(source: str, paths: list[str] | None = None) -> dict[str, Any]:
-    """Ingest the given files (default: the whole inbox; already-loaded files are skipped by hash)."""
-    from dlxh.core.db import connect, ensure_up
-    from ingestion.framework import expand_paths, run_ingest
-    from ingestion.sources import SOURCE_SUFFIXES, get_source
+def plan_batches(source: str, paths: list[str] | None = None) -> list[dict[str, Any]]:
+    """Split files into batches for mapped ingest tasks: by the options their inbox folder gives
+    (a survey's form, a scan tool), then by the spec's batch size. A file not where its source
+    needs it (a survey export outside a survey folder) is left in the inbox with a warning."""
+    from ingestion.sources import spec_of
 
-    target = ensure_up()
-    files = [Path(p) for p in paths] if paths else expand_paths([inbox(source)], SOURCE_SUFFIXES[source])
-    groups: dict[tuple[tuple[str, str], ...], list[Path]] = {}
-    skipped: list[str] = []
+    spec = spec_of(source)
+    files = [Path(p) for p in paths] if paths is not None else _inbox_files(spec)
+    root = inbox(source)
+    groups: dict[tuple[tuple[str, str], ...], list[str]] = {}
     for f in files:
-        if f.name in SIDE_FILES:
+        if f.name in spec.side_files:
             continue
-        options = _group_of(source, f)
-        if source in ("surveys", "scans") and not options:
-            skipped.append(str(f))
+        options = spec.options_for(root, f)
+        if options is None:
+            log.warning("%s: not in %s; left in the inbox.", f, spec.placement)
             continue
-        groups.setdefault(options, []).append(f)
-    for f in skipped:
-        log.warning(
-            "%s: not in a %s folder; left in the inbox. Put survey exports in inbox/surveys/<survey>/ beside its form.xlsx "
-            "(or form.yaml), and scan exports in inbox/scans/<tool>/.", f, "survey" if source == "surveys" else "tool",
-        )
-    totals: dict[str, int] = {}
-    months: set[str] = set()
-    load_ids: list[int] = []
-    reconciles = True
-    conn = connect(target)
+        groups.setdefault(tuple(sorted(options.items())), []).append(str(f))
+    batches = []
+    for options, group in groups.items():
+        for i in range(0, len(group), spec.batch_size):
+            batches.append({"options": dict(options), "files": group[i : i + spec.batch_size]})
+    return batches
+
+
+def ingest_batch(source: str, batch: dict[str, Any]) -> dict[str, Any]:
+    """Load one batch of files (one source instance, one load); already-loaded files are skipped by hash."""
+    from dlxh.core.db import connect, ensure_up
+    from ingestion.framework import run_ingest
+    from ingestion.sources import get_source
+
+    conn = connect(ensure_up())
     try:
-        for options, group in groups.items():
-            summary = run_ingest(get_source(source, **dict(options)), group, conn, progress=log.info)
-            log.info(summary.render())
-            for outcome in summary.files:  # findings a file's import recorded (e.g. a survey's unit choices)
-                for warning in outcome.detail.get("warnings", []):
-                    log.warning("%s: %s", outcome.path, warning)
-            for k, v in summary.totals().items():
-                totals[k] = totals.get(k, 0) + v
-            months |= set(_months_of_load(conn, source, summary.load_id))
-            load_ids.append(summary.load_id)
-            reconciles = reconciles and summary.reconciles()
+        summary = run_ingest(get_source(source, **batch["options"]), [Path(p) for p in batch["files"]], conn, progress=log.info)
+        log.info(summary.render())
+        for outcome in summary.files:  # findings a file's import recorded (e.g. a survey's unit choices)
+            for warning in outcome.detail.get("warnings", []):
+                log.warning("%s: %s", outcome.path, warning)
+        months = _months_of_load(conn, source, summary.load_id)
     finally:
         conn.close()
+    return {"source": source, "load_id": summary.load_id, "totals": summary.totals(), "months": months,
+            "reconciles": summary.reconciles()}
+
+
+def merge_results(source: str, results: list[dict[str, Any]], skipped: list[str] | None = None) -> dict[str, Any]:
+    """One summary of a source's batches: the months they touched travel in the asset event."""
+    totals: dict[str, int] = {}
+    months: set[str] = set()
+    for r in results:
+        for k, v in r["totals"].items():
+            totals[k] = totals.get(k, 0) + v
+        months |= set(r["months"])
+    load_ids = [r["load_id"] for r in results]
     log.info(
-        "%s: files=%d rows_loaded=%d rows_updated=%d rows_unchanged=%d rows_quarantined=%d skipped_files=%d months=%s",
+        "%s: files=%d rows_loaded=%d rows_updated=%d rows_unchanged=%d rows_quarantined=%d batches=%d months=%s",
         source, totals.get("files_read", 0), totals.get("rows_loaded", 0), totals.get("rows_updated", 0),
-        totals.get("rows_unchanged", 0), totals.get("rows_quarantined", 0), len(skipped), sorted(months),
+        totals.get("rows_unchanged", 0), totals.get("rows_quarantined", 0), len(results), sorted(months),
     )
     return {"source": source, "load_ids": load_ids, "load_id": load_ids[-1] if load_ids else None, "totals": totals,
-            "months": sorted(months), "reconciles": reconciles, "skipped": skipped}
+            "months": sorted(months), "reconciles": all(r["reconciles"] for r in results), "skipped": skipped or []}
+
+
+def ingest(source: str, paths: list[str] | None = None) -> dict[str, Any]:
+    """Ingest the given files (default: the whole inbox) batch by batch, in this process."""
+    from ingestion.sources import spec_of
+
+    spec = spec_of(source)
+    files = [Path(p) for p in paths] if paths else _inbox_files(spec)
+    batches = plan_batches(source, [str(f) for f in files])
+    planned = {f for b in batches for f in b["files"]}
+    skipped = [str(f) for f in files if str(f) not in planned and f.name not in spec.side_files]
+    return merge_results(source, [ingest_batch(source, b) for b in batches], skipped)
 
 
 def _months_of_load(conn, source: str, load_id: int) -> list[str]:
-    sql = _MONTHS_SQL.get(source)
+    from ingestion.sources import spec_of
+
+    sql = spec_of(source).months_sql()
     if sql is None:
         return []
     with conn.cursor() as cur:
@@ -193,3 +189,22 @@ def send_alerts(as_of: date) -> dict[str, Any]:
 
 def local_day(moment: datetime | None) -> date:
     return (moment or datetime.now(LOCAL)).astimezone(LOCAL).date()
+
+
+def as_of_day(context: Any) -> date:
+    """The day a run evaluates: its `as_of` param, else the run's day in Asia/Ho_Chi_Minh."""
+    as_of_param = context["params"].get("as_of")
+    if as_of_param:
+        return date.fromisoformat(as_of_param)
+    return local_day(getattr(context["dag_run"], "run_after", None))
+
+
+def month_range(start_month: str, end_month: str) -> list[str]:
+    """'YYYY-MM' months from start to end, inclusive."""
+    start = date.fromisoformat(start_month + "-01")
+    end = date.fromisoformat(end_month + "-01")
+    months, m = [], start
+    while m <= end:
+        months.append(m.strftime("%Y-%m"))
+        m = add_months(m, 1)
+    return months

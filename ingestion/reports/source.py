@@ -16,7 +16,8 @@ from ingestion.framework import FileContext, FileOutcome, Quarantined, sha256_fi
 from ingestion.reports import form, register
 from ingestion.reports.records import ReportRecord
 from ingestion.reports.registry_lookup import UnitRegistry
-from ingestion.sources import SOURCE_SUFFIXES
+from ingestion.reports.spec import SPEC
+from ingestion.spec import SourceSpec
 
 DOCUMENT_SUFFIXES = frozenset({".docx", ".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".txt", ".doc"})
 
@@ -30,11 +31,9 @@ TOPIC_COLUMNS = ("report_key", "topic_code", "evidence", "is_hot_spot")
 
 
 class ReportsSource:
-    name: ClassVar[str] = "reports"
-    table: ClassVar[str] = "raw.reports"
-    primary_key: ClassVar[tuple[str, ...]] = ("report_key",)
-    cursor: ClassVar[str] = "file_hash"
-    suffixes: ClassVar[frozenset[str]] = SOURCE_SUFFIXES["reports"]
+    spec: ClassVar[SourceSpec] = SPEC
+    name: ClassVar[str] = SPEC.name
+    suffixes: ClassVar[frozenset[str]] = SPEC.suffixes
 
     def __init__(self) -> None:
         self._adhoc = None

@@ -22,8 +22,6 @@ import msgspec
 from dlxh.core.tabular import TableError, decode_bytes, nfc_lines, open_text, sniff_delimiter
 from dlxh.core.text import slug
 
-SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson"})
-
 
 @dataclass
 class Export:

@@ -23,8 +23,10 @@ from ingestion.scans.load import land_parts
 from ingestion.scans.mapping import FIELD_LABELS_VI, ToolMapping, load_mapping
 from ingestion.scans.matching import TopicMatcher
 from ingestion.scans.prefetch import prefetch
-from ingestion.scans.reader import SUFFIXES, Export, open_export
+from ingestion.scans.reader import Export, open_export
 from ingestion.scans.records import RowParser, RowProblem, to_quarantine
+from ingestion.scans.spec import SPEC
+from ingestion.spec import SourceSpec
 
 # Rows per part: the next part is parsed while the server merges this one (ingestion/scans/prefetch.py).
 PART_ROWS = 5_000
@@ -67,11 +69,9 @@ def _finish(part: ParsedPart, lines: list[str], parser: RowParser) -> ParsedPart
 
 
 class ScansSource:
-    name: ClassVar[str] = "scans"
-    table: ClassVar[str] = "raw.scan_items"
-    primary_key: ClassVar[tuple[str, ...]] = ("item_key",)
-    cursor: ClassVar[str] = "file_hash"
-    suffixes: ClassVar[frozenset[str]] = SUFFIXES
+    spec: ClassVar[SourceSpec] = SPEC
+    name: ClassVar[str] = SPEC.name
+    suffixes: ClassVar[frozenset[str]] = SPEC.suffixes
 
     def __init__(self, tool: str, part_rows: int = PART_ROWS, use_process: bool | None = None):
         self.part_rows = part_rows

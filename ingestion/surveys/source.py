@@ -15,13 +15,14 @@ from typing import Any, ClassVar
 from dlxh.core.settings import load_settings
 from dlxh.core.tabular import TableError
 from ingestion.framework import FileContext, FileOutcome, Quarantined
-from ingestion.sources import SOURCE_SUFFIXES
+from ingestion.spec import SourceSpec
 from ingestion.surveys.anonymise import load_salt
 from ingestion.surveys.columns import ColumnPlan, plan_columns
 from ingestion.surveys.loader import SubmissionWriter, save_questionnaire
 from ingestion.surveys.normalise import Normaliser, Rejected, Submission
 from ingestion.surveys.questionnaire import Questionnaire, load_questionnaire
 from ingestion.surveys.reader import stream_rows
+from ingestion.surveys.spec import SPEC
 from ingestion.surveys.timestamps import infer_date_order
 from ingestion.surveys.unit_question import UnitQuestion, find_unit_question
 
@@ -29,11 +30,9 @@ DEFAULT_CHUNK_ROWS = 20_000
 
 
 class SurveysSource:
-    name: ClassVar[str] = "surveys"
-    table: ClassVar[str] = "raw.survey_responses"
-    primary_key: ClassVar[tuple[str, ...]] = ("submission_uuid",)
-    cursor: ClassVar[str] = "content_hash"
-    suffixes: ClassVar[frozenset[str]] = SOURCE_SUFFIXES["surveys"]
+    spec: ClassVar[SourceSpec] = SPEC
+    name: ClassVar[str] = SPEC.name
+    suffixes: ClassVar[frozenset[str]] = SPEC.suffixes
 
     def __init__(self, form: str | Path, chunk_rows: int | None = None, mapping: str | Path | None = None):
         self.form_path = Path(form)

@@ -44,7 +44,8 @@ from dlxh.core.tabular import TableError, iter_cells, read_table
 from dlxh.core.text import nfc
 from ingestion.framework import FileContext, FileOutcome, Quarantined
 from ingestion.reference.units import UnitRegistry, UnitVersion
-from ingestion.sources import SOURCE_SUFFIXES
+from ingestion.spec import SourceSpec
+from ingestion.units.spec import SPEC
 
 ALIASES: dict[str, set[str]] = {
     "unit_code": {"ma_don_vi", "ma_dv", "ma", "code", "unit_code", "ma_so"},
@@ -77,11 +78,9 @@ FIELD_LABELS = {
 
 
 class UnitsSource:
-    name: ClassVar[str] = "units"
-    table: ClassVar[str] = "raw.units"
-    primary_key: ClassVar[tuple[str, ...]] = ("unit_code", "valid_from")
-    cursor: ClassVar[str] = "file"
-    suffixes: ClassVar[frozenset[str]] = SOURCE_SUFFIXES["units"]
+    spec: ClassVar[SourceSpec] = SPEC
+    name: ClassVar[str] = SPEC.name
+    suffixes: ClassVar[frozenset[str]] = SPEC.suffixes
 
     def __init__(self, replace: bool = False, changes: bool = False, reapply: bool = False) -> None:
         if replace and changes:
