@@ -231,9 +231,15 @@ def run_standalone(env: dict[str, str]) -> int:
     # background start may have SIGINT ignored: take it back).
     signal.signal(signal.SIGINT, interrupt)
     signal.signal(signal.SIGTERM, interrupt)
-    procs = [subprocess.Popen([airflow_bin(), *args], env={**env, **extra}, start_new_session=True) for _name, args, extra in services]
+    procs: list[subprocess.Popen] = []
     code = 0
     try:
+        # The API server first: task processes (a Celery worker's too) report to its execution
+        # API from their first second, and give up after a few retries if it is still starting.
+        for n, (_name, args, extra) in enumerate(services):
+            procs.append(subprocess.Popen([airflow_bin(), *args], env={**env, **extra}, start_new_session=True))
+            if n == 0:
+                _wait_for_api(f"http://127.0.0.1:{port}/api/v2/monitor/health", procs[0])
         while all(p.poll() is None for p in procs):
             time.sleep(1)
         code = next(p.returncode for p in procs if p.returncode is not None)
@@ -256,6 +262,21 @@ def run_standalone(env: dict[str, str]) -> int:
                 pass
             p.wait()
     return code
+
+
+def _wait_for_api(url: str, proc: subprocess.Popen, timeout: float = 180) -> None:
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with urllib.request.urlopen(url, timeout=3) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(1)
 
 
 def ensure_airflow_db(settings: Settings | None = None) -> None:
