@@ -24,7 +24,7 @@ from tests import fixtures_reports as fx  # noqa: E402
 
 
 def registry():
-    from ingestion.reports.registry_lookup import UnitRegistry, UnitVersion
+    from ingestion.reference.units import UnitRegistry, UnitVersion
 
     return UnitRegistry([UnitVersion(r[0], r[1], date.fromisoformat(r[4]), None, r[2], r[3] or None) for r in fx.REGISTRY])
 

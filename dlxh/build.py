@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
-from dlxh import config_report as reporting_start_month
 from dlxh.core.calendar import LOCAL
+from dlxh.core.config import reporting_start_month
 from dlxh.core.errors import DlxhError
 from dlxh.core.secret_files import stored_secret
 from dlxh.core.settings import Settings, load_settings

@@ -88,7 +88,7 @@ def scalar(conn, sql: str, params: tuple = ()):
 def test_ingest_units_dag_loads_the_registry(pipeline):
     state, tasks, _ = run_dag(pipeline, "dlxh_ingest_units")
     assert state == "success", tasks
-    assert tasks == {"detect_new_files": "success", "ingest_units": "success"}
+    assert tasks == {"detect_new_files": "success", "ingest_units": "success", "publish_units": "success"}
     conn = pipeline["conn"]
     assert scalar(conn, "select count(distinct unit_code) from raw.units") == 12  # province + 8 districts + 3 sectors
     assert scalar(conn, "select count(*) from ops.files where source = 'units'") == 1
@@ -98,18 +98,19 @@ def test_ingest_reports_dag_lands_reports_then_short_circuits(pipeline):
     conn = pipeline["conn"]
     state, tasks, _ = run_dag(pipeline, "dlxh_ingest_reports")
     assert state == "success", tasks
-    assert tasks == {"detect_new_files": "success", "ingest_reports": "success"}
+    assert tasks == {"detect_new_files": "success", "ingest_reports": "success", "publish_reports": "success"}
     reports = scalar(conn, "select count(*) from raw.reports")
     files = scalar(conn, "select count(*) from ops.files where source = 'reports'")
     assert reports > 0 and files > 0
     assert scalar(conn, "select count(*) from raw.reports where unit_code = 'LDLD-SH' and period_month = %s",
                   (pipeline["latest"],)) == 1
 
-    # Nothing new in the inbox: the sensor short-circuits, the ingest task is skipped, nothing is loaded.
+    # Nothing new in the inbox: the sensor short-circuits, the ingest and publish tasks are skipped
+    # (no asset event: the build is not triggered), nothing is loaded.
     loads_before = scalar(conn, "select count(*) from ops.loads")
     state, tasks, _ = run_dag(pipeline, "dlxh_ingest_reports")
     assert state == "success", tasks
-    assert tasks == {"detect_new_files": "success", "ingest_reports": "skipped"}
+    assert tasks == {"detect_new_files": "success", "ingest_reports": "skipped", "publish_reports": "skipped"}
     assert scalar(conn, "select count(*) from raw.reports") == reports
     assert scalar(conn, "select count(*) from ops.loads") == loads_before
 
@@ -118,7 +119,7 @@ def test_ingest_surveys_dag_reads_each_survey_folder_with_its_form(pipeline):
     conn = pipeline["conn"]
     state, tasks, _ = run_dag(pipeline, "dlxh_ingest_surveys")
     assert state == "success", tasks
-    assert tasks == {"detect_new_files": "success", "ingest_surveys": "success"}
+    assert tasks == {"detect_new_files": "success", "ingest_surveys": "success", "publish_surveys": "success"}
     # The demo writes a Kobo export per month for the two last complete months, 60 submissions each.
     assert scalar(conn, "select count(*) from raw.survey_responses") == 120
     assert scalar(conn, "select count(*) from ops.files where source = 'surveys' and status = 'loaded'") == 2
@@ -128,7 +129,7 @@ def test_ingest_scans_dag_dedupes_the_two_tools(pipeline):
     conn = pipeline["conn"]
     state, tasks, _ = run_dag(pipeline, "dlxh_ingest_scans")
     assert state == "success", tasks
-    assert tasks == {"detect_new_files": "success", "ingest_scans": "success"}
+    assert tasks == {"detect_new_files": "success", "ingest_scans": "success", "publish_scans": "success"}
     # 40 posts a month over three months, each seen by one or both tools: one item each.
     assert scalar(conn, "select count(*) from raw.scan_items") == 120
     assert scalar(conn, "select count(*) from raw.scan_items where cardinality(tools) = 2") == 39

@@ -216,7 +216,7 @@ def test_config_init_copies_the_defaults_once(tmp_path):
 
 
 def test_topic_aliases_resolve_the_owners_codes(tmp_path, monkeypatch):
-    from ingestion.reports.topics import resolve_topic
+    from ingestion.reference.topics import resolve_topic
 
     folder = tmp_path / "config"
     folder.mkdir()

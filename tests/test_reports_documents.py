@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from dlxh.core.text import fold
+from ingestion.reference.units import UnitRegistry, UnitVersion
 from ingestion.reports.documents import DocumentError, parse_document
 from ingestion.reports.documents.extract import extract_text
-from ingestion.reports.registry_lookup import UnitRegistry, UnitVersion
 from tests import fixtures_reports as fx
 
 REG = UnitRegistry([UnitVersion(r[0], r[1], date.fromisoformat(r[4]), None, r[2], r[3] or None) for r in fx.REGISTRY])

@@ -7,11 +7,11 @@ from datetime import date, datetime
 import pytest
 
 from dlxh.core.parsing import LOCAL
+from ingestion.reference.matching import normalize_doc_number, ocr_key
+from ingestion.reference.topics import find_topics
+from ingestion.reference.units import UnitRegistry, UnitVersion
 from ingestion.reports.documents.header_fields import extract_header, find_month, find_stated_deadline
 from ingestion.reports.documents.headings import heading_part, split_parts
-from ingestion.reports.matching import normalize_doc_number, ocr_key
-from ingestion.reports.registry_lookup import UnitRegistry, UnitVersion
-from ingestion.reports.topics import find_topics
 from tests.fixtures_reports import REGISTRY, ReportSpec, ocr_damage
 
 

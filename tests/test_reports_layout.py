@@ -7,10 +7,10 @@ from datetime import date, datetime, time
 import pytest
 
 from dlxh.core.parsing import LOCAL
+from ingestion.reference.units import UnitRegistry, UnitVersion
 from ingestion.reports.documents import decide_unit
 from ingestion.reports.documents.header_fields import extract_header, find_doc_number, find_stated_deadline, split_columns
 from ingestion.reports.register import arrival_time, classify, parse_time_text
-from ingestion.reports.registry_lookup import UnitRegistry, UnitVersion
 from tests.corpus_reports import REGISTRY
 
 

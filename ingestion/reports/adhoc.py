@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from dlxh.core.config import load
-from ingestion.reports.matching import ocr_key, similar
+from ingestion.reference.matching import ocr_key, similar
 
 
 @dataclass(frozen=True)

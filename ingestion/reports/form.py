@@ -15,9 +15,9 @@ from dlxh.core.parsing import parse_bool_vi, parse_local_datetime, parse_month
 from dlxh.core.tabular import Table, decode_bytes, iter_cells
 from dlxh.core.text import fold, nfc
 from ingestion.framework import Quarantined
-from ingestion.reports.matching import normalize_doc_number
+from ingestion.reference.matching import normalize_doc_number
+from ingestion.reference.topics import resolve_topic
 from ingestion.reports.records import ReportItem, ReportRecord, TopicMention
-from ingestion.reports.topics import resolve_topic
 
 ALIASES: dict[str, set[str]] = {
     "unit_code": {"ma_don_vi", "ma_dv", "unit_code", "unit"},

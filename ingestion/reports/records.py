@@ -7,6 +7,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 
+from ingestion.reference.topics import TopicMention  # noqa: F401 (re-exported: a report's topics)
+
 
 @dataclass
 class ReportItem:
@@ -21,13 +23,6 @@ class ReportItem:
     cause: str | None = None
     forecast: str | None = None
     proposal: str | None = None
-
-
-@dataclass
-class TopicMention:
-    topic_code: str
-    evidence: str
-    is_hot_spot: bool = False
 
 
 @dataclass

@@ -27,8 +27,8 @@ from dlxh.core.parsing import LOCAL, parse_local_datetime, plausible_moment
 from dlxh.core.tabular import Table, iter_cells
 from dlxh.core.text import nfc
 from ingestion.framework import FileContext, FileOutcome, Quarantined
-from ingestion.reports.matching import fold_keep, normalize_doc_number, ocr_key
-from ingestion.reports.registry_lookup import UnitRegistry
+from ingestion.reference.matching import fold_keep, normalize_doc_number, ocr_key
+from ingestion.reference.units import UnitRegistry
 
 ALIASES: dict[str, set[str]] = {
     "received_at": {"thoi_gian_nhan", "thoi_gian_den", "ngay_gio_den", "ngay_gio_nhan", "received_at", "received", "arrived_at"},

@@ -19,7 +19,7 @@ from typing import Any
 
 from dlxh.core.errors import ConfigError, InputError
 from ingestion.framework import sha256_file
-from ingestion.reports.registry_lookup import UnitRegistry
+from ingestion.reference.units import UnitRegistry
 
 # Quarantine reasons a person can settle by assigning the file.
 ASSIGNABLE = ("unknown_unit", "ambiguous_unit", "missing_month", "not_a_report", "missing_unit", "missing_due")

@@ -13,9 +13,9 @@ from typing import Any, ClassVar
 from dlxh.core.db import copy_rows
 from dlxh.core.tabular import TABULAR_SUFFIXES, TableError, read_table
 from ingestion.framework import FileContext, FileOutcome, Quarantined, sha256_file
+from ingestion.reference.units import UnitRegistry
 from ingestion.reports import form, register
 from ingestion.reports.records import ReportRecord
-from ingestion.reports.registry_lookup import UnitRegistry
 from ingestion.reports.spec import SPEC
 from ingestion.spec import SourceSpec
 

@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 from dlxh.core.settings import PROJECT_ROOT
+from ingestion.reference.topics import load_topics
 from ingestion.reports.form import LABELS
-from ingestion.reports.topics import load_topics
 
 COLUMNS = ("unit_code", "unit_name", "period", "report_type", "due_at", "doc_number", "received_at", "topic", "summary",
            "sentiment", "hot_spot", "cause", "forecast", "proposal")

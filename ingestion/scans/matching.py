@@ -15,7 +15,7 @@ import unicodedata
 
 from dlxh.core.text import fold
 from ingestion.reference.places import Gazetteer, trie_regex, whole_words  # noqa: F401 (shared; re-exported)
-from ingestion.reports.topics import load_topics, resolve_topic
+from ingestion.reference.topics import load_topics, resolve_topic
 
 
 def _fold_table() -> dict[int, str | None]:

@@ -226,7 +226,7 @@ def _topic(value: object, where: str, scope: str | None) -> tuple[str | None, st
     """(topic code or None, the value as written or None). The deployment's topic aliases
     (scope = the survey's form id first), then the taxonomy's codes, numbers and names."""
     from dlxh.core.config import load
-    from ingestion.reports.topics import load_topics, resolve_topic
+    from ingestion.reference.topics import load_topics, resolve_topic
 
     text = nfc("" if value is None else str(value).strip()) or ""
     if not text:

@@ -177,7 +177,7 @@ class UnitsSource:
                     )
                     outcome.rows_quarantined = outcome.rows_read
                     return
-            written = copy_rows(cur, self.table, COLUMNS, rows + carried)
+            written = copy_rows(cur, SPEC.tables[0].name, COLUMNS, rows + carried)
             if self.reprocess_loaded and loads_of_file:
                 outcome.rows_updated = len(rows)
             else:

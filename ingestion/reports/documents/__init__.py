@@ -16,14 +16,14 @@ import re
 from datetime import date
 from pathlib import Path
 
+from ingestion.reference.topics import find_topics
+from ingestion.reference.units import UnitRegistry
 from ingestion.reports.adhoc import AdhocRequest, match_request
 from ingestion.reports.documents.errors import DocumentError
 from ingestion.reports.documents.extract import ExtractedText, extract_text
 from ingestion.reports.documents.header_fields import HeaderFields, extract_header
 from ingestion.reports.documents.headings import split_parts
 from ingestion.reports.records import ReportRecord, TopicMention
-from ingestion.reports.registry_lookup import UnitRegistry
-from ingestion.reports.topics import find_topics
 
 __all__ = ["PRECEDENCE", "DocumentError", "decide_unit", "parse_document", "parse_text"]
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from dlxh.core.parsing import LOCAL, plausible_date, plausible_window
-from ingestion.reports.matching import fold_keep, normalize_doc_number, ocr_key
+from ingestion.reference.matching import fold_keep, normalize_doc_number, ocr_key
 
 # "tháng" OCR'd as "thang", "thảng", "thing"; "năm" as "nam", "ndm", "nim", "n&m".
 _THANG = r"th[a-z]{2,4}"

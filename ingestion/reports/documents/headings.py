@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ingestion.reports.matching import ocr_key, similar
+from ingestion.reference.matching import ocr_key, similar
 
 PARTS = ("situation", "causes", "forecast", "proposals")
 # Labels as ocr_key() renders them; longest first within a part.

@@ -8,8 +8,14 @@ from functools import lru_cache
 
 from dlxh.core.config import Loaded, load
 from dlxh.core.text import fold
-from ingestion.reports.matching import fold_keep, fuzzy_find, ocr_key, similar, words
-from ingestion.reports.records import TopicMention
+from ingestion.reference.matching import fold_keep, fuzzy_find, ocr_key, similar, words
+
+
+@dataclass
+class TopicMention:
+    topic_code: str
+    evidence: str
+    is_hot_spot: bool = False
 
 
 @dataclass(frozen=True)
