@@ -22,7 +22,8 @@ INBOX gets the layout the ingest DAGs poll (`$DLXH_INBOX`):
 survey answers and scanned items. Scale 1 is the national month: 1,360 units, ~139,000 survey
 answers and ~139,000 scanned items (5 M each over 36 months). `--history N` writes instead, for the
 N months before `--month`, one consolidated structured form per month with every unit's report
-(cheap history for the "month on 36 months of history" benchmark). Prints what it wrote (JSON).
+(cheap, settled history for the "month on 36 months of history" benchmark: no unit owes an old
+month, so the alerts of the timed month are the month's own). Prints what it wrote (JSON).
 """
 
 from __future__ import annotations
@@ -203,9 +204,7 @@ def write_history(folder: Path, month: date, months: int, rng: random.Random) ->
         period = add_months(month, -back)
         due = monthly_due_at(period)
         rows = []
-        for unit in everyone:
-            if rng.random() < MISSING:
-                continue
+        for unit in everyone:  # settled history: every unit reported (no open obligations left)
             rows += _form_rows(unit, period, due - timedelta(days=rng.randint(1, 8)), rng)
         _write_csv(folder / f"{period:%Y-%m}" / f"BC_tong_hop_{period:%Y-%m}.csv", FORM_HEADER, rows, mtime=due)
         written += 1
