@@ -155,8 +155,9 @@ STANDALONE_SERVICES = (["api-server"], ["scheduler", "--skip-serve-logs"], ["dag
 
 
 def loopback_args(args: list[str]) -> list[str]:
-    """`args` with the log server of the scheduler / triggerer switched off."""
-    if args[:1] and args[0] in NO_LOG_SERVER and "--skip-serve-logs" not in args and not {"-h", "--help"} & set(args):
+    """`args` with the log server of the scheduler / triggerer / a Celery worker switched off."""
+    serves_logs = (args[:1] and args[0] in NO_LOG_SERVER) or args[:2] == ["celery", "worker"]
+    if serves_logs and "--skip-serve-logs" not in args and not {"-h", "--help"} & set(args):
         return [*args, "--skip-serve-logs"]
     return args
 
