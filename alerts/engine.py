@@ -121,16 +121,15 @@ def plan_deliveries(cur, as_of: date, cfg: AlertConfig, findings: list[str] | No
 
 
 def run_alerts(as_of: date | datetime, dry_run: bool = False, *, target: PgTarget | None = None) -> AlertRun:
-    from dlxh.core.db import connect, ensure_up, warehouse_target
+    from dlxh.core.db import connection, ensure_up, warehouse_target
 
     if isinstance(as_of, datetime):  # e.g. an Airflow logical date (UTC): the local day it falls on
         as_of = (as_of.astimezone(LOCAL) if as_of.tzinfo else as_of).date()
     cfg = load_alert_config()
     if target is None:
         target = warehouse_target() if dry_run else ensure_up()
-    conn = connect(target)
     result = AlertRun(as_of=as_of, dry_run=dry_run, channels=cfg.channels)
-    try:
+    with connection(target) as conn:
         if dry_run:
             conn.set_session(readonly=True)
         with conn, conn.cursor() as cur:
@@ -151,5 +150,3 @@ def run_alerts(as_of: date | datetime, dry_run: bool = False, *, target: PgTarge
             tried = {a.alert_id for a in result.attempts}
             result.waiting = [row for row in waiting(cur) if row[0] not in tried]
         return result
-    finally:
-        conn.close()

@@ -24,6 +24,7 @@ import zipfile
 from pathlib import Path
 
 from dlxh.core.errors import ConfigError, DlxhError
+from dlxh.core.secret_files import create_secret_file, stored_secret, write_secret_bytes
 from dlxh.core.settings import PROJECT_ROOT, Settings, load_settings
 
 BUNDLE_DIR = PROJECT_ROOT / "bi" / "superset" / "bundle"
@@ -78,9 +79,7 @@ def _config(settings: Settings) -> Path:
     home = superset_home(settings)
     home.mkdir(parents=True, exist_ok=True)
     key_file = home / "secret-key"
-    if not key_file.is_file():
-        key_file.write_text(secrets.token_urlsafe(42) + "\n")
-        os.chmod(key_file, 0o600)
+    stored_secret(key_file, lambda: secrets.token_urlsafe(42))
     path = home / "superset_config.py"
     path.write_text(
         "# Written by `dlxh bi up` (dlxh/bi.py); local instance on 127.0.0.1.\n"
@@ -162,14 +161,12 @@ def up(settings: Settings | None = None) -> str:
         _run(settings, "init")
         # The owner of the imported objects (`import-dashboards` needs one); visitors need no login.
         password_file = home / "admin-password"
-        password_file.write_text(secrets.token_urlsafe(18) + "\n")
-        os.chmod(password_file, 0o600)
+        create_secret_file(password_file, secrets.token_urlsafe(18), replace=True)
         _run(settings, "fab", "create-admin", "--username", "admin", "--firstname", "DLXH", "--lastname", "Admin",
              "--email", "admin@localhost.localdomain", "--password", password_file.read_text().strip())
         marker.write_text("ok\n")
     bundle = home / "dlxh_bundle.zip"
-    bundle.write_bytes(bundle_zip(settings, bi_password(settings)))
-    os.chmod(bundle, 0o600)
+    write_secret_bytes(bundle, bundle_zip(settings, bi_password(settings)))
     try:
         _run(settings, "import-dashboards", "--path", str(bundle), "--username", "admin")
     finally:

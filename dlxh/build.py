@@ -20,7 +20,7 @@ from dlxh.core.config import reporting_start_month
 from dlxh.core.errors import DlxhError
 from dlxh.core.secret_files import stored_secret
 from dlxh.core.settings import Settings, load_settings
-from dlxh.dbt import DBT_PROJECT_DIR, run_dbt
+from dlxh.dbt import DBT_PROJECT_DIR, dbt_executable, run_dbt
 
 BI_ROLE = "bi_reader"
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
@@ -112,11 +112,10 @@ def ensure_bi_reader(settings: Settings | None = None) -> None:
     """Give the bi_reader role (created by dlxh/core/sql/060_roles.sql) its login password."""
     from psycopg2 import sql
 
-    from dlxh.core.db import connect
+    from dlxh.core.db import connection
 
     settings = settings or load_settings()
-    conn = connect(autocommit=True)
-    try:
+    with connection(autocommit=True) as conn:
         with conn.cursor() as cur:
             cur.execute("select 1 from pg_roles where rolname = %s", (BI_ROLE,))
             if cur.fetchone() is None:
@@ -133,17 +132,23 @@ def ensure_bi_reader(settings: Settings | None = None) -> None:
                 keep = set()
             for skipped in harden_bi_reader(cur, keep):
                 print(f"warning: bi_reader hardening skipped (not allowed): {skipped}", file=sys.stderr)
-    finally:
-        conn.close()
 
 
 def publish_config(settings: Settings | None = None) -> dict[str, int]:
     """The config folder's reference tables into the warehouse's `config` schema (dbt reads them)."""
     from dlxh.core.config.sync import sync_config
-    from dlxh.core.db import transaction
+    from dlxh.core.db import connect, transaction
+    from ingestion.sources import ensure_tables
 
     with transaction() as conn, conn.cursor() as cur:
-        return sync_config(cur, settings)
+        counts = sync_config(cur, settings)
+    # The raw tables of sources that bring their own DDL exist before dbt reads them.
+    conn = connect()
+    try:
+        ensure_tables(conn)
+    finally:
+        conn.close()
+    return counts
 
 
 BI_CONNECTION_LIMIT = 20
@@ -267,8 +272,7 @@ def compile_manifest(settings: Settings | None = None) -> Path:
         "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR), "DBT_LOG_PATH": str(settings.logs_dir / "dbt"),
         "DBT_TARGET_PATH": str(DBT_PROJECT_DIR / "target"), "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
     }
-    dbt = Path(sys.executable).with_name("dbt")
-    cmd = [str(dbt) if dbt.exists() else "dbt", "parse", "--project-dir", str(DBT_PROJECT_DIR)]
+    cmd = [dbt_executable(), "parse", "--project-dir", str(DBT_PROJECT_DIR)]
     proc = subprocess.run(cmd, env={**os.environ, **env}, cwd=DBT_PROJECT_DIR, capture_output=True, text=True)
     if proc.returncode != 0 or not MANIFEST.is_file():
         raise DlxhError(f"dbt parse failed (exit {proc.returncode}):\n{(proc.stdout or '')[-3000:]}{proc.stderr or ''}")

@@ -105,7 +105,7 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 # -- ingest -------------------------------------------------------------------------------------
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from dlxh.core.db import connect, ensure_up
+    from dlxh.core.db import connection, ensure_up
     from ingestion.framework import run_ingest, stderr_progress
     from ingestion.sources import get_source
 
@@ -113,22 +113,18 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     options = {k.removeprefix("opt_"): v for k, v in vars(args).items() if k.startswith("opt_") and v not in (None, False)}
     source = get_source(args.source, **options)
     paths = args.paths
-    conn = connect(target)
-    try:
+    with connection(target) as conn:
         summary = run_ingest(source, paths, conn, progress=None if args.quiet else stderr_progress)
-    finally:
-        conn.close()
     print(summary.to_json() if args.json else summary.render())
     return 0
 
 
 # -- reports: a person settles what the machine cannot ------------------------------------------
 def cmd_reports(args: argparse.Namespace) -> int:
-    from dlxh.core.db import connect, ensure_up
+    from dlxh.core.db import connection, ensure_up
     from ingestion.reports import review
 
-    conn = connect(ensure_up())
-    try:
+    with connection(ensure_up()) as conn:
         with conn, conn.cursor() as cur:
             if args.action == "pending":
                 items = review.pending(cur)
@@ -140,8 +136,6 @@ def cmd_reports(args: argparse.Namespace) -> int:
                     print(review.render_pending(items))
                 return 0
             done = review.assign(cur, Path(args.file), args.unit, args.month, args.type, args.why)
-    finally:
-        conn.close()
     print(
         f"Đã ghi quyết định #{done['assignment_id']}: tệp {args.file} là báo cáo "
         f"{'đột xuất' if done['report_type'] == 'ad_hoc' else 'tháng'} {done['period_month']:%m/%Y} của đơn vị {done['unit_code']} "

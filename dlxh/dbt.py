@@ -32,6 +32,12 @@ def dbt_env(settings: Settings | None = None) -> dict[str, str]:
     }
 
 
+def dbt_executable() -> str:
+    """The dbt of this virtualenv (beside the running Python), else `dbt` on PATH."""
+    candidate = Path(sys.executable).with_name("dbt")
+    return str(candidate) if candidate.exists() else "dbt"
+
+
 def run_dbt(args: list[str], settings: Settings | None = None, capture: bool = False,
             ok_codes: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess:
     settings = settings or load_settings()
@@ -40,8 +46,7 @@ def run_dbt(args: list[str], settings: Settings | None = None, capture: bool = F
 
         raise ConfigError(f"no dbt project in {DBT_PROJECT_DIR}: set DLXH_PROJECT_DIR to the project folder (a checkout with dbt_project/ and dags/)")
     env = {**os.environ, **dbt_env(settings)}
-    dbt = Path(sys.executable).with_name("dbt")
-    cmd = [str(dbt) if dbt.exists() else "dbt", *args, "--project-dir", str(DBT_PROJECT_DIR)]
+    cmd = [dbt_executable(), *args, "--project-dir", str(DBT_PROJECT_DIR)]
     proc = subprocess.run(cmd, env=env, cwd=DBT_PROJECT_DIR, capture_output=capture, text=True)
     if proc.returncode not in ok_codes:
         tail = (proc.stdout or "")[-4000:] if capture else ""

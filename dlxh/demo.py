@@ -1,5 +1,6 @@
 """Demo inputs for the Lai Châu federation: unit registry, monthly report forms, a worker
-survey (Kobo export with its XLSForm) and media scans from two monitoring tools.
+survey (Kobo export with its XLSForm), media scans from two monitoring tools and the collaborator
+network (a province-wide roster and contribution forms).
 
 Deterministic for a seed and an as-of day: the last `months` reporting months whose deadline
 has passed, with most reports on time, some late, some missing, one unit renamed and one
@@ -157,8 +158,89 @@ def write_demo(out: Path, as_of: date, months: int = 6, seed: int = 2025) -> dic
             written["reports"].append(_write_csv(path, FORM_HEADER, rows, mtime=received))
     # Surveys and scans only cover whole months before the as-of day: nothing dated in the future.
     complete = [p for p in periods if add_months(p, 1) <= date(as_of.year, as_of.month, 1)]
-    written["surveys"] = write_demo_surveys(out, complete)
+    roster = demo_roster(owing, first, seed)
+    written["collaborators"] = write_demo_collaborators(out, roster, complete, seed)
+    written["surveys"] = write_demo_surveys(out, complete, roster)
     written["scans"] = write_demo_scans(out, complete, seed)
+    return written
+
+
+# -- the collaborator network ------------------------------------------------------------------
+SURNAMES = ["Nguyễn", "Lò", "Giàng", "Tẩn", "Hoàng", "Lê", "Vàng", "Đèo", "Phạm", "Sùng"]
+MIDDLE = {"Nữ": ["Thị"], "Nam": ["Văn", "A", "Đức"]}
+GIVEN = {"Nữ": ["Hoa", "Mai", "Dung", "Lan", "Thu", "Xuân"], "Nam": ["Pành", "Sử", "Minh", "Hải", "Tú", "Chiến"]}
+ETHNICITIES = ["Kinh", "Thái", "H'Mông", "Dao", "Kinh", "Thái", "Giáy"]
+NETWORK_SECTORS = ["Giáo dục", "Y tế", "Doanh nghiệp"]
+ROSTER_HEADER = ["STT", "Mã CTV", "Họ và tên", "Đơn vị", "Giới tính", "Dân tộc", "Chức vụ", "Địa bàn", "Lĩnh vực/Đoàn thể",
+                 "Số điện thoại", "Email", "Số quyết định", "Ngày quyết định", "Ngày thôi", "Lý do thôi"]
+
+
+def demo_roster(owing: list[tuple[str, str, date, date | None]], first: date, seed: int) -> list[dict[str, str]]:
+    """Collaborators of the reporting units: districts keep 3 to 6 (5 required), sector unions 2 to 4
+    (3 required); one per unit was replaced before the first demo month; the last ones of a unit never
+    collect anything (inactive)."""
+    rng = random.Random(seed + 7)
+    roster: list[dict[str, str]] = []
+    units = {code: name for code, name, _, _ in owing}
+    for code in units:
+        n = rng.randint(3, 6) if code.startswith("LDLD") else rng.randint(2, 4)
+        for i in range(1, n + 1):
+            gender = "Nữ" if rng.random() < 0.45 else "Nam"
+            name = f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE[gender])} {rng.choice(GIVEN[gender])}"
+            appointed = date(first.year - 1, rng.randint(1, 12), rng.randint(1, 28))
+            row = {"code": f"CTV-{code}-{i:02d}", "name": name, "unit": code, "gender": gender, "ethnicity": rng.choice(ETHNICITIES),
+                   "sector": NETWORK_SECTORS[(i - 1) % len(NETWORK_SECTORS)], "appointed": f"{appointed:%d/%m/%Y}", "ended": "",
+                   "reason": "", "phone": f"09{rng.randint(10000000, 99999999)}" if i % 4 else ""}
+            roster.append(row)
+        if n >= 4:  # the first one was replaced two months before the demo starts
+            roster[-n]["ended"] = f"{add_months(first, -2) - timedelta(days=1):%d/%m/%Y}"
+            roster[-n]["reason"] = "Thay thế"
+    return roster
+
+
+def _active_members(roster: list[dict[str, str]], unit: str) -> list[dict[str, str]]:
+    """Who collects for a unit in the demo: its collaborators still serving, all but the last (inactive)."""
+    serving = [r for r in roster if r["unit"] == unit and not r["ended"]]
+    return serving[:-1] if len(serving) > 1 else serving
+
+
+def write_demo_collaborators(out: Path, roster: list[dict[str, str]], periods: list[date], seed: int) -> list[Path]:
+    """The province-wide roster (an XLSX as offices keep it: title rows, «Phạm vi: toàn tỉnh») and one
+    contribution form (phiếu tổng hợp ý kiến của CTV) per unit and month."""
+    import openpyxl
+
+    folder = out / "collaborators"
+    folder.mkdir(parents=True, exist_ok=True)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["LIÊN ĐOÀN LAO ĐỘNG TỈNH LAI CHÂU"])
+    ws.append(["DANH SÁCH CỘNG TÁC VIÊN DƯ LUẬN XÃ HỘI"])
+    ws.append(["Phạm vi: toàn tỉnh"])
+    ws.append(ROSTER_HEADER)
+    for i, r in enumerate(roster, start=1):
+        ws.append([i, r["code"], r["name"], r["unit"], r["gender"], r["ethnicity"], "Đoàn viên", "", r["sector"], r["phone"], "",
+                   "05/QĐ-LĐLĐ", r["appointed"], r["ended"], r["reason"]])
+    roster_path = folder / "danh_sach_ctv_toan_tinh.xlsx"
+    wb.save(roster_path)
+    written = [roster_path]
+    rng = random.Random(seed + 11)
+    topics = ["Tiền lương, thu nhập", "Sắp xếp tổ chức bộ máy", "Việc làm", "Trật tự an toàn giao thông"]
+    for period in periods[-3:]:
+        for unit in sorted({r["unit"] for r in roster}):
+            members = _active_members(roster, unit)[:2]
+            rows = [[str(i), m["name"], f"{rng.randint(1, 27):02d}/{period:%m/%Y}", rng.choice(topics),
+                     "Đoàn viên, người lao động quan tâm, đề nghị công đoàn nắm bắt và phản ánh kịp thời."]
+                    for i, m in enumerate(members, start=1)]
+            if rows:
+                path = folder / f"{period:%Y-%m}" / f"phieu_y_kien_CTV_{unit}_{period:%Y-%m}.csv"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with path.open("w", encoding="utf-8-sig", newline="") as fh:
+                    w = csv.writer(fh)
+                    w.writerow(["PHIẾU TỔNG HỢP Ý KIẾN CỦA CỘNG TÁC VIÊN"])
+                    w.writerow([f"Đơn vị: {unit}"])
+                    w.writerow(["STT", "Họ và tên CTV", "Ngày", "Chủ đề", "Tóm tắt ý kiến"])
+                    w.writerows([export_cell(c) for c in row] for row in rows)
+                written.append(path)
     return written
 
 
@@ -196,8 +278,10 @@ REPUTA_HEADER = [
 ]
 
 
-def write_demo_surveys(out: Path, periods: list[date], per_month: int = 60) -> list[Path]:
-    """A Kobo survey (the documented example XLSForm) with exports for the last two demo months."""
+def write_demo_surveys(out: Path, periods: list[date], roster: list[dict[str, str]] | None = None, per_month: int = 60) -> list[Path]:
+    """A Kobo survey (the documented example XLSForm) with exports for the last two demo months; the
+    collector Kobo records (`_submitted_by`) is a collaborator of the submission's unit, as an account
+    named like the collaborator's code (a unit without collaborators keeps the shared account)."""
     from ingestion.surveys import sample
 
     folder = out / "surveys" / sample.FORM_ID
@@ -205,8 +289,24 @@ def write_demo_surveys(out: Path, periods: list[date], per_month: int = 60) -> l
     written = [sample.write_xlsform(folder / "form.xlsx")]
     for n, period in enumerate(periods[-2:]):
         answers = list(sample.generate(per_month, (period.year, period.month), start=n * per_month))
-        written.append(sample.kobo_export(folder / f"kobo_{period:%Y-%m}.csv", answers))
+        path = sample.kobo_export(folder / f"kobo_{period:%Y-%m}.csv", answers)
+        if roster:
+            _set_collectors(path, roster)
+        written.append(path)
     return written
+
+
+def _set_collectors(path: Path, roster: list[dict[str, str]]) -> None:
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh, delimiter=";"))
+    header = rows[0]
+    unit_col, collector_col = header.index("thong_tin/don_vi"), header.index("_submitted_by")
+    for i, row in enumerate(rows[1:]):
+        members = _active_members(roster, row[unit_col])
+        if members:
+            row[collector_col] = members[i % len(members)]["code"].lower().replace("-", "_")
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, delimiter=";").writerows(rows)
 
 
 def write_demo_scans(out: Path, periods: list[date], seed: int, per_month: int = 40) -> list[Path]:

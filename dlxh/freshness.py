@@ -1,6 +1,6 @@
 """Source freshness: `dbt source freshness` over the raw landing tables, kept and worded in Vietnamese.
 
-The thresholds live with the sources (dbt_project/models/staging/_raw__sources.yml: e.g. warn
+The thresholds live with the sources (dbt_project/models/staging/<source>/_<source>__sources.yml: e.g. warn
 when no scan export has been loaded for 35 days). A stale source is a finding for the people
 who run the monthly cycle (a tool stopped exporting, an inbox folder nobody fills), not a
 pipeline failure: results are stored in `quality.source_freshness` and summarised.
@@ -88,7 +88,7 @@ def parse_sources_json(path: Path) -> list[SourceFreshness]:
 def check_freshness(settings: Settings | None = None) -> FreshnessReport:
     """Run `dbt source freshness` on the raw sources, store the results, return them."""
     from dlxh.build import target_path
-    from dlxh.core.db import connect, warehouse_target
+    from dlxh.core.db import connection, warehouse_target
     from dlxh.dbt import run_dbt
 
     settings = settings or load_settings()
@@ -98,8 +98,7 @@ def check_freshness(settings: Settings | None = None) -> FreshnessReport:
     run_dbt(["source", "freshness", "--select", "source:raw", "--output", str(output),
              "--target-path", str(target_path(settings))], settings, capture=True, ok_codes=(0, 1))
     report = FreshnessReport(parse_sources_json(output))
-    conn = connect(warehouse_target(settings))
-    try:
+    with connection(warehouse_target(settings)) as conn:
         with conn, conn.cursor() as cur:
             cur.execute("select now()")
             checked_at = cur.fetchone()[0]
@@ -110,6 +109,4 @@ def check_freshness(settings: Settings | None = None) -> FreshnessReport:
                        values (%s, %s, %s, %s, %s, %s, %s)""",
                     (checked_at, s.table, s.status, s.max_loaded_at, s.age_seconds, s.warn_after, s.error),
                 )
-    finally:
-        conn.close()
     return report

@@ -144,6 +144,16 @@ def summary_text(as_of: date) -> str:
                        from ops.hot_spot_cases"""
                 )
                 cases_open, cases_done = cur.fetchone()
+            network = None
+            if _exists(cur, "marts.mart_collaborator_network"):
+                # the network in the latest month counted (collaborators, active, inactive, vacancies)
+                cur.execute(
+                    """select period_month, sum(appointed), sum(active), sum(inactive), sum(vacancies)
+                       from marts.mart_collaborator_network
+                       where period_month = (select max(period_month) from marts.mart_collaborator_network)
+                       group by period_month"""
+                )
+                network = cur.fetchone()
             # the latest source freshness check (dlxh_validate): tables that need attention
             cur.execute(
                 """select source_table from quality.source_freshness
@@ -170,6 +180,8 @@ def summary_text(as_of: date) -> str:
             f"  Điểm nóng phát hiện:   {hot_spots}",
             f"  Vụ việc điểm nóng:     {cases_open} đang mở, {cases_done} đã xử lý",
             f"  Bản ghi bị cách ly:    {quarantined}",
+            (f"  Mạng lưới CTV:         {network[1]} người, {network[2]} hoạt động, {network[3]} không hoạt động, "
+             f"{network[4]} chỉ tiêu còn thiếu (tháng {network[0]:%m/%Y})") if network else "  Mạng lưới CTV:         chưa có danh sách",
             f"  Nguồn cần chú ý:       {', '.join(stale) if stale else 'không'} (độ mới dữ liệu, xem `dlxh freshness`)",
         ]
     )

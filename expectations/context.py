@@ -1,36 +1,36 @@
-"""The GX file data context in `expectations/gx/`, made equal to `definitions.py` on every run.
+"""The GX data context, built from `definitions.py` on every run: code is the only truth.
 
-Get-or-create, idempotent: an object is written only when it is missing or differs from its
-definition, so repeated runs leave the committed files untouched (no fresh ids, no git noise).
+An ephemeral context: the data source, assets, suites, validation definitions and checkpoints
+live in memory and are added from the definitions each run, so nothing generated sits in the
+repository and nothing needs reconciling. Only what GX writes out goes to disk, under
+`$DLXH_HOME/gx` (outside the git tree): the validation results and the HTML Data Docs.
 Great Expectations is imported inside functions only (it takes seconds to import).
 """
 
 from __future__ import annotations
 
-import fcntl
-import json
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from dlxh.core.settings import Settings, load_settings
 from expectations.definitions import (
+    ASSET_BY_NAME,
     ASSETS,
     CHECKPOINTS,
     CONNECTION_ENV,
     DATASOURCE,
     GX_HOME_ENV,
     MONTHLY,
+    SUITE_BY_NAME,
     SUITES,
     AssetSpec,
+    CheckpointSpec,
     ExpectationSpec,
     SuiteSpec,
 )
 
-CONTEXT_ROOT = Path(__file__).resolve().parent  # GX puts its context in <root>/gx
-GX_DIR = CONTEXT_ROOT / "gx"
+DATA_DOCS_SITE = "local_site"
 
 
 def gx_home(settings: Settings | None = None) -> Path:
@@ -44,7 +44,7 @@ def data_docs_dir(settings: Settings | None = None) -> Path:
 
 
 def export_environment(settings: Settings | None = None) -> None:
-    """Set the variables great_expectations.yml substitutes (connection string, output folder)."""
+    """Set the variables the context substitutes (connection string, output folder)."""
     from dlxh.core.db import warehouse_target
 
     settings = settings or load_settings()
@@ -55,104 +55,58 @@ def export_environment(settings: Settings | None = None) -> None:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 
-@contextmanager
-def _setup_lock() -> Iterator[None]:
-    """Serialise get-or-create across processes sharing this checkout (CLI, Airflow tasks, tests)."""
-    lock_dir = GX_DIR / "uncommitted"
-    lock_dir.mkdir(parents=True, exist_ok=True)
-    with open(lock_dir / ".setup.lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+def _project_config(home: Path) -> Any:
+    from great_expectations.data_context.types.base import DataContextConfig, InMemoryStoreBackendDefaults
+
+    config = DataContextConfig(store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+                               analytics_enabled=False)
+    # Results and Data Docs on disk, so the docs index lists every month validated so far.
+    config.stores[config.validation_results_store_name] = {
+        "class_name": "ValidationResultsStore",
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(home / "validations")},
+    }
+    config.data_docs_sites = {
+        DATA_DOCS_SITE: {
+            "class_name": "SiteBuilder",
+            "show_how_to_buttons": False,
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(home / "data_docs")},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        }
+    }
+    return config
 
 
 def get_context(settings: Settings | None = None):
-    """The file data context, with every data source, asset, suite and checkpoint in place."""
+    """An ephemeral context holding every data source, asset, suite and checkpoint of the definitions."""
     import great_expectations as gx
 
     export_environment(settings)
-    with _setup_lock():
-        context = gx.get_context(mode="file", project_root_dir=str(CONTEXT_ROOT))
-        ensure_objects(context)
+    context = gx.get_context(mode="ephemeral", project_config=_project_config(gx_home(settings)))
+    add_objects(context)
     return context
 
 
-def ensure_objects(context: Any) -> None:
-    datasource = _ensure_datasource(context)
+def add_objects(context: Any) -> None:
+    datasource = context.data_sources.add_postgres(name=DATASOURCE, connection_string="${" + CONNECTION_ENV + "}")
     for spec in ASSETS:
-        _ensure_asset(datasource, spec)
+        _add_asset(datasource, spec)
     for suite in SUITES:
-        _ensure_suite(context, suite)
+        _add_suite(context, suite)
     for cp in CHECKPOINTS:
-        _ensure_checkpoint(context, datasource, cp)
-    _prune(context, datasource)
+        _add_checkpoint(context, datasource, cp)
 
 
-def _prune(context: Any, datasource: Any) -> None:
-    """Delete objects no longer defined (renamed checkpoints, suites, assets), so the files converge."""
-    checkpoints = {c.name for c in CHECKPOINTS}
-    for cp in context.checkpoints.all():
-        if cp.name not in checkpoints:
-            context.checkpoints.delete(cp.name)
-    definitions = {c.validation_definition(s) for c in CHECKPOINTS for s in c.suites}
-    for vd in context.validation_definitions.all():
-        if vd.name not in definitions:
-            context.validation_definitions.delete(vd.name)
-    suites = {s.name for s in SUITES}
-    for suite in context.suites.all():
-        if suite.name not in suites:
-            context.suites.delete(suite.name)
-    assets = {a.name for a in ASSETS}
-    for asset in list(datasource.assets):
-        if asset.name not in assets:
-            datasource.delete_asset(asset.name)
-
-
-def _ensure_datasource(context: Any) -> Any:
-    wanted = "${" + CONNECTION_ENV + "}"
-    try:
-        ds = context.data_sources.get(DATASOURCE)
-    except (KeyError, ValueError, LookupError):
-        ds = None
-    if ds is not None and _raw_connection_string(ds) == wanted:
-        return ds
-    if ds is None:
-        return context.data_sources.add_postgres(name=DATASOURCE, connection_string=wanted)
-    return context.data_sources.update_postgres(name=DATASOURCE, connection_string=wanted, assets=ds.assets)
-
-
-def _raw_connection_string(ds: Any) -> str:
-    cs = ds.connection_string
-    template = getattr(cs, "template_str", None)
-    return str(template if template is not None else cs)
-
-
-def _ensure_asset(datasource: Any, spec: AssetSpec) -> None:
-    asset = next((a for a in datasource.assets if a.name == spec.name), None)
-    if asset is not None and not _asset_matches(asset, spec):
-        datasource.delete_asset(spec.name)
-        asset = None
-    if asset is None:
-        if spec.table:
-            schema, _, table = spec.table.partition(".")
-            asset = datasource.add_table_asset(name=spec.name, table_name=table, schema_name=schema)
-        else:
-            asset = datasource.add_query_asset(name=spec.name, query=spec.query)
-    if not any(bd.name == spec.batch_definition for bd in asset.batch_definitions):
-        if spec.batch_definition == MONTHLY:
-            # period_month is a date by contract; GX would otherwise need a row present to check it
-            asset.add_batch_definition_monthly(spec.batch_definition, column="period_month", validate_batchable=False)
-        else:
-            asset.add_batch_definition_whole_table(spec.batch_definition)
-
-
-def _asset_matches(asset: Any, spec: AssetSpec) -> bool:
+def _add_asset(datasource: Any, spec: AssetSpec) -> None:
     if spec.table:
         schema, _, table = spec.table.partition(".")
-        return getattr(asset, "table_name", None) == table and getattr(asset, "schema_name", None) == schema
-    return getattr(asset, "query", None) == spec.query
+        asset = datasource.add_table_asset(name=spec.name, table_name=table, schema_name=schema)
+    else:
+        asset = datasource.add_query_asset(name=spec.name, query=spec.query)
+    if spec.batch_definition == MONTHLY:
+        # period_month is a date by contract; GX would otherwise need a row present to check it
+        asset.add_batch_definition_monthly(spec.batch_definition, column="period_month", validate_batchable=False)
+    else:
+        asset.add_batch_definition_whole_table(spec.batch_definition)
 
 
 def build_expectation(spec: ExpectationSpec) -> Any:
@@ -178,79 +132,30 @@ def _condition(when: tuple[str, str, Any]) -> Any:
     raise ValueError(f"unsupported row condition operator {op!r} for column {column!r}")
 
 
-def _comparable(expectation: Any) -> str:
-    data = expectation.configuration.to_json_dict()
-    data.pop("id", None)
-    return json.dumps(data, sort_keys=True, default=str)
-
-
-def _ensure_suite(context: Any, spec: SuiteSpec) -> Any:
+def _add_suite(context: Any, spec: SuiteSpec) -> Any:
     import great_expectations as gx
 
-    wanted = [build_expectation(e) for e in spec.expectations]
-    try:
-        suite = context.suites.get(spec.name)
-    except Exception:  # DataContextError when absent: its exact type varies across 1.x releases
-        suite = None
-    if suite is None:
-        suite = gx.ExpectationSuite(name=spec.name, meta={"title": spec.title})
-        for e in wanted:
-            suite.add_expectation(e)
-        return context.suites.add(suite)
-    if [_comparable(e) for e in suite.expectations] == [_comparable(e) for e in wanted] and suite.meta.get("title") == spec.title:
-        return suite
-    for e in list(suite.expectations):
-        suite.delete_expectation(e)
-    for e in wanted:
-        suite.add_expectation(e)
-    suite.meta["title"] = spec.title
-    suite.save()
-    return suite
+    suite = gx.ExpectationSuite(name=spec.name, meta={"title": spec.title})
+    for e in spec.expectations:
+        suite.add_expectation(build_expectation(e))
+    return context.suites.add(suite)
 
 
-def _ensure_checkpoint(context: Any, datasource: Any, spec: Any) -> Any:
+def _add_checkpoint(context: Any, datasource: Any, spec: CheckpointSpec) -> Any:
     import great_expectations as gx
     from great_expectations.checkpoint import UpdateDataDocsAction
-
-    from expectations.definitions import ASSET_BY_NAME, SUITE_BY_NAME
 
     vds = []
     for suite_name in spec.suites:
         asset_spec = ASSET_BY_NAME[SUITE_BY_NAME[suite_name].asset]
         batch_def = datasource.get_asset(asset_spec.name).get_batch_definition(asset_spec.batch_definition)
-        suite = context.suites.get(suite_name)
-        name = spec.validation_definition(suite_name)
-        try:
-            vd = context.validation_definitions.get(name)
-        except Exception:  # absent
-            vd = None
-        if vd is None or vd.suite.id != suite.id or vd.batch_definition.id != batch_def.id:
-            vd = context.validation_definitions.add_or_update(gx.ValidationDefinition(name=name, data=batch_def, suite=suite))
-        vds.append(vd)
-    result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": list(spec.key_columns)}
-    try:
-        cp = context.checkpoints.get(spec.name)
-    except Exception:  # absent
-        cp = None
-    if (
-        cp is not None
-        and [v.name for v in cp.validation_definitions] == [v.name for v in vds]
-        and [v.id for v in cp.validation_definitions] == [v.id for v in vds]
-        and _result_format_dict(cp.result_format) == result_format
-        and [a.type for a in cp.actions] == ["update_data_docs"]
-    ):
-        return cp
-    return context.checkpoints.add_or_update(
+        vd = gx.ValidationDefinition(name=spec.validation_definition(suite_name), data=batch_def, suite=context.suites.get(suite_name))
+        vds.append(context.validation_definitions.add(vd))
+    return context.checkpoints.add(
         gx.Checkpoint(
             name=spec.name,
             validation_definitions=vds,
             actions=[UpdateDataDocsAction(name="update_data_docs")],
-            result_format=result_format,
+            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": list(spec.key_columns)},
         )
     )
-
-
-def _result_format_dict(rf: Any) -> Any:
-    if isinstance(rf, dict):
-        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in rf.items()}
-    return rf

@@ -1,8 +1,8 @@
 """What the validation layer checks, as plain data (no Great Expectations import here).
 
 `expectations/context.py` turns these records into GX objects (data source, assets, batch
-definitions, suites, validation definitions, checkpoints) and keeps the committed file context
-in `expectations/gx/` equal to them. Which suite names which unit:
+definitions, suites, validation definitions, checkpoints): each run builds its ephemeral
+context from them, and nothing generated is committed. Which suite names which unit:
 
 * ``dlxh_completeness`` names units with a **missing** report (status 'missing') or a received
   report that lacks a required part (``is_complete`` false): a monthly (periodic) report needs

@@ -97,15 +97,14 @@ def validate_month(month: date, strict: bool = False) -> MonthValidation:
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.exceptions.exceptions import NoAvailableBatchesError
 
-    from dlxh.core.db import connect, ensure_up
+    from dlxh.core.db import connection, ensure_up
     from expectations.context import get_context
 
     t0 = time.monotonic()
     month = date(month.year, month.month, 1)
     settings = load_settings()
     target = ensure_up(settings)
-    conn = connect(target)
-    try:
+    with connection(target) as conn:
         _check_relations(conn)
         context = get_context(settings)
         started = datetime.now(UTC)
@@ -134,8 +133,6 @@ def validate_month(month: date, strict: bool = False) -> MonthValidation:
         run_id = store_run(
             conn, month, outcomes, [c.name for c in CHECKPOINTS], run_name, docs_link(settings), strict, started, int(seconds * 1000)
         )
-    finally:
-        conn.close()
     suites = [s for c in CHECKPOINTS for s in c.suites]
     return MonthValidation(month, run_id, strict, outcomes, docs, seconds, run_name, suites, skipped)
 

@@ -222,7 +222,7 @@ def sync_cases(as_of: date | datetime, *, now: datetime | None = None, target: P
     from alerts.config import load_alert_config
     from alerts.outbox import Deliverer, claim, expand
     from alerts.rules import office_recipient
-    from dlxh.core.db import connect, ensure_up
+    from dlxh.core.db import connection, ensure_up
 
     if isinstance(as_of, datetime):
         as_of = (as_of.astimezone(LOCAL) if as_of.tzinfo else as_of).date()
@@ -231,8 +231,7 @@ def sync_cases(as_of: date | datetime, *, now: datetime | None = None, target: P
     cfg = load_alert_config()
     office = office_recipient(cfg)
     result = SyncResult(as_of)
-    conn = connect(target or ensure_up())
-    try:
+    with connection(target or ensure_up()) as conn:
         with conn, conn.cursor() as cur:
             cur.execute("select pg_advisory_xact_lock(%s)", (_LOCK,))
             cur.execute("select to_regclass('marts.mart_hot_spots') is not null and to_regclass('marts.mart_unit_topic_month') is not null")
@@ -261,8 +260,6 @@ def sync_cases(as_of: date | datetime, *, now: datetime | None = None, target: P
                 # The cases and the claimed alerts are committed; failed sends stay pending and a retry re-sends only them.
                 raise SyncDeliveryError(result)
         return result
-    finally:
-        conn.close()
 
 
 CASE_COLUMNS = ("case_id", "unit_code", "topic_code", "opened_month", "last_month", "status", "severity", "severity_points",

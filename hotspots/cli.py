@@ -25,7 +25,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dlxh.core.db import connect, ensure_up
+    from dlxh.core.db import connection, ensure_up
     from hotspots import cases
 
     action = args.hs_action
@@ -42,8 +42,7 @@ def run(args: argparse.Namespace) -> int:
         result = cases.sync_cases(args.as_of or datetime.now(LOCAL).date(), raise_on_failure=False)
         print(result.render())
         return 1 if result.alerts_failed else 0
-    conn = connect(ensure_up())
-    try:
+    with connection(ensure_up()) as conn:
         if action == "list":
             print(cases.list_text(conn, include_closed=args.all))
         elif action == "show":
@@ -52,6 +51,4 @@ def run(args: argparse.Namespace) -> int:
             done = cases.act(conn, args.case_id, action, by=args.by, note=args.note)
             print(f"Vụ việc #{done['case_id']}: {cases.STATUS_VI[done['from']]} → {cases.STATUS_VI[done['to']]} "
                   f"({cases.ACTION_VI[action]}, bởi {done['by']})")
-    finally:
-        conn.close()
     return 0

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from dlxh.core.secret_files import stored_secret
 from dlxh.core.settings import Settings, load_settings
 
 SECRET_FILE = "hotspot-link-secret"
@@ -30,22 +30,7 @@ def secret_path(settings: Settings | None = None) -> Path:
 
 def load_secret(settings: Settings | None = None) -> bytes:
     """The signing key; created on first use (0600, never overwritten)."""
-    path = secret_path(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    else:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_hex(32))
-    key = path.read_text(encoding="ascii").strip()
-    if len(key) < 32:  # a half-written file from a racing process: read again
-        import time
-
-        time.sleep(0.05)
-        key = path.read_text(encoding="ascii").strip()
-    return key.encode("ascii")
+    return stored_secret(secret_path(settings), lambda: secrets.token_hex(32)).encode("ascii")
 
 
 def bind_address(settings: Settings | None = None) -> tuple[str, int]:

@@ -63,16 +63,14 @@ class Handler(BaseHTTPRequestHandler):
         claim = self._claim()
         if claim is None:
             return
-        from dlxh.core.db import connect
+        from dlxh.core.db import connection
 
-        conn = connect(self.target)
         try:
-            done = act(conn, claim.case_id, claim.action, via="link", link_signature_hash=claim.signature_hash)
+            with connection(self.target) as conn:
+                done = act(conn, claim.case_id, claim.action, via="link", link_signature_hash=claim.signature_hash)
         except CaseError as exc:
             self._reply(exc.http_status, "Không thực hiện được", f"<p>{html.escape(str(exc))}</p>")
             return
-        finally:
-            conn.close()
         self._reply(200, f"Vụ việc điểm nóng #{claim.case_id}",
                     f"<p>Đã {html.escape(ACTION_VI[claim.action])}: trạng thái «{html.escape(STATUS_VI[done['to']])}».</p>")
 

@@ -30,7 +30,7 @@ from tests.test_scans_fixtures import REPUTA_HEADERS
 
 ROOT = Path(__file__).resolve().parent.parent
 DLXH = ROOT / ".venv" / "bin" / "dlxh"
-DEFAULT_TOML = ROOT / "dlxh" / "config" / "defaults" / "hot_spot_scenarios.toml"
+DEFAULT_TOML = ROOT / "dlxh" / "core" / "config" / "defaults" / "hot_spot_scenarios.toml"
 SEPT, OCT = date(2025, 9, 1), date(2025, 10, 1)
 LIKES, SHARES, COMMENTS = 100, 20, 30
 SPIKE = 8

@@ -16,5 +16,5 @@ def test_ruff_is_clean():
 
 
 def test_sqlfluff_is_clean_on_ddl_and_dbt_models():
-    proc = subprocess.run([str(BIN / "sqlfluff"), "lint", "dlxh/sql", "dbt_project/models"], cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run([str(BIN / "sqlfluff"), "lint", "dlxh/core/sql", "dbt_project/models"], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]

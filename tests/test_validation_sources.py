@@ -13,9 +13,17 @@ APRIL = date(2025, 4, 1)
 
 @pytest.fixture(scope="module")
 def marts_built(warehouse_target):
-    """validate_month needs the marts to exist; build them once (empty registry is fine here)."""
+    """validate_month needs the marts to exist; build them once on an emptied warehouse (an empty
+    registry is fine here; rows another module left would put months after as_of in the facts)."""
     from dlxh.build import build
+    from dlxh.core.db import connect
+    from tests.conftest import truncate_all
 
+    conn = connect(warehouse_target)
+    try:
+        truncate_all(conn)
+    finally:
+        conn.close()
     build(as_of=date(2025, 5, 31))
 
 

@@ -44,11 +44,8 @@ def ensure_up(settings: Settings | None = None) -> PgTarget:
     target = warehouse_target(settings)
     from dlxh.core.schema import apply_schema
 
-    conn = connect(target)
-    try:
+    with connection(target) as conn:
         apply_schema(conn)
-    finally:
-        conn.close()
     return target
 
 
@@ -68,14 +65,21 @@ def connect(target: PgTarget | None = None, autocommit: bool = False):
 
 
 @contextmanager
-def transaction(target: PgTarget | None = None) -> Iterator[Any]:
-    """One connection, one transaction: committed on success, rolled back on any error."""
-    conn = connect(target)
+def connection(target: PgTarget | None = None, autocommit: bool = False) -> Iterator[Any]:
+    """One connection, closed on leaving; transactions are the caller's (`with conn:`, commit, or autocommit)."""
+    conn = connect(target, autocommit=autocommit)
     try:
-        with conn:
-            yield conn
+        yield conn
     finally:
         conn.close()
+
+
+@contextmanager
+def transaction(target: PgTarget | None = None) -> Iterator[Any]:
+    """One connection, one transaction: committed on success, rolled back on any error."""
+    with connection(target) as conn:
+        with conn:
+            yield conn
 
 
 def _copy_escape(value: Any) -> str:

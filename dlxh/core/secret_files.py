@@ -40,6 +40,15 @@ def create_secret_file(path: Path, value: str, replace: bool = False) -> bool:
     return True
 
 
+def write_secret_bytes(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` in a new 0600 file (a file that holds a secret among other bytes)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, SECRET_MODE)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+
+
 def read_secret_file(path: Path) -> str:
     """The stripped content of a secret file (narrowing its mode to 0600 if it was wider)."""
     _narrow(path)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, overload
 from urllib.parse import quote, urlsplit
 
 from dlxh.core.errors import ConfigError
@@ -21,21 +22,6 @@ PROJECT_ROOT = Path(os.environ.get("DLXH_PROJECT_DIR") or Path(__file__).resolve
 LOCAL_TZ = "Asia/Ho_Chi_Minh"
 # Range of a monthly due day (as config report_types.csv: every month has it).
 DUE_DAY_RANGE = (1, 28)
-
-# name -> (default, description); the README table is generated from this mapping.
-DOCUMENTED_SETTINGS: dict[str, tuple[str, str]] = {
-    "DLXH_HOME": ("<checkout>/.dlxh", "All local state: embedded cluster, AIRFLOW_HOME, inboxes, logs. Unset: `.dlxh` in the "
-                  "checkout the code runs from (whatever the working directory), or `./.dlxh` for an installed wheel; "
-                  "a relative value is relative to the working directory."),
-    "DLXH_DATABASE_URL": ("(embedded)", "libpq URL of an existing warehouse database; unset = embedded server."),
-    "DLXH_AIRFLOW_DATABASE_URL": ("(embedded)", "Airflow metadata database URL; unset = `airflow` db beside the warehouse."),
-    "DLXH_PG_PORT": ("(free port, remembered)", "Port of the embedded PostgreSQL on 127.0.0.1."),
-    "DLXH_PG_BIN": ("(auto-detected)", "Folder with initdb/pg_ctl/postgres binaries."),
-    "DLXH_PG_OS_USER": ("postgres, else nobody", "Unprivileged OS user that runs the embedded server when started as root."),
-    "DLXH_INBOX": ("$DLXH_HOME/inbox", "Inbox root; one sub-folder per source (units, reports, surveys, scans)."),
-    "DLXH_DEFAULT_DUE_DAY": ("20", "Day of the report month on which a monthly report is due (00:00 local time)."),
-    "DLXH_ALERT_CHANNELS": ("log", "Comma-separated alert channels: log, email, webhook."),
-}
 
 
 def _read_dotenv(path: Path) -> dict[str, str]:
@@ -78,7 +64,7 @@ class PgTarget:
             auth += ":" + quote(self.password, safe="")
         return f"{driver}://{auth}@{self.host}:{self.port}/{quote(self.dbname, safe='')}"
 
-    def dsn_kwargs(self) -> dict[str, object]:
+    def dsn_kwargs(self) -> dict[str, Any]:
         return {
             "host": self.host,
             "port": self.port,
@@ -134,6 +120,11 @@ class Settings:
 
     def inbox_for(self, source: str) -> Path:
         return self.inbox / source
+
+    @overload
+    def get(self, name: str, default: str) -> str: ...
+    @overload
+    def get(self, name: str, default: None = None) -> str | None: ...
 
     def get(self, name: str, default: str | None = None) -> str | None:
         """Any other `DLXH_*` setting (used by alerts, surveys, ...)."""

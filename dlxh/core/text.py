@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import overload
 
 _SPACES = re.compile(r"\s+")
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+@overload
+def nfc(text: str) -> str: ...
+@overload
+def nfc(text: None) -> None: ...
+@overload
+def nfc(text: str | None) -> str | None: ...
 
 
 def nfc(text: str | None) -> str | None:

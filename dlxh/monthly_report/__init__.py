@@ -75,7 +75,7 @@ def _lock(cur, month: date) -> None:
 
 def generate_report(month: date, formats: tuple[str, ...] = FORMATS, out_dir: Path | None = None, issued_on: date | None = None,
                     mail: bool = True) -> ReportResult:
-    from dlxh.core.db import connect, ensure_up
+    from dlxh.core.db import connection, ensure_up
     from dlxh.monthly_report import charts as charts_mod
     from dlxh.monthly_report import figures as figures_mod
     from dlxh.monthly_report import render
@@ -84,8 +84,7 @@ def generate_report(month: date, formats: tuple[str, ...] = FORMATS, out_dir: Pa
     cfg = load_report_config()
     if "pdf" in formats:
         render.soffice()  # fail fast, before anything is written, when LibreOffice is missing
-    conn = connect(ensure_up())  # its own connection: versions are assigned in one transaction
-    try:
+    with connection(ensure_up()) as conn:  # its own connection: versions are assigned in one transaction
         with conn.cursor() as cur:
             if not figures_mod.month_exists(cur, month):
                 raise ConfigError(f"--month {month:%Y-%m}: not a reporting month of the warehouse (marts.dim_month); run dlxh build first")
@@ -145,8 +144,6 @@ def generate_report(month: date, formats: tuple[str, ...] = FORMATS, out_dir: Pa
             _mail(conn, cfg, result, figs.data, issued_on)
         log.info(result.render())
         return result
-    finally:
-        conn.close()
 
 
 def _mail(conn: Any, cfg, result: ReportResult, data: dict[str, Any], as_of: date) -> None:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-from dlxh.core.settings import PROJECT_ROOT
-
-DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+from dlxh.dbt import DBT_PROJECT_DIR, dbt_executable  # noqa: F401  (one home: dlxh.dbt; dbt_groups imports both from here)
 
 
 def manifest_path() -> Path:
@@ -20,6 +17,3 @@ def manifest_path() -> Path:
     return path
 
 
-def dbt_executable() -> str:
-    candidate = Path(sys.executable).with_name("dbt")
-    return str(candidate) if candidate.exists() else "dbt"

@@ -107,7 +107,8 @@ def place_forms(name: str, place_type: str | None = None) -> list[tuple[str, str
     """
     tokens = _TOKEN.findall(" ".join((name or "").split()))
     folded = [fold(t) for t in tokens]
-    start, admin = None, None
+    start: int = 0
+    admin: tuple[tuple[str, ...], str] | None = None
     for i in range(len(tokens)):
         hit = _admin_at(folded, i)
         if hit is not None and i + len(hit[0]) < len(tokens):
@@ -333,8 +334,8 @@ class Gazetteer:
         """A tool's place column on day `on` -> unit code: a registry code («ldld.td»), a place
         name («H. Tam Đường», «TP Lai Châu», a commune), else any unit reference the registry
         resolves («CĐN Giáo dục»). Cached per (value, day)."""
-        hit = self._cache.get((value, on), False)
-        if hit is not False:
+        if (value, on) in self._cache:
+            hit = self._cache[(value, on)]
             return hit.unit_code if hit is not None else None
         code = self.registry.by_code(value)
         place: Place | None = None

@@ -36,7 +36,7 @@ class ReportsSource:
     suffixes: ClassVar[frozenset[str]] = SPEC.suffixes
 
     def __init__(self) -> None:
-        self._adhoc = None
+        self._adhoc: list | None = None
 
     def adhoc_requests(self) -> list:
         if self._adhoc is None:
@@ -83,9 +83,10 @@ class ReportsSource:
                 )
                 return
         if not reports and suffix in DOCUMENT_SUFFIXES and outcome.rows_read == 0:
-            reports = self._read_document(cur, ctx, outcome)
-            if reports is None:
+            from_document = self._read_document(cur, ctx, outcome)
+            if from_document is None:
                 return
+            reports = from_document
         self._land(cur, ctx, outcome, reports)
 
     def _read_document(self, cur: Any, ctx: FileContext, outcome: FileOutcome) -> list[ReportRecord] | None:
@@ -169,7 +170,7 @@ class ReportsSource:
         landed_here: set[str] = set()
         existing_keys, existing_reports = _existing(cur, reports)
         for rep in reports:
-            rows = rep.row_numbers or [None]
+            rows: list[int | None] = list(rep.row_numbers) or [None]
             unit_code = registry.by_code(rep.unit_code)
             if unit_code is None and rep.unit_code:
                 # Offices write their unit column as they please: «LĐLĐ h. Tam Đường» as well as a code.

@@ -34,7 +34,9 @@ HELP = [
 def write_templates(out: Path) -> tuple[Path, Path]:
     import openpyxl
     from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
+    from openpyxl.worksheet.worksheet import Worksheet
 
     out.mkdir(parents=True, exist_ok=True)
     headers = [LABELS[c] for c in COLUMNS]
@@ -44,18 +46,19 @@ def write_templates(out: Path) -> tuple[Path, Path]:
 
     wb = openpyxl.Workbook()
     ws = wb.active
+    assert isinstance(ws, Worksheet)  # a new workbook's one sheet
     ws.title = "Báo cáo"
     ws.append(headers)
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for i, col in enumerate(COLUMNS, start=1):
-        ws.column_dimensions[openpyxl.utils.get_column_letter(i)].width = 40 if col in ("summary", "cause", "forecast", "proposal") else 16
+        ws.column_dimensions[get_column_letter(i)].width = 40 if col in ("summary", "cause", "forecast", "proposal") else 16
     ws.freeze_panes = "A2"
     lists = {"report_type": '"Tháng,Đột xuất"', "sentiment": '"Tích cực,Trung lập,Tiêu cực"', "hot_spot": '"Có,Không"',
              "topic": '"' + ",".join(t.code for t in load_topics()) + '"'}
     for col, formula in lists.items():
-        letter = openpyxl.utils.get_column_letter(COLUMNS.index(col) + 1)
+        letter = get_column_letter(COLUMNS.index(col) + 1)
         dv = DataValidation(type="list", formula1=formula, allow_blank=True)
         dv.add(f"{letter}2:{letter}1000")
         ws.add_data_validation(dv)

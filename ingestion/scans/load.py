@@ -273,7 +273,8 @@ class LineStream(io.TextIOBase):
         self._pending = data[limit:]
         return data[:limit]
 
-    def readline(self, size: int | None = -1) -> str:  # pragma: no cover - COPY uses read()
+    # typeshed's TextIOBase inherits readline from both _TextIOBase (str) and _IOBase (bytes): the str one is right
+    def readline(self, size: int | None = -1) -> str:  # type: ignore[override]  # pragma: no cover - COPY uses read()
         return self.read(size)
 
 

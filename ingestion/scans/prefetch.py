@@ -21,7 +21,7 @@ import signal
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from typing import Any, BinaryIO
 
 # Parts a child process may have sent ahead of the one being merged.
@@ -32,7 +32,7 @@ class ProducerError(RuntimeError):
     """An exception raised in the producer process that could not be sent as itself."""
 
 
-def prefetch(produce: Callable[[], Iterable[Any]], *, use_process: bool | None = None) -> Iterator[Any]:
+def prefetch(produce: Callable[[], Iterable[Any]], *, use_process: bool | None = None) -> Generator[Any, None, None]:
     """Iterate over what `produce()` yields, built ahead in a child process (or a thread).
 
     The producer's exception is re-raised here; if the consumer stops early (error, break or
@@ -47,7 +47,7 @@ def prefetch(produce: Callable[[], Iterable[Any]], *, use_process: bool | None =
 # ---------------------------------------------------------------- child process
 
 
-def _from_process(produce: Callable[[], Iterable[Any]]) -> Iterator[Any]:
+def _from_process(produce: Callable[[], Iterable[Any]]) -> Generator[Any, None, None]:
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: produce, send, and leave without running the parent's clean-up
@@ -143,7 +143,7 @@ def _kill(pid: int) -> None:
 # ---------------------------------------------------------------- thread (no fork)
 
 
-def _from_thread(produce: Callable[[], Iterable[Any]]) -> Iterator[Any]:
+def _from_thread(produce: Callable[[], Iterable[Any]]) -> Generator[Any, None, None]:
     handoff: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=1)
     stop = threading.Event()
 

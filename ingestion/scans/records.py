@@ -239,8 +239,8 @@ class RowParser:
                 return list(codes), "tool"
         if not self.keyword_topics:
             return [], None
-        codes = self.topics.find(folded, text)
-        return codes, ("keywords" if codes else None)
+        found = self.topics.find(folded, text)
+        return found, ("keywords" if found else None)
 
     def _place(self, value: str, folded: str, on: date) -> tuple[str | None, str | None, str | None]:
         value = nfc(value) or ""

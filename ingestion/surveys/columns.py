@@ -104,13 +104,13 @@ def plan_columns(headers: list[str], form: Questionnaire) -> ColumnPlan:
             plan.submitter_cols.append((i, headers[i]))
             if key in RESPONDENT_EMAIL_KEYS:
                 plan.email_cols.append(i)
-        elif (q := by_name.get(key) or by_label.get(key)) is not None:
-            if q.qtype in ("start", "end"):
-                setattr(plan, f"{q.qtype}_col", i)
-            elif q.is_unit:
-                plan.unit_col = (i, q)
-            elif q.is_answer:
-                plan.answers.append((i, q))
+        elif (question := by_name.get(key) or by_label.get(key)) is not None:
+            if question.qtype in ("start", "end"):
+                setattr(plan, f"{question.qtype}_col", i)
+            elif question.is_unit:
+                plan.unit_col = (i, question)
+            elif question.is_answer:
+                plan.answers.append((i, question))
             else:
                 plan.ignored.append(headers[i])
         elif key in detail_keys:

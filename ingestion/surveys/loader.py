@@ -60,7 +60,7 @@ def save_questionnaire(cur: Any, form: Questionnaire, unit_code: str | None, loa
          q.is_identifying, q.is_unit, q.topic_raw, q.is_collector, q.unit_from)
         for q in form.questions
     ])
-    seen: dict[tuple[str, str], tuple] = {}
+    seen: dict[tuple[str | None, str], tuple] = {}
     for q in form.questions:
         for c in q.choices.values():
             seen[(q.list_name, c.name)] = (form.form_id, q.list_name, c.name, c.label, c.score)

@@ -139,7 +139,7 @@ class Normaliser:
         raw_out = raw
         if q.qtype == "select_one" and q.choices:
             c = self._choice(q, raw)
-            if c is None and q.is_scale:
+            if c is None and q.scale_min is not None and q.scale_max is not None:  # q.is_scale
                 try:
                     n = _number(raw)
                 except InvalidOperation:
@@ -170,7 +170,7 @@ class Normaliser:
             except ValueError:
                 return _Answer(None, Problem("bad_date", f"Câu «{qname}»: không hiểu ngày «{raw}» (dùng dạng 2025-03-18).", qname, raw))
         score: Decimal | None = None
-        if q.is_scale:
+        if q.scale_min is not None and q.scale_max is not None:  # q.is_scale
             if value is None:
                 return _Answer(None, Problem("out_of_scale", f"Câu «{qname}»: «{raw}» không phải điểm thang đo {q.scale_min}–{q.scale_max}.", qname, raw))
             if not q.scale_min <= value <= q.scale_max:
@@ -216,6 +216,7 @@ class Normaliser:
                     best = res
                 elif best is None or (not best.code and not best.candidates):
                     best = res
+            assert best is not None  # texts is never empty
             hit = (best.code, () if best.code else tuple(best.candidates))
         self._unit_cache[key] = hit
         return hit
@@ -312,7 +313,7 @@ class Normaliser:
             a = self.answer(q, raw)
             if a.problem is not None:
                 problems.append(a.problem)
-            else:
+            elif a.tail is not None:  # an answer has a tail or a problem
                 lines.append(q.name + "\t" + a.tail)
         for q, cols in self._detail_only:
             picked = [c.name for i, c in cols if i < ncells and fold(cells[i].strip()) in _TRUE]
@@ -320,7 +321,7 @@ class Normaliser:
                 a = self.answer(q, " ".join(picked))
                 if a.problem is not None:
                     problems.append(a.problem)
-                else:
+                elif a.tail is not None:  # an answer has a tail or a problem
                     lines.append(q.name + "\t" + a.tail)
         for i, header in plan.submitter_cols:
             if i < ncells and cells[i].strip():
@@ -338,6 +339,7 @@ class Normaliser:
                 if p.field and p.field in self._restricted_names:
                     p.value = None
             return Rejected(row_number, uuid or None, problems)
+        assert submitted_at is not None  # else submitted() gave a problem and the row was rejected above
         resp_hash = respondent_hash(self.salt, key_values) if key_values else respondent_hash(self.salt, ["submission:" + uuid])
         validation = cells[plan.validation_col].strip() if plan.validation_col is not None and plan.validation_col < ncells else ""
         started = self._optional_time(cells, plan.start_col)

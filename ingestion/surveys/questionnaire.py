@@ -348,14 +348,15 @@ def _finish_questions(questions: list[Question], choices: dict[str, dict[str, Ch
                 raise FormError(f"{where}: question «{q.name}» uses choice list «{q.list_name}» which is not in {choices_where}")
             q.choices = choices.get(q.list_name, {})
         scores = {c.score for c in q.choices.values()}
+        numeric = [s for s in scores if s is not None]
         if (not q.is_scale and q.qtype == "select_one" and (q.topic_raw or q.is_reversed) and len(scores) >= 2
-                and None not in scores):
+                and len(numeric) == len(scores)):
             # An owner's Likert question: its numeric choices are the scale.
-            q.scale_min, q.scale_max = min(scores), max(scores)
+            q.scale_min, q.scale_max = min(numeric), max(numeric)
         if q.is_reversed and not q.is_scale:
             raise FormError(f"{where}: question «{q.name}» is marked reverse (negatively worded) but has no scale: give "
                             "scale_min/scale_max (dlxh_scale_min/dlxh_scale_max) or numeric choices")
-        if q.is_scale and q.scale_min >= q.scale_max:
+        if q.scale_min is not None and q.scale_max is not None and q.scale_min >= q.scale_max:
             raise FormError(f"{where}: question «{q.name}»: scale_min must be below scale_max")
 
 
@@ -384,8 +385,8 @@ def load_xlsform(path: Path, data: bytes) -> Questionnaire:
     choice_label = _label_column(list(choice_recs[0][1].keys())) if choice_recs else None
     choices: dict[str, dict[str, Choice]] = {}
     for n, rec in choice_recs:
-        list_name, name = _cell(rec, "list_name") or _cell(rec, "list name"), _cell(rec, "name")
-        if not list_name or not name:
+        choice_list, name = _cell(rec, "list_name") or _cell(rec, "list name"), _cell(rec, "name")
+        if not choice_list or not name:
             continue
         score = _decimal(rec.get("dlxh_score"), f"{where} choices row {n}, field «dlxh_score»")
         if score is None:
@@ -393,7 +394,7 @@ def load_xlsform(path: Path, data: bytes) -> Questionnaire:
                 score = Decimal(name)
             except InvalidOperation:
                 score = None
-        choices.setdefault(list_name, {})[name] = Choice(name, _cell(rec, choice_label) or None, score)
+        choices.setdefault(choice_list, {})[name] = Choice(name, _cell(rec, choice_label) or None, score)
     headers = list(dict.fromkeys(k for _, rec in survey for k in rec))
     label_key = _label_column(headers)
     columns = annotation_columns(headers)

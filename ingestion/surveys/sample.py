@@ -97,9 +97,11 @@ def choice_rows() -> list[list[str]]:
 
 def write_xlsform(path: Path, shape: FormShape = FormShape()) -> Path:
     import openpyxl
+    from openpyxl.worksheet.worksheet import Worksheet
 
     wb = openpyxl.Workbook()
     ws = wb.active
+    assert isinstance(ws, Worksheet)  # a new workbook's one sheet
     ws.title = "survey"
     ws.append(SURVEY_HEADER)
     for r in survey_rows(shape):
@@ -216,9 +218,11 @@ def kobo_export(path: Path, answers: list[Answer], shape: FormShape = FormShape(
     rows = [kobo_row(a, i, shape, labels) for i, a in enumerate(answers, start=1)]
     if path.suffix == ".xlsx":
         import openpyxl
+        from openpyxl.worksheet.worksheet import Worksheet
 
         wb = openpyxl.Workbook()
         ws = wb.active
+        assert isinstance(ws, Worksheet)  # a new workbook's one sheet
         ws.append(kobo_header(shape, labels))
         for r in rows:
             ws.append(r)

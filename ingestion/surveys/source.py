@@ -127,12 +127,13 @@ class SurveysSource:
             ]
             listed = "; ".join(f"«{c.name}»" + (f" ({c.label})" if c.label else "")
                                + (f" — khớp nhiều đơn vị: {', '.join(c.candidates)}" if c.candidates else "") for c in unresolved)
+            assert uq.question is not None  # choices come from the unit question
             warnings.append(f"{len(unresolved)} lựa chọn của câu hỏi đơn vị «{uq.question.name}» không khớp đơn vị nào trong "
                             f"danh mục: {listed}. Phiếu chọn các lựa chọn này bị cách ly (unknown_unit).")
         ended = uq.ended()
         if ended:
             outcome.detail["unit_choices_ended"] = [{"choice": c.name, "unit_code": c.code, "valid_to": c.ended_on.isoformat()}
-                                                    for c in ended]
+                                                    for c in ended if c.ended_on]
             warnings.append(f"{len(ended)} lựa chọn của câu hỏi đơn vị là đơn vị đã giải thể/sáp nhập: "
                             + "; ".join(f"«{c.name}» ({c.code}, đến {c.ended_on:%d/%m/%Y})" for c in ended) + ".")
         topics = form.unresolved_topics()

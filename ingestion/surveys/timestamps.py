@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 
 from dlxh.core.parsing import LOCAL
 
@@ -64,6 +64,7 @@ def parse_google(value: str, order: str = "dmy") -> datetime:
         if not 1 <= hour <= 12:
             raise ValueError(f"giờ «{hh}» không hợp lệ với {ampm} trong «{value}»")
         hour = hour % 12 + (12 if pm else 0)
+    tz: tzinfo
     if off_h is not None:
         sign = -1 if off_h.startswith("-") else 1
         tz = timezone(sign * timedelta(hours=abs(int(off_h)), minutes=int(off_m or 0)))

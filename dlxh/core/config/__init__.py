@@ -1,5 +1,5 @@
-"""The deployment's own reference data: unit types, topics and topic aliases, places, report types
-and ad-hoc requests.
+"""The deployment's own reference data: unit types, topics and topic aliases, places, report types,
+ad-hoc requests and the rules of the collaborator network.
 
 One folder, ``DLXH_CONFIG_DIR`` (default ``$DLXH_HOME/config``), holds the federation's own files;
 the repository ships defaults in ``dlxh/core/config/defaults/``. A file in the deployment folder
@@ -170,6 +170,27 @@ SPECS: dict[str, FileSpec] = {
             ("request_code",),
             "Ad-hoc report requests (báo cáo đột xuất).",
         ),
+        FileSpec(
+            "collaborator_rules",
+            (
+                Column("unit_type", description="A unit type of unit_types.csv the row applies to; empty when unit_code is given."),
+                Column("unit_code", description="A registry unit code: the row applies to that unit only and wins over its type's row."),
+                Column("min_collaborators", "int", sql_type="integer",
+                       description="Minimum number of collaborators the unit must have appointed (quota)."),
+                Column("required_areas", "list", description="Areas (địa bàn) the unit's collaborators must cover, ';'-separated."),
+                Column("required_sectors", "list",
+                       description="Sectors or organisations (lĩnh vực, đoàn thể) they must cover, ';'-separated."),
+                Column("inactive_months", "int", sql_type="integer",
+                       description="Inactive = no contribution in this many months, the month itself included (default 3)."),
+                Column("ineffective_min_contributions", "int", sql_type="integer",
+                       description="Ineffective = fewer contributions than this over the window (and not inactive)."),
+                Column("ineffective_window_months", "int", sql_type="integer",
+                       description="The window of the ineffective rule, in months ending with the month."),
+                Column("note", description="Why (free text)."),
+            ),
+            ("unit_type", "unit_code"),
+            "Rules of the collaborator network (quota, coverage, inactive and ineffective); see docs/collaborators.md.",
+        ),
     )
 }
 PERIODIC_DUE_DAY_RANGE = (1, 28)
@@ -229,7 +250,7 @@ def _read(spec: FileSpec, path: Path) -> Loaded:
     seen: dict[tuple, int] = {}
     for record in reader:
         line = reader.line_num
-        if record.get(None):  # type: ignore[call-overload]
+        if record.get(None):  # csv.DictReader files extra cells under the key None
             raise ConfigError(f"{where}, line {line}: more cells than columns (quote values that contain a comma)")
         if not any((v or "").strip() for v in record.values() if isinstance(v, str)):
             continue
@@ -298,6 +319,20 @@ def _check_values(loaded: Loaded) -> None:
 def check(settings: Settings | None = None) -> dict[str, Loaded]:
     """Every reference table, validated alone and against each other; raises ConfigError on the first problem."""
     tables = {name: load(name, settings) for name in SPECS}
+    # The unit types first: every other file's unit types are checked against them.
+    if not any(r["owes_reports"] for r in tables["unit_types"].rows):
+        raise ConfigError(f"{tables['unit_types'].path}: no unit type owes reports (set owes_reports=true on at least one)")
+    alias_keys: dict[str, tuple[str, int]] = {}
+    ut = tables["unit_types"]
+    from dlxh.core.names import org_key
+
+    for i, row in enumerate(ut.rows):
+        for alias in (row["unit_type"], row["name_vi"], *row["aliases"]):
+            key = org_key(alias)
+            other = alias_keys.get(key)
+            if other and other[0] != row["unit_type"]:
+                raise _fail(ut, i, "aliases", f"{alias!r} also names unit type {other[0]!r} (line {other[1]})")
+            alias_keys[key] = (row["unit_type"], ut.lines[i])
     topic_codes = {r["topic_code"] for r in tables["topics"].rows}
     type_codes = {r["unit_type"] for r in tables["unit_types"].rows}
     topics = tables["topics"]
@@ -313,21 +348,20 @@ def check(settings: Settings | None = None) -> dict[str, Loaded]:
         bad = [t for t in row["owed_by_unit_types"] if t not in type_codes]
         if bad:
             raise _fail(adhoc, i, "owed_by_unit_types", f"{', '.join(bad)} not in {tables['unit_types'].path} ({', '.join(sorted(type_codes))})")
+    rules = tables["collaborator_rules"]
+    for i, row in enumerate(rules.rows):
+        if not row["unit_type"] and not row["unit_code"]:
+            raise _fail(rules, i, "unit_type", "give a unit_type (a type's rule) or a unit_code (one unit's rule)")
+        # The shipped rules name the shipped unit types: under a federation's own unit types they
+        # match no unit (and say nothing); a rules file of the federation's own must name its types.
+        if row["unit_type"] and row["unit_type"] not in type_codes and not rules.path.resolve().is_relative_to(DEFAULTS_DIR):
+            raise _fail(rules, i, "unit_type", f"{row['unit_type']!r} is not a unit_type of {tables['unit_types'].path}")
+        for field in ("min_collaborators", "inactive_months", "ineffective_min_contributions", "ineffective_window_months"):
+            value = row[field]
+            if value is not None and (value < 0 or (field.endswith("months") and not 1 <= value <= 36)):
+                raise _fail(rules, i, field, f"{value} is out of range ({'1 to 36 months' if field.endswith('months') else '0 or more'})")
     if not any(r["report_type"] == "ad_hoc" for r in tables["report_types"].rows):
         raise ConfigError(f"{tables['report_types'].path}: the report type 'ad_hoc' is required (ad-hoc reports use it)")
-    if not any(r["owes_reports"] for r in tables["unit_types"].rows):
-        raise ConfigError(f"{tables['unit_types'].path}: no unit type owes reports (set owes_reports=true on at least one)")
-    alias_keys: dict[str, tuple[str, int]] = {}
-    ut = tables["unit_types"]
-    from dlxh.core.names import org_key
-
-    for i, row in enumerate(ut.rows):
-        for alias in (row["unit_type"], row["name_vi"], *row["aliases"]):
-            key = org_key(alias)
-            other = alias_keys.get(key)
-            if other and other[0] != row["unit_type"]:
-                raise _fail(ut, i, "aliases", f"{alias!r} also names unit type {other[0]!r} (line {other[1]})")
-            alias_keys[key] = (row["unit_type"], ut.lines[i])
     return tables
 
 

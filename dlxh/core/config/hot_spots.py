@@ -143,7 +143,7 @@ class _Reader:
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, kind) or (isinstance(value, bool) and kind in (int, float)):
-            names = {str: "text", int: "a whole number", float: "a number", list: "a list", dict: "a table"}
+            names: dict[type | tuple, str] = {str: "text", int: "a whole number", float: "a number", list: "a list", dict: "a table"}
             raise self.fail(field, f"{value!r} is not {names.get(kind, kind)}", near)
         if isinstance(value, str):
             value = value.strip()

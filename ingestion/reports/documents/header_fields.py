@@ -154,8 +154,8 @@ def find_month(text: str, allow_bare: bool = False) -> tuple[date | None, str | 
                 found.append((m.start(), date(year, month, 1), text[m.start() : m.end()]))
     if not found:
         return None, None
-    _, month, evidence = min(found, key=lambda f: f[0])
-    return month, evidence
+    _, first_month, evidence = min(found, key=lambda f: f[0])
+    return first_month, evidence
 
 
 def find_title(lines: list[str]) -> int | None:

@@ -1,0 +1,1 @@
+"""Source `collaborators`: the public-opinion collaborator network (rosters and contribution forms)."""
