@@ -57,8 +57,13 @@ class Case:
         self.home = Path(tempfile.mkdtemp(prefix=f"dlxh-bench-national-{name}-"))
         os.chmod(self.home, 0o755)
         env = {k: v for k, v in os.environ.items() if k not in ("DLXH_DATABASE_URL", "DLXH_PG_PORT", "DLXH_AIRFLOW_DATABASE_URL")}
-        self.env = {**env, "DLXH_HOME": str(self.home), "DLXH_ALERT_CHANNELS": "log", "DLXH_TASK_RETRIES": "1",
-                    "DLXH_RETRY_DELAY_SECONDS": "5"}
+        self.env = {
+            **env,
+            "DLXH_HOME": str(self.home),
+            "DLXH_ALERT_CHANNELS": "log",
+            "DLXH_TASK_RETRIES": "1",
+            "DLXH_RETRY_DELAY_SECONDS": "5",
+        }
         self.log = self.home / "bench.log"
         self.stages: dict[str, float] = {}
 
@@ -66,14 +71,24 @@ class Case:
         self.stages["PostgreSQL"] = run([str(DLXH), "db", "up"], self.env, self.log)
         code = "from dlxh.airflow_env import ensure_airflow_db; ensure_airflow_db()"
         self.stages["Airflow metadata database"] = run([PY, "-c", code], self.env, self.log)
-        af = subprocess.run([PY, "-c", "import json; from dlxh.airflow_env import airflow_environ; print(json.dumps(airflow_environ()))"],
-                            env=self.env, capture_output=True, text=True, check=True).stdout
+        af = subprocess.run(
+            [PY, "-c", "import json; from dlxh.airflow_env import airflow_environ; print(json.dumps(airflow_environ()))"],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         self.af_env = {**self.env, **json.loads(af.strip().splitlines()[-1])}
 
     def write(self, label: str, args: list[str]) -> dict:
         t0 = time.perf_counter()
-        out = subprocess.run([PY, str(ROOT / "benchmarks" / "national_month.py"), str(self.home / "inbox"), *args],
-                             env=self.env, capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            [PY, str(ROOT / "benchmarks" / "national_month.py"), str(self.home / "inbox"), *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         self.stages[label] = time.perf_counter() - t0
         return json.loads(out.strip().splitlines()[-1])
 
@@ -81,8 +96,12 @@ class Case:
         from dlxh.airflow_env import DAGS_FOLDER
 
         timings = self.home / f"timings-{label}.json"
-        options = {"dags_folder": str(DAGS_FOLDER), "months": [f"{month:%Y-%m}"], "as_of": datetime.now().date().isoformat(),
-                   "timings": str(timings)}
+        options = {
+            "dags_folder": str(DAGS_FOLDER),
+            "months": [f"{month:%Y-%m}"],
+            "as_of": datetime.now().date().isoformat(),
+            "timings": str(timings),
+        }
         if only:
             options["only"] = only
         wall = run([PY, "-m", "dlxh.orchestration.runner", json.dumps(options)], self.af_env, self.log)
@@ -157,8 +176,10 @@ def main() -> int:
         # The registry (the same file the month brings) is loaded with the history.
         national_month.write_registry(hist.home / "inbox" / "units" / "danh_muc_don_vi_toan_quoc.csv", add_months(month, -48))
         hdags = hist.pipeline("history", month, only=["dlxh_ingest_units", "dlxh_ingest_reports", "dlxh_build"])
-        print(f"\nhistory: {h['history_months']} months of structured forms, {h['units']} units; "
-              f"ingest + build through the DAGs {hdags['runner wall']:.1f}s ({ {k: round(v, 1) for k, v in hdags.items()} })")
+        print(
+            f"\nhistory: {h['history_months']} months of structured forms, {h['units']} units; "
+            f"ingest + build through the DAGs {hdags['runner wall']:.1f}s ({ {k: round(v, 1) for k, v in hdags.items()} })"
+        )
         print(f"  loaded: {hist.counts()}")
         hist.write("write the month's files", month_args)
         dags = hist.pipeline("month", month)
@@ -169,8 +190,10 @@ def main() -> int:
 
     ratio = hist_total / empty_total
     verdict = "ok" if ratio <= 1.5 else "OVER the 1.5 target"
-    print(f"\nratio month on {args.history} months of history / month on an empty warehouse: "
-          f"{hist_total:.1f}s / {empty_total:.1f}s = {ratio:.2f} ({verdict})")
+    print(
+        f"\nratio month on {args.history} months of history / month on an empty warehouse: "
+        f"{hist_total:.1f}s / {empty_total:.1f}s = {ratio:.2f} ({verdict})"
+    )
     print(f"benchmark wall: {time.perf_counter() - t_all:.0f}s")
     return 0
 

@@ -52,14 +52,75 @@ SCAN_ITEMS_PER_MONTH = 5_000_000 / 36
 SURVEY_ID = "khao_sat_toan_quoc"
 # Syllables of the generated place names (two each: unique province and district names).
 SYLLABLES = [
-    "An", "Bình", "Cát", "Đông", "Gia", "Hà", "Hòa", "Hưng", "Khánh", "Lâm", "Long", "Minh", "Nam", "Ngọc", "Phú", "Phước",
-    "Quang", "Sơn", "Tân", "Thạch", "Thanh", "Thuận", "Tiên", "Trà", "Trung", "Tuy", "Văn", "Vĩnh", "Xuân", "Yên", "Bảo",
-    "Cẩm", "Đức", "Hải", "Kim", "Lạc", "Mỹ", "Nghĩa", "Phong", "Thái",
+    "An",
+    "Bình",
+    "Cát",
+    "Đông",
+    "Gia",
+    "Hà",
+    "Hòa",
+    "Hưng",
+    "Khánh",
+    "Lâm",
+    "Long",
+    "Minh",
+    "Nam",
+    "Ngọc",
+    "Phú",
+    "Phước",
+    "Quang",
+    "Sơn",
+    "Tân",
+    "Thạch",
+    "Thanh",
+    "Thuận",
+    "Tiên",
+    "Trà",
+    "Trung",
+    "Tuy",
+    "Văn",
+    "Vĩnh",
+    "Xuân",
+    "Yên",
+    "Bảo",
+    "Cẩm",
+    "Đức",
+    "Hải",
+    "Kim",
+    "Lạc",
+    "Mỹ",
+    "Nghĩa",
+    "Phong",
+    "Thái",
 ]
 SECTORS = [
-    "Giáo dục", "Y tế", "Công Thương", "Xây dựng", "Giao thông vận tải", "Nông nghiệp", "Tài chính", "Ngân hàng", "Điện lực",
-    "Bưu điện", "Dệt may", "Cao su", "Than", "Dầu khí", "Du lịch", "Văn hóa", "Thông tin", "Khoa học", "Tư pháp", "Thủy sản",
-    "Lâm nghiệp", "Môi trường", "Cấp nước", "Đường sắt", "Hàng không", "Hàng hải", "Khu công nghiệp",
+    "Giáo dục",
+    "Y tế",
+    "Công Thương",
+    "Xây dựng",
+    "Giao thông vận tải",
+    "Nông nghiệp",
+    "Tài chính",
+    "Ngân hàng",
+    "Điện lực",
+    "Bưu điện",
+    "Dệt may",
+    "Cao su",
+    "Than",
+    "Dầu khí",
+    "Du lịch",
+    "Văn hóa",
+    "Thông tin",
+    "Khoa học",
+    "Tư pháp",
+    "Thủy sản",
+    "Lâm nghiệp",
+    "Môi trường",
+    "Cấp nước",
+    "Đường sắt",
+    "Hàng không",
+    "Hàng hải",
+    "Khu công nghiệp",
 ]
 # (format, share of reporting units); documents only from district federations.
 FORMATS = (("csv", 0.50), ("xlsx", 0.20), ("docx", 0.12), ("pdf", 0.08), ("scan", 0.05))
@@ -128,8 +189,23 @@ def _form_rows(unit: Unit, period: date, received: datetime, rng: random.Random)
     rows = []
     for t in topics:
         situation, cause, forecast, proposal = ITEMS[t]
-        rows.append([unit.code, unit.name, f"{period:%Y-%m}", "Tháng", doc_no, received.strftime("%Y-%m-%d %H:%M"), t, situation,
-                     SENTIMENT_OF[t], "Có" if t == "T11" and rng.random() < 0.3 else "Không", cause, forecast, proposal])
+        rows.append(
+            [
+                unit.code,
+                unit.name,
+                f"{period:%Y-%m}",
+                "Tháng",
+                doc_no,
+                received.strftime("%Y-%m-%d %H:%M"),
+                t,
+                situation,
+                SENTIMENT_OF[t],
+                "Có" if t == "T11" and rng.random() < 0.3 else "Không",
+                cause,
+                forecast,
+                proposal,
+            ]
+        )
     return rows
 
 
@@ -178,10 +254,16 @@ def write_reports(folder: Path, period: date, scale: float, rng: random.Random) 
             topic = sorted(ITEMS)[i % len(ITEMS)]
             situation, cause, forecast, proposal = ITEMS[topic]
             spec = fx.ReportSpec(
-                parent=f"LĐLĐ TỈNH {unit.province.upper()}", issuer=f"LĐLĐ HUYỆN {unit.short.upper()}", place=unit.short,
-                doc_number=f"{rng.randint(5, 90)}/BC-LĐLĐ", issued=(issued.day, issued.month, issued.year),
+                parent=f"LĐLĐ TỈNH {unit.province.upper()}",
+                issuer=f"LĐLĐ HUYỆN {unit.short.upper()}",
+                place=unit.short,
+                doc_number=f"{rng.randint(5, 90)}/BC-LĐLĐ",
+                issued=(issued.day, issued.month, issued.year),
                 title_period=f"tháng {period.month} năm {period.year}",
-                situation=[situation], causes=[cause], forecast=[forecast], proposals=[proposal],
+                situation=[situation],
+                causes=[cause],
+                forecast=[forecast],
+                proposals=[proposal],
             )
             if fmt == "docx":
                 path = fx.write_docx(spec, folder / f"{stem}.docx")
@@ -241,8 +323,13 @@ def write_survey(folder: Path, period: date, scale: float) -> int:
     submissions = max(20, round(ANSWERS_PER_MONTH * scale / 10))
     answers = []
     for i, a in enumerate(sample.generate(submissions, (period.year, period.month), seed=11)):
-        answers.append(replace(a, unit=national[i % len(national)].code,
-                               uuid=str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"dlxh-national-{period:%Y-%m}-{i}"))))
+        answers.append(
+            replace(
+                a,
+                unit=national[i % len(national)].code,
+                uuid=str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"dlxh-national-{period:%Y-%m}-{i}")),
+            )
+        )
     sample.kobo_export(folder / f"kobo_{period:%Y-%m}.csv", answers, shape)
     return submissions
 
@@ -260,17 +347,39 @@ def write_scans(folder: Path, period: date, scale: float, rng: random.Random) ->
         text = text.format(place=places[i % len(places)]) + f" (#{i})"
         likes, shares = rng.randint(0, 500), rng.randint(0, 80)
         if i % 3 != 2:
-            reputa.append([url + "?utm_source=reputa", "Facebook", published.strftime("%d/%m/%Y %H:%M"),
-                           captured.strftime("%d/%m/%Y %H:%M"), "", text, f"@taikhoan_{i % 5000}", likes, shares,
-                           rng.randint(0, 40), likes * 10, label, "", ""])
+            reputa.append(
+                [
+                    url + "?utm_source=reputa",
+                    "Facebook",
+                    published.strftime("%d/%m/%Y %H:%M"),
+                    captured.strftime("%d/%m/%Y %H:%M"),
+                    "",
+                    text,
+                    f"@taikhoan_{i % 5000}",
+                    likes,
+                    shares,
+                    rng.randint(0, 40),
+                    likes * 10,
+                    label,
+                    "",
+                    "",
+                ]
+            )
         if i % 3 != 0:
-            newsmon.append(json.dumps({
-                "link": url.replace("www.facebook.com", "m.facebook.com"),
-                "published": published.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "crawled_at": (captured + timedelta(hours=6)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "body": text,
-                "source": {"type": "fb", "handle": f"taikhoan_{i % 5000}"},
-                "engagement": {"likes": likes + 5, "shares": shares, "comments": 3, "views": likes * 12}, "sentiment_score": score,
-            }, ensure_ascii=False))
+            newsmon.append(
+                json.dumps(
+                    {
+                        "link": url.replace("www.facebook.com", "m.facebook.com"),
+                        "published": published.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                        "crawled_at": (captured + timedelta(hours=6)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                        "body": text,
+                        "source": {"type": "fb", "handle": f"taikhoan_{i % 5000}"},
+                        "engagement": {"likes": likes + 5, "shares": shares, "comments": 3, "views": likes * 12},
+                        "sentiment_score": score,
+                    },
+                    ensure_ascii=False,
+                )
+            )
     _write_csv(folder / "reputa" / f"reputa_{period:%Y-%m}.csv", REPUTA_HEADER, reputa)
     path = folder / "newsmon" / f"newsmon_{period:%Y-%m}.jsonl"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -282,7 +391,10 @@ def write_month(inbox: Path, month: date, scale: float, seed: int = 2026) -> dic
     rng = random.Random(f"{seed}-{month}")
     registry = write_registry(inbox / "units" / "danh_muc_don_vi_toan_quoc.csv", add_months(month, -48))
     return {
-        "month": f"{month:%Y-%m}", "scale": scale, "registry_units": len(units()) + PROVINCES, "registry": str(registry),
+        "month": f"{month:%Y-%m}",
+        "scale": scale,
+        "registry_units": len(units()) + PROVINCES,
+        "registry": str(registry),
         "reports": write_reports(inbox / "reports" / f"{month:%Y-%m}", month, scale, rng),
         "survey_submissions": write_survey(inbox / "surveys" / SURVEY_ID, month, scale),
         "scan_items": write_scans(inbox / "scans", month, scale, rng),

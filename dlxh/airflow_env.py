@@ -122,8 +122,8 @@ def executor_of(settings: Settings) -> str:
 def celery_environ(settings: Settings) -> dict[str, str]:
     """[celery] settings: the embedded Redis as broker (or DLXH_REDIS_URL), the Airflow metadata
     database as Celery's result backend, and the workers' concurrency (docs/orchestration.md)."""
+    from dlxh.core.queues import DEFAULT
     from dlxh.core.redis_embedded import broker_url
-    from dlxh.orchestration.queues import DEFAULT
 
     af = airflow_target(settings)
     return {
@@ -163,15 +163,15 @@ def loopback_args(args: list[str]) -> list[str]:
 
 
 def worker_services() -> list[tuple[str, list[str], dict[str, str]]]:
-    """The Celery workers of one machine (dlxh/orchestration/queues.py): name, `airflow` arguments
+    """The Celery workers of one machine (dlxh/core/queues.py): name, `airflow` arguments
     and extra environment. No log server (`--skip-serve-logs`: it would listen on every
     interface; the API server reads the task logs from the files); each worker's name is in
     its Celery hostname and in the `hostname` of the task instances it runs."""
-    from dlxh.orchestration.queues import WORKER_QUEUES
+    from dlxh.core.queues import WORKER_QUEUES
 
     return [
         (name, ["celery", "worker", "--queues", ",".join(queues), "--celery-hostname", f"{name}@%h", "--skip-serve-logs"],
-         {"DLXH_WORKER_NAME": name, "AIRFLOW__CORE__HOSTNAME_CALLABLE": "dlxh.orchestration.queues.worker_hostname"})
+         {"DLXH_WORKER_NAME": name, "AIRFLOW__CORE__HOSTNAME_CALLABLE": "dlxh.core.queues.worker_hostname"})
         for name, queues in WORKER_QUEUES
     ]
 

@@ -1,6 +1,6 @@
 """End to end on the CeleryExecutor: a real Redis broker, the real scheduler and dag-processor, and
 two `airflow celery worker` processes with the queues of `dlxh airflow standalone --executor
-celery` (dlxh/orchestration/queues.py: one on `default,dbt`, one on `ocr,default`).
+celery` (dlxh/core/queues.py: one on `default,dbt`, one on `ocr,default`).
 
 Report files are dropped in the inbox: a late structured form (CSV) and scanned report pages
 that need OCR. They flow by themselves through ingest -> build -> validate -> alerts. The
@@ -57,8 +57,13 @@ def write_scanned_reports(folder: Path, period) -> list[Path]:
     issued = (15, period.month, period.year)
     paths = []
     for i, (issuer, place) in enumerate(SCANNED):
-        spec = fx.ReportSpec(issuer=issuer, place=place, issued=issued, doc_number=f"{30 + i}/BC-LĐLĐ",
-                             title_period=f"tháng {period.month} năm {period.year}")
+        spec = fx.ReportSpec(
+            issuer=issuer,
+            place=place,
+            issued=issued,
+            doc_number=f"{30 + i}/BC-LĐLĐ",
+            title_period=f"tháng {period.month} năm {period.year}",
+        )
         name = f"bao_cao_scan_{i + 1}.{'pdf' if i == len(SCANNED) - 1 else 'png'}"
         write = fx.write_scanned_pdf if name.endswith(".pdf") else fx.write_image
         paths.append(write(spec, folder / name))
@@ -95,10 +100,10 @@ def task_tries(meta, dag_id: str, task_id: str) -> list[tuple[int, str, str | No
 def test_celery_workers_route_ocr_survive_a_killed_worker_and_load_every_file_once(airflow_env, warehouse_target, dlxh_home):
     from dlxh.airflow_env import airflow_environ, worker_services
     from dlxh.core.db import connect
+    from dlxh.core.queues import OCR
     from dlxh.core.redis_embedded import EmbeddedRedis
     from dlxh.core.settings import load_settings
     from dlxh.demo import demo_months, write_demo
-    from dlxh.orchestration.queues import OCR
     from ingestion.framework import run_ingest
     from ingestion.units.source import UnitsSource
     from tests.conftest import truncate_all
@@ -138,8 +143,10 @@ def test_celery_workers_route_ocr_survive_a_killed_worker_and_load_every_file_on
     # The files, before any service starts: the first inbox poll finds them.
     period = demo_months(today, 1)[-1]
     reports_inbox = settings.inbox_for("reports")
-    dropped_files = [write_late_report(reports_inbox, period, datetime.now(LOCAL) - timedelta(minutes=5)),
-                     *write_scanned_reports(reports_inbox, period)]
+    dropped_files = [
+        write_late_report(reports_inbox, period, datetime.now(LOCAL) - timedelta(minutes=5)),
+        *write_scanned_reports(reports_inbox, period),
+    ]
     hashes = {hashlib.sha256(p.read_bytes()).hexdigest() for p in dropped_files}
     assert len(hashes) == len(dropped_files)
 
@@ -205,8 +212,7 @@ def test_celery_workers_route_ocr_survive_a_killed_worker_and_load_every_file_on
                     if count >= len(dropped_files):
                         found["mart"] = (count, round(time.monotonic() - t0))
                 if "mart" in found and "validation" not in found:
-                    cur.execute("select run_id from quality.validation_runs where period_month = %s and run_at >= %s",
-                                (period, built_at))
+                    cur.execute("select run_id from quality.validation_runs where period_month = %s and run_at >= %s", (period, built_at))
                     if cur.fetchone():
                         found["validation"] = round(time.monotonic() - t0)
                 if "alert" not in found:
@@ -249,7 +255,9 @@ def test_celery_workers_route_ocr_survive_a_killed_worker_and_load_every_file_on
         assert last[0] > killed["try"] and last[1] == "success" and last[2].startswith(f"{ocr_worker}-2@") and last[3] == OCR, tries
         build_tries = task_tries(meta, "dlxh_build", "dbt.build")
         dbt_worker = next(name for name, (args, _e) in workers.items() if "dbt" in args[args.index("--queues") + 1].split(","))
-        assert build_tries and all(t[3] == "dbt" and t[2].startswith(f"{dbt_worker}@") for t in build_tries if t[1] == "success"), build_tries
+        assert build_tries and all(t[3] == "dbt" and t[2].startswith(f"{dbt_worker}@") for t in build_tries if t[1] == "success"), (
+            build_tries
+        )
         # Nobody triggered anything by hand.
         runs = airflow_runs(env)
         for dag_id in ("dlxh_ingest_reports", "dlxh_build", "dlxh_validate", "dlxh_alerts"):

@@ -66,9 +66,9 @@ def test_embedded_redis_is_loopback_only_with_a_password_and_is_reused_then_stop
 
 def test_broker_and_result_backend_settings_only_for_the_celery_executor(redis_home, monkeypatch):
     from dlxh.airflow_env import airflow_environ, worker_services
+    from dlxh.core.queues import DBT, DEFAULT, OCR
     from dlxh.core.redis_embedded import EmbeddedRedis
     from dlxh.core.settings import load_settings
-    from dlxh.orchestration.queues import DBT, DEFAULT, OCR
 
     monkeypatch.setenv("DLXH_DATABASE_URL", "postgresql://dlxh:pw@127.0.0.1:5999/warehouse")
     monkeypatch.setenv("DLXH_AIRFLOW_DATABASE_URL", "postgresql://airflow:pw@127.0.0.1:5999/airflow")

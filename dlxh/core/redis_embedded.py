@@ -41,8 +41,17 @@ HOST = "127.0.0.1"
 
 def find_redis_server(settings: Settings) -> Path:
     configured = settings.get("DLXH_REDIS_SERVER")
-    candidates = [configured] if configured else [shutil.which("redis-server"), "/usr/bin/redis-server", "/usr/sbin/redis-server",
-                                                   "/usr/local/bin/redis-server", "/opt/homebrew/bin/redis-server"]
+    candidates: list[str | None] = (
+        [configured]
+        if configured
+        else [
+            shutil.which("redis-server"),
+            "/usr/bin/redis-server",
+            "/usr/sbin/redis-server",
+            "/usr/local/bin/redis-server",
+            "/opt/homebrew/bin/redis-server",
+        ]
+    )
     for candidate in candidates:
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return Path(candidate)
@@ -177,7 +186,9 @@ class EmbeddedRedis:
         self._write_conf()
         proc = subprocess.run([str(binary), str(self.conf_file)], capture_output=True, text=True, cwd=self.dir)
         if proc.returncode != 0:
-            raise DatabaseUnavailable(f"redis-server failed to start (exit {proc.returncode}):\n{proc.stdout}{proc.stderr}{self._log_tail()}")
+            raise DatabaseUnavailable(
+                f"redis-server failed to start (exit {proc.returncode}):\n{proc.stdout}{proc.stderr}{self._log_tail()}"
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.ping():
