@@ -45,12 +45,13 @@ def airflow_environ(settings: Settings | None = None) -> dict[str, str]:
     # the umask's mode nor prints a generated password in its log.
     passwords_file = home / "simple_auth_manager_passwords.json"
     _stored_secret(passwords_file, lambda: json.dumps({"admin": secrets.token_urlsafe(16)}))
+    write_local_settings(home)
     env = {
         "DLXH_HOME": str(settings.home),
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__EXECUTOR": settings.get("DLXH_AIRFLOW_EXECUTOR", "LocalExecutor") or "LocalExecutor",
+        "AIRFLOW__CORE__EXECUTOR": executor_of(settings),
         # Schedules, naive datetimes and the task log timestamps in the federation's time. Airflow 3's
         # UI has no server-side default (Airflow 2's [webserver] default_ui_timezone is gone): it shows
         # the browser's time zone, changeable in the user menu (README "Airflow UI time zone").
@@ -96,7 +97,58 @@ def airflow_environ(settings: Settings | None = None) -> dict[str, str]:
         "SCARF_ANALYTICS": "false",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
     }
+    if env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor":
+        env.update(celery_environ(settings))
     return env
+
+
+LOCAL_SETTINGS = (
+    "# Written by dlxh (dlxh/airflow_env.py) on every start; edit dlxh/orchestration/local_settings.py instead.\n"
+    "from dlxh.orchestration.local_settings import *  # noqa: F401,F403\n"
+)
+
+
+def write_local_settings(airflow_home: Path) -> Path:
+    """`$AIRFLOW_HOME/config/airflow_local_settings.py`, importing dlxh/orchestration/local_settings.py."""
+    path = airflow_home / "config" / "airflow_local_settings.py"
+    if not path.is_file() or path.read_text(encoding="utf-8") != LOCAL_SETTINGS:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(LOCAL_SETTINGS, encoding="utf-8")
+        tmp.replace(path)
+    return path
+
+
+EXECUTORS = {"local": "LocalExecutor", "celery": "CeleryExecutor"}
+
+
+def executor_of(settings: Settings) -> str:
+    """DLXH_AIRFLOW_EXECUTOR: `local` (default) or `celery`, or Airflow's own class names."""
+    wanted = (settings.get("DLXH_AIRFLOW_EXECUTOR") or "LocalExecutor").strip()
+    return EXECUTORS.get(wanted.lower(), wanted)
+
+
+def celery_environ(settings: Settings) -> dict[str, str]:
+    """[celery] settings: the embedded Redis as broker (or DLXH_REDIS_URL), the Airflow metadata
+    database as Celery's result backend, and the workers' concurrency (docs/orchestration.md)."""
+    from dlxh.core.queues import DEFAULT
+    from dlxh.core.redis_embedded import broker_url
+
+    af = airflow_target(settings)
+    return {
+        "AIRFLOW__CELERY__BROKER_URL": broker_url(settings),
+        "AIRFLOW__CELERY__RESULT_BACKEND": af.url("db+postgresql"),
+        # Task slots per worker process (each slot runs one task: its supervisor and the task).
+        "AIRFLOW__CELERY__WORKER_CONCURRENCY": settings.get("DLXH_CELERY_WORKER_CONCURRENCY", "2") or "2",
+        # A worker takes one task per free slot, never a backlog another worker could run.
+        "AIRFLOW__CELERY__WORKER_PREFETCH_MULTIPLIER": "1",
+        "AIRFLOW__OPERATORS__DEFAULT_QUEUE": DEFAULT,
+        # A task message is acknowledged once the task ended; a message taken by a worker that
+        # died is redelivered after this many seconds (the scheduler has long retried the task
+        # by then: a task whose worker stops heartbeating fails after
+        # [scheduler] task_instance_heartbeat_timeout and is retried on another worker).
+        "AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__VISIBILITY_TIMEOUT": settings.get("DLXH_CELERY_VISIBILITY_TIMEOUT", "21600") or "21600",
+    }
 
 
 def airflow_bin() -> str:
@@ -112,19 +164,57 @@ STANDALONE_SERVICES = (["api-server"], ["scheduler", "--skip-serve-logs"], ["dag
 
 
 def loopback_args(args: list[str]) -> list[str]:
-    """`args` with the log server of the scheduler / triggerer switched off."""
-    if args[:1] and args[0] in NO_LOG_SERVER and "--skip-serve-logs" not in args and not {"-h", "--help"} & set(args):
+    """`args` with the log server of the scheduler / triggerer / a Celery worker switched off."""
+    serves_logs = (args[:1] and args[0] in NO_LOG_SERVER) or args[:2] == ["celery", "worker"]
+    if serves_logs and "--skip-serve-logs" not in args and not {"-h", "--help"} & set(args):
         return [*args, "--skip-serve-logs"]
     return args
 
 
+def worker_services() -> list[tuple[str, list[str], dict[str, str]]]:
+    """The Celery workers of one machine (dlxh/core/queues.py): name, `airflow` arguments
+    and extra environment. No log server (`--skip-serve-logs`: it would listen on every
+    interface; the API server reads the task logs from the files); each worker's name is in
+    its Celery hostname and in the `hostname` of the task instances it runs."""
+    from dlxh.core.queues import WORKER_QUEUES
+
+    return [
+        (name, ["celery", "worker", "--queues", ",".join(queues), "--celery-hostname", f"{name}@%h", "--skip-serve-logs"],
+         {"DLXH_WORKER_NAME": name, "AIRFLOW__CORE__HOSTNAME_CALLABLE": "dlxh.core.queues.worker_hostname"})
+        for name, queues in WORKER_QUEUES
+    ]
+
+
+def _standalone_options(args: list[str]) -> str | None:
+    """`standalone [--executor local|celery]`: the executor asked for, or None for the configured one."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="dlxh airflow standalone")
+    parser.add_argument("--executor", choices=sorted(EXECUTORS), help="local (default) or celery: Redis and two Celery workers")
+    return parser.parse_args(args).executor
+
+
 def exec_airflow(args: list[str]) -> int:
+    executor = _standalone_options(args[1:]) if args[:1] == ["standalone"] else None
+    if executor:
+        os.environ["DLXH_AIRFLOW_EXECUTOR"] = executor
     settings = load_settings()
     ensure_up(settings)
     ensure_airflow_db(settings)
+    started_broker = False
+    if executor_of(settings) == "CeleryExecutor":
+        from dlxh.core.redis_embedded import ensure_broker
+
+        started_broker = ensure_broker(settings)
     env = {**os.environ, **airflow_environ(settings)}
-    if args == ["standalone"]:
-        return run_standalone(env)
+    if args[:1] == ["standalone"]:
+        try:
+            return run_standalone(env)
+        finally:
+            if started_broker:
+                from dlxh.core.redis_embedded import EmbeddedRedis
+
+                EmbeddedRedis(settings).stop()
     return subprocess.call([airflow_bin(), *loopback_args(args)], env=env)
 
 
@@ -134,10 +224,11 @@ API_START_SECONDS = 180
 def run_standalone(env: dict[str, str]) -> int:
     """`dlxh airflow standalone`: the API server / UI, scheduler, dag-processor and triggerer on
     this instance's state, like `airflow standalone` but with every listening socket on
-    127.0.0.1 (Airflow's standalone starts log servers on all interfaces). The API server starts
-    first and the others only once it answers: the tasks the scheduler queues at once (runs due
-    while nothing was running) talk to its execution API and would fail on a connection refused.
-    Ctrl-C (or SIGTERM) stops all."""
+    127.0.0.1 (Airflow's standalone starts log servers on all interfaces); with the
+    CeleryExecutor also the Celery workers of `worker_services()`. The API server starts first and
+    the others only once it answers: the tasks the scheduler queues at once (runs due while nothing
+    was running) talk to its execution API and would fail on a connection refused. Ctrl-C (or
+    SIGTERM) stops all."""
     import signal
     import time
     import urllib.request
@@ -177,6 +268,10 @@ def run_standalone(env: dict[str, str]) -> int:
             time.sleep(1)
         for service in STANDALONE_SERVICES[1:]:
             start(list(service))
+        celery = env.get("AIRFLOW__CORE__EXECUTOR") == "CeleryExecutor"
+        if celery:
+            for _name, args, extra in worker_services():
+                procs.append(subprocess.Popen([airflow_bin(), *args], env={**env, **extra}, start_new_session=True))
         all_admins = env.get("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS", "").lower() == "true"
         login = ("no login: every local user is an admin ([core] simple_auth_manager_all_admins)" if all_admins else
                  f"log in as admin, password in {env.get('AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE')}")
@@ -184,6 +279,9 @@ def run_standalone(env: dict[str, str]) -> int:
               f"  times: Asia/Ho_Chi_Minh for schedules; the UI shows the browser's time zone (user menu → Timezone)\n"
               f"  task logs: {env.get('AIRFLOW__LOGGING__BASE_LOG_FOLDER')}; config and state: {home}\n"
               f"  scheduler, dag-processor and triggerer started (Ctrl-C stops every service)", flush=True)
+        if celery:
+            print("  CeleryExecutor: broker " + env["AIRFLOW__CELERY__BROKER_URL"].split("@", 1)[-1] + "; workers: "
+                  + ", ".join(f"{name} ({args[args.index('--queues') + 1]})" for name, args, _ in worker_services()), flush=True)
         while all(p.poll() is None for p in procs):
             time.sleep(1)
         code = next(p.returncode for p in procs if p.returncode is not None)

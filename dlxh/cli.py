@@ -348,7 +348,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--no-demo", action="store_true", help="do not write demo inputs first")
     r.set_defaults(func=cmd_run)
 
-    af = sub.add_parser("airflow", help="run an `airflow` command on this instance's state (e.g. `dlxh airflow standalone`)")
+    af = sub.add_parser("airflow", help="run an `airflow` command on this instance's state (e.g. `dlxh airflow standalone`; "
+                        "`dlxh airflow standalone --executor celery`: Redis and two Celery workers)")
     af.add_argument("airflow_args", nargs=argparse.REMAINDER)
     af.set_defaults(func=cmd_airflow)
 

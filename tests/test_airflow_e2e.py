@@ -61,12 +61,12 @@ class Services:
         self.log_dir = log_dir
         self.procs: dict[str, subprocess.Popen] = {}
 
-    def start(self, name: str, args: list[str]) -> None:
+    def start(self, name: str, args: list[str], extra_env: dict[str, str] | None = None) -> None:
         from dlxh.airflow_env import airflow_bin
 
         log = (self.log_dir / f"{name}.log").open("wb")
         self.procs[name] = subprocess.Popen(
-            [airflow_bin(), *args], env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            [airflow_bin(), *args], env={**self.env, **(extra_env or {})}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
         log.close()
 

@@ -1,6 +1,6 @@
-"""Celery queues (CeleryExecutor; other executors ignore them). A source's spec names its queue
-(ingestion/<source>/spec.py: `queue`), the dbt build runs on DBT; every other task on DEFAULT."""
+"""The Celery queue names for the DAGs: defined in dlxh/core/queues.py (below every layer, so the
+Airflow environment builder and the source specs can name them too); re-exported here."""
 
-DEFAULT = "default"
-OCR = "ocr"  # report files: scanned documents and photos are OCR'd while loading
-DBT = "dbt"  # the one `dbt build` of the project: its own worker, dbt's threads
+from dlxh.core.queues import DBT, DEFAULT, OCR, WORKER_QUEUES, worker_hostname
+
+__all__ = ["DBT", "DEFAULT", "OCR", "WORKER_QUEUES", "worker_hostname"]

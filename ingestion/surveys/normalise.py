@@ -209,6 +209,8 @@ class Normaliser:
             texts = [c.name, *([c.label] if c.label else [])] if c is not None else [raw]
             best = None
             for text in texts:
+                if best is not None and best.code and best.rule == "code":
+                    break  # a registry code (score 1.0) is never beaten: no fuzzy match of the label
                 res = self.units.resolve(text, month)
                 if res.code and (best is None or not best.code or res.score > best.score):
                     best = res
