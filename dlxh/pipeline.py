@@ -46,9 +46,12 @@ def run_pipeline(as_of: date, demo: bool = True) -> str:
     stage("dbt manifest", lambda: None if _manifest_is_current() else compile_manifest())
     months = [add_months(month_start(as_of), -1).strftime("%Y-%m"), month_start(as_of).strftime("%Y-%m")]
     dag_timings = settings.logs_dir / "run-dag-timings.json"
-    options = {"dags_folder": str(DAGS_FOLDER), "months": months, "as_of": as_of.isoformat(), "timings": str(dag_timings)}
-    # dag.test() waits out retry delays for real: fail fast in the one-shot demo run.
-    env = {"DLXH_TASK_RETRIES": "1", "DLXH_RETRY_DELAY_SECONDS": "5", **os.environ, **airflow_environ(settings)}
+    # dag.test() waits out retry delays for real: fail fast in the one-shot demo run. Lowered on the
+    # runner's DAG objects, not through DLXH_TASK_RETRIES: the DAGs it writes to the metadata
+    # database must be the ones the dag-processor parses (no new DAG version on every run).
+    options = {"dags_folder": str(DAGS_FOLDER), "months": months, "as_of": as_of.isoformat(), "timings": str(dag_timings),
+               "retries": 1, "retry_delay_seconds": 5}
+    env = {**os.environ, **airflow_environ(settings)}
     print("• running DAGs: ingest units, reports, surveys, scans → build → validate → alerts", flush=True)
     print(f"  (Airflow, cosmos and dbt logs: {log_path})", flush=True)
     read_fd, write_fd = os.pipe()

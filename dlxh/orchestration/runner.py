@@ -3,7 +3,15 @@
 Used by `dlxh run`; each DAG run is recorded in the Airflow metadata database like any other.
 
 Options (one JSON argument): `dags_folder`, `months`, `as_of`, optionally `only` (DAG ids to run,
-in pipeline order) and `timings` (a file the per-DAG wall times are written to, JSON).
+in pipeline order), `timings` (a file the per-DAG wall times are written to, JSON) and
+`retries` / `retry_delay_seconds` (at most that many retries, that delay, for the runs it makes
+with `dag.test()`).
+
+Retries are lowered on the runner's own DAG objects only, never through the environment the DAG
+files are parsed in: `dag.test()` writes the DAGs to the metadata database from a fresh parse of
+the DAG folder (Airflow 3.3, `sync_bag_to_db`), and that parse must give what the dag-processor
+gives, or every `dlxh run` writes a new version of every DAG (and the scheduler's runs use the
+runner's retries). The run itself is made from the DAG object `dag.test()` was called on.
 
 With a scheduler running on the same metadata database (`dlxh airflow standalone`), the runner
 does not run the DAGs itself: it triggers each one (run id `dlxh_run__…`) and waits for the
@@ -196,6 +204,17 @@ def run_with_progress(dag, conf, console, via_scheduler: bool = False) -> tuple[
     return dr, seconds
 
 
+def lower_retries(dag, retries: int | None, delay_seconds: int | None) -> None:
+    """At most `retries` retries, `delay_seconds` apart, for every task of this in-memory DAG."""
+    from datetime import timedelta
+
+    for task in dag.tasks:
+        if retries is not None and (task.retries or 0) > retries:
+            task.retries = retries
+        if delay_seconds is not None:
+            task.retry_delay = timedelta(seconds=delay_seconds)
+
+
 def main(argv: list[str]) -> int:
     from airflow.dag_processing.dagbag import DagBag
     from airflow.utils.state import DagRunState
@@ -223,6 +242,8 @@ def main(argv: list[str]) -> int:
         if dag_ids[i + 1:]:
             conf[RUNNER_CONF_KEY] = dag_ids[i + 1:]
         via_scheduler = scheduler_alive()
+        if not via_scheduler:  # the scheduler runs the DAG as the dag-processor serialised it
+            lower_retries(dag, options.get("retries"), options.get("retry_delay_seconds"))
         print(f"▶ {dag_id} {json.dumps(conf, ensure_ascii=False)}{' (triggered for the running scheduler)' if via_scheduler else ''}",
               flush=True)
         dr, seconds = run_with_progress(dag, conf or None, console, via_scheduler=via_scheduler)
