@@ -14,10 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import ingestion
+from dlxh.core.schema import SCHEMA_LOCK
 from ingestion.spec import SourceSpec
-
-# Serialises concurrent DDL of sources (as dlxh.core.schema does for the warehouse's own).
-_DDL_LOCK = 8_420_252
 
 
 @cache
@@ -64,7 +62,9 @@ def ensure_tables(conn: Any) -> list[Path]:
     if not files:
         return []
     with conn, conn.cursor() as cur:
-        cur.execute("select pg_advisory_xact_lock(%s)", (_DDL_LOCK,))
+        # The warehouse schema's lock: its role grants and a source's DDL touch the same catalog rows
+        # (concurrent bootstraps failed with "tuple concurrently updated").
+        cur.execute("select pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
         for path in files:
             cur.execute(path.read_text(encoding="utf-8"))
     return files
