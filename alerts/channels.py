@@ -54,7 +54,7 @@ def webhook_target(url: str, cfg: AlertConfig) -> WebhookTarget:
     style = cfg.webhook_style
     for prefix in ("telegram", "slack", "mattermost"):
         if url.startswith(prefix + "+"):
-            style, url = prefix, url[len(prefix) + 1:]
+            style, url = prefix, url[len(prefix) + 1 :]
     parts = urlsplit(url)
     if style == "auto":
         style = "telegram" if parts.hostname == "api.telegram.org" or parts.path.endswith("/sendMessage") else "slack"
@@ -97,8 +97,17 @@ def post_webhook(url: str, body: dict[str, Any], style: str, timeout: float) -> 
 
 
 # -- email --------------------------------------------------------------------------------------
-def build_email(sender: str, to_name: str, to_addr: str, subject: str, text: str, html: str | None, message_id: str,
-                alert_tag: str | None = None, attachments: list[str] | None = None) -> Message:
+def build_email(
+    sender: str,
+    to_name: str,
+    to_addr: str,
+    subject: str,
+    text: str,
+    html: str | None,
+    message_id: str,
+    alert_tag: str | None = None,
+    attachments: list[str] | None = None,
+) -> Message:
     """A multipart/alternative UTF-8 message; non-ASCII headers are RFC 2047 encoded. With
     `attachments` (file paths) the message is multipart/mixed: the body, then each file.
 

@@ -19,8 +19,11 @@ ALERT_SETTINGS: dict[str, tuple[str, str]] = {
     "DLXH_ALERT_REMIND_DAYS": ("3", "Reminder this many days before the deadline."),
     "DLXH_ALERT_ESCALATE_DAYS": ("5", "Escalate to the office and the parent unit at this many days late."),
     "DLXH_ALERT_OPEN_DAYS": ("30", "A period stays open (chased, in the digest) this many days after its deadline."),
-    "DLXH_NETWORK_NOTICE_DAY": ("", "Day of the month (1-28) the collaborator-network notices for the last complete month go out; "
-                                    "default: the first day at or after the monthly report's deadline."),
+    "DLXH_NETWORK_NOTICE_DAY": (
+        "",
+        "Day of the month (1-28) the collaborator-network notices for the last complete month go out; "
+        "default: the first day at or after the monthly report's deadline.",
+    ),
     "DLXH_ALERT_RETRY_BASE_SECONDS": ("300", "First retry delay after a failed send; doubles per attempt."),
     "DLXH_ALERT_RETRY_MAX_SECONDS": ("21600", "Longest retry delay."),
     "DLXH_ALERT_MAX_ATTEMPTS": ("12", "Give up (status failed) after this many failed attempts."),
@@ -150,5 +153,7 @@ def load_alert_config(settings: Settings | None = None) -> AlertConfig:
     if cfg.network_notice_day is not None and not 1 <= cfg.network_notice_day <= 28:
         raise ConfigError(f"DLXH_NETWORK_NOTICE_DAY={cfg.network_notice_day}: use a day from 1 to 28")
     if cfg.remind_days < 0 or cfg.escalate_days < 1 or cfg.open_days < 0 or cfg.max_attempts < 1:
-        raise ConfigError("DLXH_ALERT_REMIND_DAYS >= 0, DLXH_ALERT_ESCALATE_DAYS >= 1, DLXH_ALERT_OPEN_DAYS >= 0, DLXH_ALERT_MAX_ATTEMPTS >= 1")
+        raise ConfigError(
+            "DLXH_ALERT_REMIND_DAYS >= 0, DLXH_ALERT_ESCALATE_DAYS >= 1, DLXH_ALERT_OPEN_DAYS >= 0, DLXH_ALERT_MAX_ATTEMPTS >= 1"
+        )
     return cfg

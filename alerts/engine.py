@@ -75,8 +75,10 @@ class AlertRun:
             lines.extend(f"  ! {f}" for f in self.findings)
         if self.dry_run:
             lines.append("CHẠY THỬ (--dry-run): không gửi, không ghi gì vào cơ sở dữ liệu.")
-            lines.append(f"Sẽ gửi {len(self.new)} cảnh báo mới; bỏ qua {len(self.skipped)} cảnh báo đã ghi nhận trước đó; "
-                         f"sẽ gửi lại {len(self.would_retry)} cảnh báo đang chờ.")
+            lines.append(
+                f"Sẽ gửi {len(self.new)} cảnh báo mới; bỏ qua {len(self.skipped)} cảnh báo đã ghi nhận trước đó; "
+                f"sẽ gửi lại {len(self.would_retry)} cảnh báo đang chờ."
+            )
             for d in self.new:
                 lines.append(f"  • [{d.channel}] {_rule_label(d.alert.rule_key)} → {_who(d.channel, d.address, d.alert.recipient.name)}")
                 lines.append(f"      Lý do: {d.alert.reason}")
@@ -89,9 +91,13 @@ class AlertRun:
                 lines.append(f"  ↻ [{channel}] {_rule_label(rule)} → {_who(channel, recipient, '')} — {subject}")
                 lines.append(f"      Lý do: {reason}; đã thử {attempts} lần, lỗi gần nhất: {error}")
             return "\n".join(lines) + "\n"
-        lines.append(f"Theo quy tắc, hôm nay có {len(self.planned)} cảnh báo: {len(self.new)} mới, {len(self.skipped)} đã ghi nhận trước đó (không gửi lại).")
-        lines.append(f"Đã gửi: {len(self.sent)} · Lỗi, sẽ gửi lại: {sum(1 for a in self.failed if not a.gave_up)} · "
-                     f"Ngừng thử: {sum(1 for a in self.failed if a.gave_up)} · Đang chờ đến lượt thử lại: {len(self.waiting)}")
+        lines.append(
+            f"Theo quy tắc, hôm nay có {len(self.planned)} cảnh báo: {len(self.new)} mới, {len(self.skipped)} đã ghi nhận trước đó (không gửi lại)."
+        )
+        lines.append(
+            f"Đã gửi: {len(self.sent)} · Lỗi, sẽ gửi lại: {sum(1 for a in self.failed if not a.gave_up)} · "
+            f"Ngừng thử: {sum(1 for a in self.failed if a.gave_up)} · Đang chờ đến lượt thử lại: {len(self.waiting)}"
+        )
         if self.sent:
             lines.append("Đã gửi:")
             for a in self.sent:
@@ -104,15 +110,25 @@ class AlertRun:
         if self.failed:
             lines.append("Chưa gửi được:")
             for a in self.failed:
-                then = "đã ngừng thử, cần xử lý" if a.gave_up else f"thử lại lúc {moment_label(a.next_attempt_at)}" if a.next_attempt_at else ""
-                lines.append(f"  ✗ [{a.channel}] {_rule_label(a.rule)} → {_who(a.channel, a.recipient, a.recipient_name)} "
-                             f"(lần thử {a.attempts}; {then})")
+                then = (
+                    "đã ngừng thử, cần xử lý"
+                    if a.gave_up
+                    else f"thử lại lúc {moment_label(a.next_attempt_at)}"
+                    if a.next_attempt_at
+                    else ""
+                )
+                lines.append(
+                    f"  ✗ [{a.channel}] {_rule_label(a.rule)} → {_who(a.channel, a.recipient, a.recipient_name)} "
+                    f"(lần thử {a.attempts}; {then})"
+                )
                 lines.append(f"      Lỗi: {a.error}")
         if self.waiting:
             lines.append("Đang chờ thử lại hoặc đã ngừng thử (từ các lần chạy trước):")
             for _id, rule, unit, channel, recipient, status, attempts, error, next_at in self.waiting:
                 then = f"thử lại lúc {moment_label(next_at)}" if status == "pending" and next_at else "đã ngừng thử, cần xử lý"
-                lines.append(f"  … [{channel}] {_rule_label(rule)} {unit} → {_who(channel, recipient, '')} (đã thử {attempts} lần; {then}): {error}")
+                lines.append(
+                    f"  … [{channel}] {_rule_label(rule)} {unit} → {_who(channel, recipient, '')} (đã thử {attempts} lần; {then}): {error}"
+                )
         return "\n".join(lines) + "\n"
 
 

@@ -51,9 +51,23 @@ inner join in_force as p
 where s.period_month = %s and (s.is_inactive or s.is_ineffective or (s.is_active and not s.has_contact))
 order by s.unit_code, p.full_name, s.collaborator_code
 """
-MART_COLUMNS = ("unit_code", "required", "appointed", "active", "inactive", "ineffective", "vacancies", "quota_met",
-                "required_areas", "areas_uncovered", "areas_uncovered_list", "required_sectors", "sectors_uncovered",
-                "sectors_uncovered_list", "active_without_contact")
+MART_COLUMNS = (
+    "unit_code",
+    "required",
+    "appointed",
+    "active",
+    "inactive",
+    "ineffective",
+    "vacancies",
+    "quota_met",
+    "required_areas",
+    "areas_uncovered",
+    "areas_uncovered_list",
+    "required_sectors",
+    "sectors_uncovered",
+    "sectors_uncovered_list",
+    "active_without_contact",
+)
 
 
 def _month_end(month: date) -> date:
@@ -66,9 +80,7 @@ def _month_label(month: date) -> str:
 
 def monthly_deadline(cur: Any, month: date, default_due_day: int) -> datetime:
     """The monthly report's deadline in `month` as the marts have it (config report_types.csv), else the default day."""
-    cur.execute(
-        "select min(due_at) from marts.fct_report_submission where report_type = 'monthly' and period_month = %s", (month,)
-    )
+    cur.execute("select min(due_at) from marts.fct_report_submission where report_type = 'monthly' and period_month = %s", (month,))
     row = cur.fetchone()
     return row[0] if row and row[0] is not None else monthly_due_at(month, default_due_day)
 
@@ -101,11 +113,15 @@ def _items(text: str | None) -> list[str]:
 def _why(p: dict, month: date) -> str:
     if p["is_inactive"]:
         first = add_months(month, 1 - p["inactive_months"])
-        return (f"không hoạt động: không có ý kiến, phiếu khảo sát nào trong {p['inactive_months']} tháng "
-                f"({_month_label(first)}–{_month_label(month)})")
+        return (
+            f"không hoạt động: không có ý kiến, phiếu khảo sát nào trong {p['inactive_months']} tháng "
+            f"({_month_label(first)}–{_month_label(month)})"
+        )
     first = add_months(month, 1 - p["ineffective_window_months"])
-    return (f"hoạt động chưa hiệu quả: {p['contributions_in_ineffective_window']} ý kiến trong {p['ineffective_window_months']} tháng "
-            f"({_month_label(first)}–{_month_label(month)}), dưới mức {p['ineffective_min_contributions']}")
+    return (
+        f"hoạt động chưa hiệu quả: {p['contributions_in_ineffective_window']} ý kiến trong {p['ineffective_window_months']} tháng "
+        f"({_month_label(first)}–{_month_label(month)}), dưới mức {p['ineffective_min_contributions']}"
+    )
 
 
 def plan_network(
@@ -136,8 +152,7 @@ def plan_network(
         p = dict(zip(names, r, strict=True))
         people.setdefault(p["unit_code"], []).append(p)
     office = office_recipient(cfg)
-    base = {"as_of": day_label(as_of), "period": period_label(month), "office_name": cfg.office_name,
-            "month_end": day_label(end)}
+    base = {"as_of": day_label(as_of), "period": period_label(month), "office_name": cfg.office_name, "month_end": day_label(end)}
     alerts: list[PlannedAlert] = []
     digest_rows = []
     for n in network:
@@ -147,20 +162,41 @@ def plan_network(
         unit = version_on(versions, end)
         unit_name = unit.unit_name if unit else code
         own = people.get(code, [])
-        review = [{"name": p["full_name"], "code": p["collaborator_code"], "area": p["area"] or "", "sector": p["sector"] or "",
-                   "why": _why(p, month)} for p in own if p["is_inactive"] or p["is_ineffective"]]
+        review = [
+            {
+                "name": p["full_name"],
+                "code": p["collaborator_code"],
+                "area": p["area"] or "",
+                "sector": p["sector"] or "",
+                "why": _why(p, month),
+            }
+            for p in own
+            if p["is_inactive"] or p["is_ineffective"]
+        ]
         no_contact = [{"name": p["full_name"], "code": p["collaborator_code"]} for p in own if p["no_contact"]]
         areas, sectors = _items(n["areas_uncovered_list"]), _items(n["sectors_uncovered_list"])
         stats = {k: n[k] for k in ("required", "appointed", "active", "inactive", "ineffective", "vacancies", "active_without_contact")}
         has_gap = bool(n["vacancies"] or areas or sectors or review or no_contact)
-        digest_rows.append({"unit_code": code, "unit_name": unit_name, **stats, "areas_uncovered": len(areas),
-                            "sectors_uncovered": len(sectors), "in_registry": in_registry, "has_gap": has_gap or not in_registry})
+        digest_rows.append(
+            {
+                "unit_code": code,
+                "unit_name": unit_name,
+                **stats,
+                "areas_uncovered": len(areas),
+                "sectors_uncovered": len(sectors),
+                "in_registry": in_registry,
+                "has_gap": has_gap or not in_registry,
+            }
+        )
         if not (has_gap and in_registry):
             continue  # a complete network gets no notice; a unit gone from the registry is the office's to settle
         current = version_on(versions, as_of) or unit
-        recipient = Recipient(key=f"unit:{code}", name=current.unit_name if current else unit_name,
-                              email=(current.contact_email if current else None) or None,
-                              webhook=(current.contact_webhook if current else None) or None)
+        recipient = Recipient(
+            key=f"unit:{code}",
+            name=current.unit_name if current else unit_name,
+            email=(current.contact_email if current else None) or None,
+            webhook=(current.contact_webhook if current else None) or None,
+        )
         gaps = []
         if n["vacancies"]:
             gaps.append(f"thiếu {n['vacancies']}/{n['required']} cộng tác viên theo chỉ tiêu")
@@ -172,19 +208,53 @@ def plan_network(
             gaps.append(f"{len(review)} cộng tác viên cần rà soát, thay thế")
         if no_contact:
             gaps.append(f"{len(no_contact)} cộng tác viên thiếu thông tin liên hệ")
-        alerts.append(PlannedAlert(
-            NOTICE, NOTICE, code, month, TYPE_KEY, recipient, f"mạng lưới cộng tác viên {period_label(month)}: " + "; ".join(gaps),
-            {**base, "recipient_name": recipient.name, "unit_code": code, "unit_name": unit_name, **stats,
-             "areas": areas, "sectors": sectors, "review": review, "no_contact": no_contact},
-        ))
+        alerts.append(
+            PlannedAlert(
+                NOTICE,
+                NOTICE,
+                code,
+                month,
+                TYPE_KEY,
+                recipient,
+                f"mạng lưới cộng tác viên {period_label(month)}: " + "; ".join(gaps),
+                {
+                    **base,
+                    "recipient_name": recipient.name,
+                    "unit_code": code,
+                    "unit_name": unit_name,
+                    **stats,
+                    "areas": areas,
+                    "sectors": sectors,
+                    "review": review,
+                    "no_contact": no_contact,
+                },
+            )
+        )
     flagged = [r for r in digest_rows if r["has_gap"]]
     totals = {k: sum(r[k] for r in digest_rows) for k in ("required", "appointed", "active", "inactive", "ineffective", "vacancies")}
     gone = [r for r in digest_rows if not r["in_registry"]]
-    reason = (f"mạng lưới cộng tác viên {period_label(month)}: {len(flagged)}/{len(digest_rows)} đơn vị còn thiếu sót, "
-              f"{totals['vacancies']} chỉ tiêu còn thiếu, {totals['inactive']} cộng tác viên không hoạt động")
-    alerts.append(PlannedAlert(
-        DIGEST, DIGEST, ALL_UNITS, month, TYPE_KEY, office, reason,
-        {**base, "recipient_name": office.name, "units": digest_rows, "flagged": len(flagged), "totals": totals, "gone": gone,
-         "notices": len(alerts)},
-    ))
+    reason = (
+        f"mạng lưới cộng tác viên {period_label(month)}: {len(flagged)}/{len(digest_rows)} đơn vị còn thiếu sót, "
+        f"{totals['vacancies']} chỉ tiêu còn thiếu, {totals['inactive']} cộng tác viên không hoạt động"
+    )
+    alerts.append(
+        PlannedAlert(
+            DIGEST,
+            DIGEST,
+            ALL_UNITS,
+            month,
+            TYPE_KEY,
+            office,
+            reason,
+            {
+                **base,
+                "recipient_name": office.name,
+                "units": digest_rows,
+                "flagged": len(flagged),
+                "totals": totals,
+                "gone": gone,
+                "notices": len(alerts),
+            },
+        )
+    )
     return alerts

@@ -21,8 +21,18 @@ from alerts.model import Delivery, PlannedAlert
 from alerts.templating import render
 
 COLUMNS = (
-    "unit_code", "period_month", "report_type", "rule", "recipient", "channel", "as_of",
-    "subject", "body_text", "body_html", "payload", "reason",
+    "unit_code",
+    "period_month",
+    "report_type",
+    "rule",
+    "recipient",
+    "channel",
+    "as_of",
+    "subject",
+    "body_text",
+    "body_html",
+    "payload",
+    "reason",
 )
 
 
@@ -72,12 +82,24 @@ def claim(conn: Any, deliveries: list[Delivery], as_of: date) -> tuple[list[int]
         for d in deliveries:
             a = d.alert
             cur.execute(
-                f"""insert into ops.alert_log ({', '.join(COLUMNS)}, status, next_attempt_at)
-                    values ({', '.join(['%s'] * len(COLUMNS))}, 'pending', now())
+                f"""insert into ops.alert_log ({", ".join(COLUMNS)}, status, next_attempt_at)
+                    values ({", ".join(["%s"] * len(COLUMNS))}, 'pending', now())
                     on conflict (unit_code, period_month, report_type, rule, recipient, channel) do nothing
                     returning alert_id""",
-                (a.unit_code, a.period_month, a.type_key, a.rule_key, d.address, d.channel, as_of,
-                 d.subject, d.body_text, d.body_html, json.dumps(d.payload, ensure_ascii=False), a.reason),
+                (
+                    a.unit_code,
+                    a.period_month,
+                    a.type_key,
+                    a.rule_key,
+                    d.address,
+                    d.channel,
+                    as_of,
+                    d.subject,
+                    d.body_text,
+                    d.body_html,
+                    json.dumps(d.payload, ensure_ascii=False),
+                    a.reason,
+                ),
             )
             row = cur.fetchone()
             if row:
@@ -144,8 +166,17 @@ class Deliverer:
             if self.smtp is None:
                 self.smtp = SmtpSender(self.cfg.smtp)
             domain = self.cfg.smtp.sender.rsplit("@", 1)[-1].strip(" >") or "dlxh.local"
-            msg = build_email(self.cfg.smtp.sender, payload.get("recipient_name", ""), recipient, subject, text, html,
-                              f"<dlxh-alert-{alert_id}@{domain}>", payload.get("tag"), payload.get("attachments"))
+            msg = build_email(
+                self.cfg.smtp.sender,
+                payload.get("recipient_name", ""),
+                recipient,
+                subject,
+                text,
+                html,
+                f"<dlxh-alert-{alert_id}@{domain}>",
+                payload.get("tag"),
+                payload.get("attachments"),
+            )
             try:
                 self.smtp.send(msg)
             except DeliveryError as exc:
@@ -208,12 +239,39 @@ class Deliverer:
             row = cur.fetchone()
             if row is None:
                 return None
-            (alert_id, rule, unit_code, period_month, report_type, channel, recipient, subject, text, html, payload, attempts,
-             reason, as_of) = row
+            (
+                alert_id,
+                rule,
+                unit_code,
+                period_month,
+                report_type,
+                channel,
+                recipient,
+                subject,
+                text,
+                html,
+                payload,
+                attempts,
+                reason,
+                as_of,
+            ) = row
             payload = payload or {}
-            attempt = Attempt(alert_id, rule, unit_code, period_month, report_type, channel, recipient,
-                              payload.get("recipient_name", ""), subject, reason or "", as_of, True, attempts + 1,
-                              note=payload.get("note"))
+            attempt = Attempt(
+                alert_id,
+                rule,
+                unit_code,
+                period_month,
+                report_type,
+                channel,
+                recipient,
+                payload.get("recipient_name", ""),
+                subject,
+                reason or "",
+                as_of,
+                True,
+                attempts + 1,
+                note=payload.get("note"),
+            )
             try:
                 self._send(channel, recipient, alert_id, subject, text, html, payload)
             except DeliveryError as exc:
@@ -225,8 +283,14 @@ class Deliverer:
                            next_attempt_at = case when %s then null else clock_timestamp() + make_interval(secs => %s) end
                        where alert_id = %s
                        returning next_attempt_at""",
-                    (attempt.attempts, attempt.error, "failed" if attempt.gave_up else "pending", attempt.gave_up,
-                     self.backoff_seconds(attempt.attempts), alert_id),
+                    (
+                        attempt.attempts,
+                        attempt.error,
+                        "failed" if attempt.gave_up else "pending",
+                        attempt.gave_up,
+                        self.backoff_seconds(attempt.attempts),
+                        alert_id,
+                    ),
                 )
                 attempt.next_attempt_at = cur.fetchone()[0]
                 return attempt

@@ -84,9 +84,7 @@ def is_open(report: ExpectedReport, as_of: date, cfg: AlertConfig) -> bool:
     return reminder_day(report.due_at, cfg.remind_days) <= as_of < late_day(report.due_at) + timedelta(days=cfg.open_days)
 
 
-def situations(
-    expected: list[ExpectedReport], units: dict[str, list[UnitVersion]], as_of: date, cfg: AlertConfig
-) -> list[Situation]:
+def situations(expected: list[ExpectedReport], units: dict[str, list[UnitVersion]], as_of: date, cfg: AlertConfig) -> list[Situation]:
     moment = end_of_day(as_of)
     start = datetime(as_of.year, as_of.month, as_of.day, tzinfo=LOCAL)
     out = []
@@ -145,8 +143,11 @@ def plan(expected: list[ExpectedReport], units: dict[str, list[UnitVersion]], as
         ctx = _report_context(s, as_of, cfg)
 
         def add(rule: str, recipient: Recipient, reason: str, ctx: dict = ctx, r: ExpectedReport = r) -> None:
-            alerts.append(PlannedAlert(rule, rule, r.unit_code, r.period_month, r.type_key, recipient, reason,
-                                       {**ctx, "recipient_name": recipient.name}))
+            alerts.append(
+                PlannedAlert(
+                    rule, rule, r.unit_code, r.period_month, r.type_key, recipient, reason, {**ctx, "recipient_name": recipient.name}
+                )
+            )
 
         if s.status == "pending":
             add(REMINDER, unit_to, f"còn {s.days_left} ngày đến hạn {ctx['deadline']}, đơn vị chưa nộp")
@@ -174,6 +175,7 @@ def plan_digest(sits: list[Situation], as_of: date, cfg: AlertConfig) -> Planned
         groups[(r.period_month, r.report_type, r.request_code or "", r.due_at)].append(s)
     periods = []
     for (period_month, report_type, request_code, due_at), members in sorted(groups.items(), key=lambda kv: (kv[0][3], kv[0][1], kv[0][2])):
+
         def rows(status: str, members: list[Situation] = members) -> list[dict]:
             chosen = [s for s in members if s.status == status]
             chosen.sort(key=lambda s: (-s.days_late, s.report.unit_code))
@@ -192,17 +194,19 @@ def plan_digest(sits: list[Situation], as_of: date, cfg: AlertConfig) -> Planned
         missing, late, pending = rows("missing"), rows("late"), rows("pending")
         if not (missing or late or pending):
             continue
-        periods.append({
-            "title": report_title(report_type, request_code or None, period_month),
-            "period": period_label(period_month),
-            "deadline": moment_label(due_at),
-            "overdue": due_at <= end_of_day(as_of),
-            "expected": len(members),
-            "on_time": sum(1 for s in members if s.status == "on_time"),
-            "missing": missing,
-            "late": late,
-            "pending": pending,
-        })
+        periods.append(
+            {
+                "title": report_title(report_type, request_code or None, period_month),
+                "period": period_label(period_month),
+                "deadline": moment_label(due_at),
+                "overdue": due_at <= end_of_day(as_of),
+                "expected": len(members),
+                "on_time": sum(1 for s in members if s.status == "on_time"),
+                "missing": missing,
+                "late": late,
+                "pending": pending,
+            }
+        )
     if not periods:
         return None
     office = office_recipient(cfg)

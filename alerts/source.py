@@ -18,9 +18,9 @@ EXPECTED_SQL = f"""
 select unit_code, unit_name, unit_type, parent_code,
        case when period_month >= date '1900-01-01' and period_month < date '9000-01-01' then period_month end,
        report_type, request_code,
-       case when {_SANE_TS.format(c='due_at')} then due_at end,
-       case when {_SANE_TS.format(c='received_at')} then received_at end,
-       received_at is not null and not {_SANE_TS.format(c='received_at')} as received_absurd,
+       case when {_SANE_TS.format(c="due_at")} then due_at end,
+       case when {_SANE_TS.format(c="received_at")} then received_at end,
+       received_at is not null and not {_SANE_TS.format(c="received_at")} as received_absurd,
        cast(period_month as text), cast(due_at as text), cast(received_at as text)
 from marts.fct_report_submission
 order by 5, report_type, request_code nulls first, unit_code
@@ -64,8 +64,11 @@ def load_expected(cur: Any, findings: list[str] | None = None) -> list[ExpectedR
         *fields, received_absurd, month_text, due_text, received_text = row
         if fields[4] is None or fields[7] is None or received_absurd:
             what = (
-                f"kỳ báo cáo «{month_text}»" if fields[4] is None
-                else f"hạn nộp «{due_text}»" if fields[7] is None else f"thời gian nhận «{received_text}»"
+                f"kỳ báo cáo «{month_text}»"
+                if fields[4] is None
+                else f"hạn nộp «{due_text}»"
+                if fields[7] is None
+                else f"thời gian nhận «{received_text}»"
             )
             message = f"Bỏ qua báo cáo của đơn vị {fields[0]} ({fields[5]}): {what} không hợp lý, cần sửa dữ liệu nguồn."
             log.warning(message)

@@ -82,16 +82,25 @@ def main() -> int:
         # dlxh_ingest_units first (nothing new in its inbox: it short-circuits) takes the process's
         # one-off start-up of the in-process execution API, as in `dlxh run`; only dlxh_build's
         # dag.test() time is compared.
-        options = json.dumps({"dags_folder": str(DAGS_FOLDER), "only": ["dlxh_ingest_units", "dlxh_build"],
-                              "timings": str(home / "logs" / "bench-dag.json"), "retries": 1, "retry_delay_seconds": 5})
+        options = json.dumps(
+            {
+                "dags_folder": str(DAGS_FOLDER),
+                "only": ["dlxh_ingest_units", "dlxh_build"],
+                "timings": str(home / "logs" / "bench-dag.json"),
+                "retries": 1,
+                "retry_delay_seconds": 5,
+            }
+        )
         rounds = []
         for i in range(args.repeat):
             bare = timed([str(DLXH), "build"], env, log)
             process = timed([sys.executable, "-m", "dlxh.orchestration.runner", options], af_env, log)
             dag = json.loads((home / "logs" / "bench-dag.json").read_text())["dlxh_build"]
             rounds.append((bare, dag))
-            print(f"round {i + 1}: bare `dlxh build` {bare:6.1f}s | dlxh_build DAG (dag.test()) {dag:6.1f}s "
-                  f"| ratio {dag / bare:.2f}   (runner process {process:.1f}s)")
+            print(
+                f"round {i + 1}: bare `dlxh build` {bare:6.1f}s | dlxh_build DAG (dag.test()) {dag:6.1f}s "
+                f"| ratio {dag / bare:.2f}   (runner process {process:.1f}s)"
+            )
         ratio = statistics.median(d / b for b, d in rounds)
         verdict = "ok" if ratio <= 1.5 else "OVER the 1.5 target"
         print(f"median ratio build DAG / bare dbt build: {ratio:.2f} ({verdict})")

@@ -63,8 +63,13 @@ def scenario(conn, shape, first: date, history: int, seed: int) -> dict[str, flo
         copy_s, _ = _timed(load_month, cur, shape, new_month, seed, True)
     incremental, summary = _timed(build, as_of=_month_end(new_month))
     print("  slowest nodes of the incremental build: " + ", ".join(f"{n} {t:.1f}s" for n, t in slowest_nodes()), flush=True)
-    return {"full_build_s": full, "new_month_copy_s": copy_s, "incremental_build_s": incremental,
-            "incremental_dbt_s": summary.elapsed_s, "month": new_month}
+    return {
+        "full_build_s": full,
+        "new_month_copy_s": copy_s,
+        "incremental_build_s": incremental,
+        "incremental_dbt_s": summary.elapsed_s,
+        "month": new_month,
+    }
 
 
 def slowest_nodes(count: int = 6) -> list[tuple[str, float]]:
@@ -128,11 +133,17 @@ def main() -> int:
     first = date(2023, 1, 1)
     print(f"DLXH_HOME={home} scale={args.scale} {shape}", flush=True)
     small = scenario(conn, shape, first, 1, args.seed)
-    print(f"1 month of history:  full build {small['full_build_s']:.1f}s; new month COPY {small['new_month_copy_s']:.1f}s, "
-          f"incremental build {small['incremental_build_s']:.1f}s", flush=True)
+    print(
+        f"1 month of history:  full build {small['full_build_s']:.1f}s; new month COPY {small['new_month_copy_s']:.1f}s, "
+        f"incremental build {small['incremental_build_s']:.1f}s",
+        flush=True,
+    )
     large = scenario(conn, shape, first, args.months, args.seed)
-    print(f"{args.months} months of history: full build {large['full_build_s']:.1f}s; new month COPY {large['new_month_copy_s']:.1f}s, "
-          f"incremental build {large['incremental_build_s']:.1f}s", flush=True)
+    print(
+        f"{args.months} months of history: full build {large['full_build_s']:.1f}s; new month COPY {large['new_month_copy_s']:.1f}s, "
+        f"incremental build {large['incremental_build_s']:.1f}s",
+        flush=True,
+    )
     with conn.cursor() as cur:
         for table in ("raw.survey_answers", "raw.scan_items", "marts.fct_opinion_signal", "marts.fct_report_submission"):
             cur.execute(f"select count(*) from {table}")
@@ -140,8 +151,10 @@ def main() -> int:
     conn.rollback()
     ratio = large["incremental_build_s"] / small["incremental_build_s"]
     dbt_ratio = large["incremental_dbt_s"] / small["incremental_dbt_s"]
-    print(f"new month on {args.months} months vs on 1 month: ratio {ratio:.2f} wall, {dbt_ratio:.2f} inside dbt (target <= 1.5); "
-          f"vs raw COPY of the month: {large['incremental_build_s'] / large['new_month_copy_s']:.2f}x")
+    print(
+        f"new month on {args.months} months vs on 1 month: ratio {ratio:.2f} wall, {dbt_ratio:.2f} inside dbt (target <= 1.5); "
+        f"vs raw COPY of the month: {large['incremental_build_s'] / large['new_month_copy_s']:.2f}x"
+    )
     for name, seconds in bi_queries(large["month"]).items():
         print(f"  BI query {name:28} {seconds * 1000:8.1f} ms")
     print(f"finished {datetime.now():%Y-%m-%d %H:%M:%S}")

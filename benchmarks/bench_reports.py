@@ -99,8 +99,10 @@ def main() -> None:
         for name, rate in rates.items():
             print(f"  {name:<16} {rate:9.2f} docs/s   ratio to docx {rate / rates['docx']:.3f}")
         form_rate, copy_rate = bench_form(root, args.rows)
-        print(f"structured form: {form_rate:,.0f} rows/s through run_ingest vs {copy_rate:,.0f} rows/s raw COPY "
-              f"-> ratio {form_rate / copy_rate:.3f}")
+        print(
+            f"structured form: {form_rate:,.0f} rows/s through run_ingest vs {copy_rate:,.0f} rows/s raw COPY "
+            f"-> ratio {form_rate / copy_rate:.3f}"
+        )
 
 
 if __name__ == "__main__":

@@ -36,14 +36,41 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 HEADERS = [
-    "Đường dẫn", "Nền tảng", "Thời gian đăng", "Thời gian quét", "Tiêu đề", "Nội dung", "Tài khoản",
-    "Lượt thích", "Lượt chia sẻ", "Bình luận", "Lượt xem", "Sắc thái", "Chủ đề", "Địa bàn",
+    "Đường dẫn",
+    "Nền tảng",
+    "Thời gian đăng",
+    "Thời gian quét",
+    "Tiêu đề",
+    "Nội dung",
+    "Tài khoản",
+    "Lượt thích",
+    "Lượt chia sẻ",
+    "Bình luận",
+    "Lượt xem",
+    "Sắc thái",
+    "Chủ đề",
+    "Địa bàn",
 ]
-PLACES = ["xã Bình Lư", "xã Sơn Bình", "xã Dào San", "xã Mường So", "xã Ka Lăng", "xã Pa Ủ", "huyện Than Uyên", "huyện Tân Uyên", "tỉnh Lai Châu"]
+PLACES = [
+    "xã Bình Lư",
+    "xã Sơn Bình",
+    "xã Dào San",
+    "xã Mường So",
+    "xã Ka Lăng",
+    "xã Pa Ủ",
+    "huyện Than Uyên",
+    "huyện Tân Uyên",
+    "tỉnh Lai Châu",
+]
 PHRASES = [
-    "công nhân phản ánh tình trạng nợ lương kéo dài", "mưa lũ gây sạt lở đường giao thông", "người dân quan tâm chuyển đổi số",
-    "xử lý vi phạm nồng độ cồn theo Nghị định 168", "tuyên truyền xóa bỏ hủ tục tảo hôn", "ý kiến về sắp xếp tinh gọn bộ máy",
-    "giá điện tăng khiến nhiều hộ khó khăn", "một buổi sinh hoạt văn hóa bình thường ở bản",
+    "công nhân phản ánh tình trạng nợ lương kéo dài",
+    "mưa lũ gây sạt lở đường giao thông",
+    "người dân quan tâm chuyển đổi số",
+    "xử lý vi phạm nồng độ cồn theo Nghị định 168",
+    "tuyên truyền xóa bỏ hủ tục tảo hôn",
+    "ý kiến về sắp xếp tinh gọn bộ máy",
+    "giá điện tăng khiến nhiều hộ khó khăn",
+    "một buổi sinh hoạt văn hóa bình thường ở bản",
 ]
 LABELS = ["Tích cực", "Trung tính", "Tiêu cực"]
 
@@ -53,24 +80,52 @@ def item(i: int) -> dict:
     rng = random.Random(i)
     published = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(minutes=i % 500_000)
     text = f"Bài số {i}: tại {rng.choice(PLACES)}, {rng.choice(PHRASES)}; {rng.choice(PHRASES)}."
-    return {"i": i, "url": f"https://www.facebook.com/groups/{i % 997}/posts/{i}/" if i % 10 else None,
-            "published": published, "text": text, "handle": f"user{i % 50_000}"}
+    return {
+        "i": i,
+        "url": f"https://www.facebook.com/groups/{i % 997}/posts/{i}/" if i % 10 else None,
+        "published": published,
+        "text": text,
+        "handle": f"user{i % 50_000}",
+    }
 
 
 def reputa_row(it: dict, rng: random.Random) -> list:
     captured = it["published"] + timedelta(hours=rng.randint(1, 48))
     url = (it["url"].replace("www.", "m.") + f"?fbclid=x{rng.randint(0, 9)}") if it["url"] else ""
-    return [url, "Facebook", it["published"].strftime("%d/%m/%Y %H:%M"), captured.strftime("%d/%m/%Y %H:%M:%S"), "", it["text"],
-            "@" + it["handle"], rng.randint(0, 5000), rng.randint(0, 500), rng.randint(0, 900), rng.randint(0, 90_000),
-            rng.choice(LABELS), "", ""]
+    return [
+        url,
+        "Facebook",
+        it["published"].strftime("%d/%m/%Y %H:%M"),
+        captured.strftime("%d/%m/%Y %H:%M:%S"),
+        "",
+        it["text"],
+        "@" + it["handle"],
+        rng.randint(0, 5000),
+        rng.randint(0, 500),
+        rng.randint(0, 900),
+        rng.randint(0, 90_000),
+        rng.choice(LABELS),
+        "",
+        "",
+    ]
 
 
 def newsmon_record(it: dict, rng: random.Random) -> dict:
     captured = it["published"] + timedelta(hours=rng.randint(1, 48))
-    return {"link": (it["url"] + "?utm_source=newsmon") if it["url"] else None, "published": it["published"].isoformat(),
-            "crawled_at": captured.isoformat(), "body": it["text"], "source": {"type": "fb", "handle": it["handle"]},
-            "engagement": {"likes": rng.randint(0, 5000), "shares": rng.randint(0, 500), "comments": rng.randint(0, 900),
-                           "views": rng.randint(0, 90_000)}, "sentiment_score": rng.randint(0, 100)}
+    return {
+        "link": (it["url"] + "?utm_source=newsmon") if it["url"] else None,
+        "published": it["published"].isoformat(),
+        "crawled_at": captured.isoformat(),
+        "body": it["text"],
+        "source": {"type": "fb", "handle": it["handle"]},
+        "engagement": {
+            "likes": rng.randint(0, 5000),
+            "shares": rng.randint(0, 500),
+            "comments": rng.randint(0, 900),
+            "views": rng.randint(0, 90_000),
+        },
+        "sentiment_score": rng.randint(0, 100),
+    }
 
 
 def generate(folder: Path, items: int, overlap: float, per_file: int) -> tuple[int, list[Path], list[Path]]:
@@ -183,18 +238,24 @@ def main() -> int:
         ratio = (rows_in / elapsed) / (copy_rows_n / copy_s)
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         child_peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        print(f"end to end: {rows_in:,} rows -> {items_db:,} items in {elapsed:.1f}s = {rows_in / elapsed:,.0f} rows/s, "
-              f"{items_db / elapsed:,.0f} items/s")
-        print(f"unique items expected {unique:,}, found {items_db:,}: {'OK' if unique == items_db else 'MISMATCH'}; "
-              f"reconciles: {s1.reconciles() and s2.reconciles()}")
+        print(
+            f"end to end: {rows_in:,} rows -> {items_db:,} items in {elapsed:.1f}s = {rows_in / elapsed:,.0f} rows/s, "
+            f"{items_db / elapsed:,.0f} items/s"
+        )
+        print(
+            f"unique items expected {unique:,}, found {items_db:,}: {'OK' if unique == items_db else 'MISMATCH'}; "
+            f"reconciles: {s1.reconciles() and s2.reconciles()}"
+        )
         conn = connect(target)
         norm_s = normalised_copy(conn, home / "normalised")
         conn.close()
         print(f"COPY of the normalised rows into the indexed raw tables: {norm_s:.1f}s = {rows_in / norm_s:,.0f} input rows/s")
         print(f"ratio to raw COPY of the export rows (unindexed text table): {ratio:.3f} (target >= 0.5)")
         print(f"ratio to COPY of the normalised rows (indexed raw tables, as bench_surveys): {norm_s / elapsed:.3f} (target >= 0.5)")
-        print(f"peak memory: {peak_mb:,.0f} MiB (max RSS of this process), {child_peak_mb:,.0f} MiB (largest child: "
-              "a file's parser process, or the server's initdb/pg_ctl helpers)")
+        print(
+            f"peak memory: {peak_mb:,.0f} MiB (max RSS of this process), {child_peak_mb:,.0f} MiB (largest child: "
+            "a file's parser process, or the server's initdb/pg_ctl helpers)"
+        )
     finally:
         EmbeddedPostgres(load_settings()).stop()
         if not args.keep:

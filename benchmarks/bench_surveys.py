@@ -77,8 +77,17 @@ def phase_to_sql(work: Path, rows: int) -> dict:
 
     from dlxh.core.db import warehouse_target
 
-    cols = ["submission_uuid", "question_name", "topic_code", "choice_codes", "choice_labels", "numeric_score", "raw_value",
-            "updated_at", "numeric_value"]
+    cols = [
+        "submission_uuid",
+        "question_name",
+        "topic_code",
+        "choice_codes",
+        "choice_labels",
+        "numeric_score",
+        "raw_value",
+        "updated_at",
+        "numeric_value",
+    ]
     df = pd.read_csv(work / "raw.survey_answers.tsv", sep="\t", names=cols, nrows=rows, na_values=["\\N"], keep_default_na=False)
     engine = create_engine(warehouse_target().url("postgresql+psycopg2"))
     t0 = time.perf_counter()
@@ -91,8 +100,13 @@ def phase_to_sql(work: Path, rows: int) -> dict:
 
 
 def _child(phase: str, work: Path, extra: list[str]) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--phase", phase, "--work", str(work), *extra],
-                         check=True, capture_output=True, text=True, env=os.environ.copy())
+    out = subprocess.run(
+        [sys.executable, __file__, "--phase", phase, "--work", str(work), *extra],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -105,8 +119,11 @@ def main() -> int:
     args = ap.parse_args()
     if args.phase:
         work = Path(args.work)
-        result = {"ingest": lambda: phase_ingest(work), "copy": lambda: phase_copy(work),
-                  "to_sql": lambda: phase_to_sql(work, args.to_sql_rows)}[args.phase]()
+        result = {
+            "ingest": lambda: phase_ingest(work),
+            "copy": lambda: phase_copy(work),
+            "to_sql": lambda: phase_to_sql(work, args.to_sql_rows),
+        }[args.phase]()
         print(json.dumps(result, default=str))
         return 0
 
@@ -151,16 +168,21 @@ def main() -> int:
 
         n = ours["answers"]
         t = ours["totals"]
-        print(f"answer rows: {n:,} (submissions read {t['rows_read']:,}, loaded {t['rows_loaded']:,}, "
-              f"quarantined {t['rows_quarantined']:,})")
+        print(
+            f"answer rows: {n:,} (submissions read {t['rows_read']:,}, loaded {t['rows_loaded']:,}, quarantined {t['rows_quarantined']:,})"
+        )
         print(f"{'path':<44}{'seconds':>9}{'answer rows/s':>16}{'peak MB':>10}")
         print(f"{'ours: parse+normalise+validate+upsert':<44}{ours['seconds']:>9.2f}{n / ours['seconds']:>16,.0f}{ours['peak_mb']:>10.0f}")
         print(f"{'raw COPY of the same normalised rows':<44}{copy['seconds']:>9.2f}{n / copy['seconds']:>16,.0f}{copy['peak_mb']:>10.0f}")
-        print(f"{'pandas to_sql (' + format(to_sql['rows'], ',') + '-row sample)':<44}{to_sql['seconds']:>9.2f}"
-              f"{to_sql['rows'] / to_sql['seconds']:>16,.0f}{to_sql['peak_mb']:>10.0f}")
+        print(
+            f"{'pandas to_sql (' + format(to_sql['rows'], ',') + '-row sample)':<44}{to_sql['seconds']:>9.2f}"
+            f"{to_sql['rows'] / to_sql['seconds']:>16,.0f}{to_sql['peak_mb']:>10.0f}"
+        )
         ratio = copy["seconds"] / ours["seconds"]
-        print(f"ours / raw COPY throughput: {ratio:.2f} (target >= 0.5)  ·  ours / to_sql: "
-              f"{(n / ours['seconds']) / (to_sql['rows'] / to_sql['seconds']):.1f}x")
+        print(
+            f"ours / raw COPY throughput: {ratio:.2f} (target >= 0.5)  ·  ours / to_sql: "
+            f"{(n / ours['seconds']) / (to_sql['rows'] / to_sql['seconds']):.1f}x"
+        )
         return 0
     finally:
         EmbeddedPostgres(load_settings()).stop()

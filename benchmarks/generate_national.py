@@ -26,18 +26,70 @@ from dlxh.core.db import copy_rows  # noqa: E402
 
 TOPICS = [f"T{i:02d}" for i in range(1, 13)]
 SENTIMENTS = ("tich_cuc", "trung_lap", "tieu_cuc")
-QUESTIONS = [("q_luong", "T11", False), ("q_viec_lam", "T11", False), ("q_lo_lang", "T03", True), ("q_giao_thong", "T07", False),
-             ("q_chuyen_doi_so", "T04", False)]
-REPORT_COLS = ["report_key", "load_id", "source_file", "file_hash", "loaded_at", "source_format", "unit_code", "period_month",
-               "report_type", "doc_number", "form_received_at", "inbox_received_at", "situation", "causes", "forecast", "proposals"]
+QUESTIONS = [
+    ("q_luong", "T11", False),
+    ("q_viec_lam", "T11", False),
+    ("q_lo_lang", "T03", True),
+    ("q_giao_thong", "T07", False),
+    ("q_chuyen_doi_so", "T04", False),
+]
+REPORT_COLS = [
+    "report_key",
+    "load_id",
+    "source_file",
+    "file_hash",
+    "loaded_at",
+    "source_format",
+    "unit_code",
+    "period_month",
+    "report_type",
+    "doc_number",
+    "form_received_at",
+    "inbox_received_at",
+    "situation",
+    "causes",
+    "forecast",
+    "proposals",
+]
 ITEM_COLS = ["report_key", "item_no", "topic_raw", "topic_code", "summary", "sentiment", "is_hot_spot"]
 TOPIC_COLS = ["report_key", "topic_code", "evidence", "is_hot_spot"]
-RESPONSE_COLS = ["submission_uuid", "form_id", "respondent_hash", "unit_code", "submitted_at", "period_month", "content_hash",
-                 "load_id", "source_file", "file_hash", "loaded_at", "updated_at"]
+RESPONSE_COLS = [
+    "submission_uuid",
+    "form_id",
+    "respondent_hash",
+    "unit_code",
+    "submitted_at",
+    "period_month",
+    "content_hash",
+    "load_id",
+    "source_file",
+    "file_hash",
+    "loaded_at",
+    "updated_at",
+]
 ANSWER_COLS = ["submission_uuid", "question_name", "topic_code", "numeric_score", "updated_at"]
-SCAN_COLS = ["item_key", "canonical_url", "url", "text_hash", "platform", "published_at", "first_captured_at", "last_captured_at",
-             "period_month", "likes", "shares", "comments", "views", "sentiment", "topic_codes", "unit_code", "load_id",
-             "source_file", "file_hash", "updated_at"]
+SCAN_COLS = [
+    "item_key",
+    "canonical_url",
+    "url",
+    "text_hash",
+    "platform",
+    "published_at",
+    "first_captured_at",
+    "last_captured_at",
+    "period_month",
+    "likes",
+    "shares",
+    "comments",
+    "views",
+    "sentiment",
+    "topic_codes",
+    "unit_code",
+    "load_id",
+    "source_file",
+    "file_hash",
+    "updated_at",
+]
 
 
 @dataclass(frozen=True)
@@ -67,14 +119,29 @@ def _loaded_at(month: date, now: bool) -> datetime:
 def load_registry(cur, shape: Shape, first_month: date) -> int:
     rows = []
     for p in range(1, shape.provinces + 1):
-        rows.append((0, "national.csv", "national", len(rows) + 1, f"P{p:02d}-TINH", f"Liên đoàn Lao động tỉnh {p:02d}", "province",
-                     None, date(2000, 1, 1)))
+        rows.append(
+            (
+                0,
+                "national.csv",
+                "national",
+                len(rows) + 1,
+                f"P{p:02d}-TINH",
+                f"Liên đoàn Lao động tỉnh {p:02d}",
+                "province",
+                None,
+                date(2000, 1, 1),
+            )
+        )
     for code in shape.unit_codes():
         n = int(code[-2:])
         utype = "district" if n <= 12 else ("sector" if n <= 39 else "civil_servants")
         rows.append((0, "national.csv", "national", len(rows) + 1, code, f"Đơn vị {code}", utype, code[:3] + "-TINH", first_month))
-    return copy_rows(cur, "raw.units", ["load_id", "source_file", "file_hash", "row_number", "unit_code", "unit_name", "unit_type",
-                                        "parent_code", "valid_from"], rows)
+    return copy_rows(
+        cur,
+        "raw.units",
+        ["load_id", "source_file", "file_hash", "row_number", "unit_code", "unit_name", "unit_type", "parent_code", "valid_from"],
+        rows,
+    )
 
 
 def load_survey_form(cur) -> None:
@@ -82,8 +149,11 @@ def load_survey_form(cur) -> None:
                    values ('NAT', 'Khảo sát tâm tư người lao động toàn quốc', 'kobo', 'national.xlsx', 'national', 0)
                    on conflict do nothing""")
     for name, topic, reversed_ in QUESTIONS:
-        cur.execute("""insert into raw.survey_questions (form_id, question_name, question_type, topic_code, scale_min, scale_max, is_reversed)
-                       values ('NAT', %s, 'integer', %s, 1, 5, %s) on conflict do nothing""", (name, topic, reversed_))
+        cur.execute(
+            """insert into raw.survey_questions (form_id, question_name, question_type, topic_code, scale_min, scale_max, is_reversed)
+                       values ('NAT', %s, 'integer', %s, 1, 5, %s) on conflict do nothing""",
+            (name, topic, reversed_),
+        )
 
 
 def load_month(cur, shape: Shape, month: date, seed: int = 0, now: bool = False) -> dict[str, int]:
@@ -99,8 +169,26 @@ def load_month(cur, shape: Shape, month: date, seed: int = 0, now: bool = False)
             continue
         received = due + timedelta(hours=rng.randint(-200, 150))
         key = f"{code}-{month:%Y%m}"
-        reports.append((key, 0, f"BC_{key}.csv", key, loaded, "csv_form", code, month, "monthly", f"{rng.randint(1, 99)}/BC",
-                        received, received, "Tình hình", "Nguyên nhân", "Dự báo", "Đề xuất"))
+        reports.append(
+            (
+                key,
+                0,
+                f"BC_{key}.csv",
+                key,
+                loaded,
+                "csv_form",
+                code,
+                month,
+                "monthly",
+                f"{rng.randint(1, 99)}/BC",
+                received,
+                received,
+                "Tình hình",
+                "Nguyên nhân",
+                "Dự báo",
+                "Đề xuất",
+            )
+        )
         for i, topic in enumerate(rng.sample(TOPICS, 3), start=1):
             hot = topic == "T11" and rng.random() < 0.1
             items.append((key, i, topic, topic, "Ý kiến của đoàn viên", rng.choice(SENTIMENTS), hot))
@@ -116,7 +204,9 @@ def load_month(cur, shape: Shape, month: date, seed: int = 0, now: bool = False)
     for r in range(responses_n):
         uuid = f"{month:%Y%m}-{r}"
         unit = units[rng.randrange(len(units))]
-        responses.append((uuid, "NAT", f"h{rng.randrange(10**9)}", unit, loaded, month, uuid, 0, "national.csv", "national", loaded, loaded))
+        responses.append(
+            (uuid, "NAT", f"h{rng.randrange(10**9)}", unit, loaded, month, uuid, 0, "national.csv", "national", loaded, loaded)
+        )
         answers.extend((uuid, q, t, rng.randint(1, 5), loaded) for q, t, _ in QUESTIONS)
     counts["raw.survey_responses"] = copy_rows(cur, "raw.survey_responses", RESPONSE_COLS, responses)
     counts["raw.survey_answers"] = copy_rows(cur, "raw.survey_answers", ANSWER_COLS, answers)
@@ -128,9 +218,28 @@ def load_month(cur, shape: Shape, month: date, seed: int = 0, now: bool = False)
             unit = units[rng.randrange(len(units))] if rng.random() < 0.8 else None
             topic = "{" + ",".join(rng.sample(TOPICS, rng.randint(1, 2))) + "}"
             seen = datetime(month.year, month.month, rng.randint(1, 28), tzinfo=LOCAL)
-            yield (key, url, url, key, "facebook", seen, seen, seen, month, rng.randint(0, 500), rng.randint(0, 50),
-                   rng.randint(0, 80), rng.randint(0, 10000), round(rng.uniform(-1, 1), 3), topic, unit, 0, "scan.jsonl", "national",
-                   loaded)
+            yield (
+                key,
+                url,
+                url,
+                key,
+                "facebook",
+                seen,
+                seen,
+                seen,
+                month,
+                rng.randint(0, 500),
+                rng.randint(0, 50),
+                rng.randint(0, 80),
+                rng.randint(0, 10000),
+                round(rng.uniform(-1, 1), 3),
+                topic,
+                unit,
+                0,
+                "scan.jsonl",
+                "national",
+                loaded,
+            )
 
     counts["raw.scan_items"] = copy_rows(cur, "raw.scan_items", SCAN_COLS, scans())
     return counts

@@ -179,8 +179,11 @@ def worker_services() -> list[tuple[str, list[str], dict[str, str]]]:
     from dlxh.core.queues import WORKER_QUEUES
 
     return [
-        (name, ["celery", "worker", "--queues", ",".join(queues), "--celery-hostname", f"{name}@%h", "--skip-serve-logs"],
-         {"DLXH_WORKER_NAME": name, "AIRFLOW__CORE__HOSTNAME_CALLABLE": "dlxh.core.queues.worker_hostname"})
+        (
+            name,
+            ["celery", "worker", "--queues", ",".join(queues), "--celery-hostname", f"{name}@%h", "--skip-serve-logs"],
+            {"DLXH_WORKER_NAME": name, "AIRFLOW__CORE__HOSTNAME_CALLABLE": "dlxh.core.queues.worker_hostname"},
+        )
         for name, queues in WORKER_QUEUES
     ]
 
@@ -273,15 +276,26 @@ def run_standalone(env: dict[str, str]) -> int:
             for _name, args, extra in worker_services():
                 procs.append(subprocess.Popen([airflow_bin(), *args], env={**env, **extra}, start_new_session=True))
         all_admins = env.get("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS", "").lower() == "true"
-        login = ("no login: every local user is an admin ([core] simple_auth_manager_all_admins)" if all_admins else
-                 f"log in as admin, password in {env.get('AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE')}")
-        print(f"Airflow UI: {url} ({login})\n"
-              f"  times: Asia/Ho_Chi_Minh for schedules; the UI shows the browser's time zone (user menu → Timezone)\n"
-              f"  task logs: {env.get('AIRFLOW__LOGGING__BASE_LOG_FOLDER')}; config and state: {home}\n"
-              f"  scheduler, dag-processor and triggerer started (Ctrl-C stops every service)", flush=True)
+        login = (
+            "no login: every local user is an admin ([core] simple_auth_manager_all_admins)"
+            if all_admins
+            else f"log in as admin, password in {env.get('AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE')}"
+        )
+        print(
+            f"Airflow UI: {url} ({login})\n"
+            f"  times: Asia/Ho_Chi_Minh for schedules; the UI shows the browser's time zone (user menu → Timezone)\n"
+            f"  task logs: {env.get('AIRFLOW__LOGGING__BASE_LOG_FOLDER')}; config and state: {home}\n"
+            f"  scheduler, dag-processor and triggerer started (Ctrl-C stops every service)",
+            flush=True,
+        )
         if celery:
-            print("  CeleryExecutor: broker " + env["AIRFLOW__CELERY__BROKER_URL"].split("@", 1)[-1] + "; workers: "
-                  + ", ".join(f"{name} ({args[args.index('--queues') + 1]})" for name, args, _ in worker_services()), flush=True)
+            print(
+                "  CeleryExecutor: broker "
+                + env["AIRFLOW__CELERY__BROKER_URL"].split("@", 1)[-1]
+                + "; workers: "
+                + ", ".join(f"{name} ({args[args.index('--queues') + 1]})" for name, args, _ in worker_services()),
+                flush=True,
+            )
         while all(p.poll() is None for p in procs):
             time.sleep(1)
         code = next(p.returncode for p in procs if p.returncode is not None)

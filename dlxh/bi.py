@@ -62,10 +62,14 @@ def install(settings: Settings) -> Path:
         return binary
     uv = _uv()
     if uv is None:
-        raise ConfigError("Superset cannot be installed on this machine: uv is not available (run `make run` once, it installs uv into .tools/)")
+        raise ConfigError(
+            "Superset cannot be installed on this machine: uv is not available (run `make run` once, it installs uv into .tools/)"
+        )
     venv = binary.parent.parent
-    steps = ([uv, "venv", "--quiet", "--python", sys.executable, str(venv)],
-             [uv, "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"), SUPERSET_REQUIREMENT, *EXTRA_REQUIREMENTS])
+    steps = (
+        [uv, "venv", "--quiet", "--python", sys.executable, str(venv)],
+        [uv, "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"), SUPERSET_REQUIREMENT, *EXTRA_REQUIREMENTS],
+    )
     for cmd in steps:
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
@@ -99,8 +103,15 @@ def _config(settings: Settings) -> Path:
 
 
 def _env(settings: Settings) -> dict[str, str]:
-    return {**os.environ, "SUPERSET_CONFIG_PATH": str(_config(settings)), "SUPERSET_HOME": str(superset_home(settings)),
-            "FLASK_APP": "superset", "SUPERSET_LOAD_EXAMPLES": "no", "SCARF_ANALYTICS": "false", "DO_NOT_TRACK": "1"}
+    return {
+        **os.environ,
+        "SUPERSET_CONFIG_PATH": str(_config(settings)),
+        "SUPERSET_HOME": str(superset_home(settings)),
+        "FLASK_APP": "superset",
+        "SUPERSET_LOAD_EXAMPLES": "no",
+        "SCARF_ANALYTICS": "false",
+        "DO_NOT_TRACK": "1",
+    }
 
 
 def _run(settings: Settings, *args: str) -> None:
@@ -122,7 +133,9 @@ def bundle_zip(settings: Settings, password: str) -> bytes:
         for path in sorted(BUNDLE_DIR.rglob("*.yaml")):
             text = path.read_text(encoding="utf-8")
             if path.parent.name == "databases":
-                text = "\n".join(f"sqlalchemy_uri: {uri}" if line.startswith("sqlalchemy_uri:") else line for line in text.splitlines()) + "\n"
+                text = (
+                    "\n".join(f"sqlalchemy_uri: {uri}" if line.startswith("sqlalchemy_uri:") else line for line in text.splitlines()) + "\n"
+                )
             zf.writestr(f"dlxh_bundle/{path.relative_to(BUNDLE_DIR).as_posix()}", text)
     return buffer.getvalue()
 
@@ -162,8 +175,21 @@ def up(settings: Settings | None = None) -> str:
         # The owner of the imported objects (`import-dashboards` needs one); visitors need no login.
         password_file = home / "admin-password"
         create_secret_file(password_file, secrets.token_urlsafe(18), replace=True)
-        _run(settings, "fab", "create-admin", "--username", "admin", "--firstname", "DLXH", "--lastname", "Admin",
-             "--email", "admin@localhost.localdomain", "--password", password_file.read_text().strip())
+        _run(
+            settings,
+            "fab",
+            "create-admin",
+            "--username",
+            "admin",
+            "--firstname",
+            "DLXH",
+            "--lastname",
+            "Admin",
+            "--email",
+            "admin@localhost.localdomain",
+            "--password",
+            password_file.read_text().strip(),
+        )
         marker.write_text("ok\n")
     bundle = home / "dlxh_bundle.zip"
     write_secret_bytes(bundle, bundle_zip(settings, bi_password(settings)))
@@ -175,8 +201,13 @@ def up(settings: Settings | None = None) -> str:
     url = f"http://127.0.0.1:{port}/superset/dashboard/{DASHBOARD_SLUG}/"
     if running_pid(settings) is None:
         log = open(home / "superset.log", "ab")
-        proc = subprocess.Popen([str(_superset_bin(settings)), "run", "-h", "127.0.0.1", "-p", str(port), "--with-threads"],
-                                env=_env(settings), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            [str(_superset_bin(settings)), "run", "-h", "127.0.0.1", "-p", str(port), "--with-threads"],
+            env=_env(settings),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         _pid_file(settings).write_text(f"{proc.pid}\n")
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline:

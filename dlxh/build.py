@@ -197,8 +197,11 @@ def harden_bi_reader(cur, keep_connect: set[str] | frozenset[str] = frozenset())
     run(sql.SQL("grant connect on database {} to {}").format(wh, role))
     run(sql.SQL("grant connect, temporary on database {} to {}").format(wh, sql.Identifier(me)))  # dbt's temp tables
     run(sql.SQL("revoke create on schema public from public"))
-    run(sql.SQL("alter role {} nosuperuser nocreatedb nocreaterole noreplication connection limit {}").format(
-        role, sql.Literal(BI_CONNECTION_LIMIT)))
+    run(
+        sql.SQL("alter role {} nosuperuser nocreatedb nocreaterole noreplication connection limit {}").format(
+            role, sql.Literal(BI_CONNECTION_LIMIT)
+        )
+    )
     run(sql.SQL("alter role {} set statement_timeout = {}").format(role, sql.Literal(BI_STATEMENT_TIMEOUT)))
     run(sql.SQL("alter role {} set idle_in_transaction_session_timeout = '5min'").format(role))
     run(sql.SQL("alter role {} set temp_file_limit = '1GB'").format(role))
@@ -215,7 +218,8 @@ def _summary(as_of: str | None, run_results: Path) -> BuildSummary:
         status = str(result.get("status"))
         summary.counts[status] = summary.counts.get(status, 0) + 1
         summary.results[str(result.get("unique_id"))] = {
-            "status": status, "message": (result.get("message") or "").strip()[:300],
+            "status": status,
+            "message": (result.get("message") or "").strip()[:300],
             "seconds": round(float(result.get("execution_time") or 0.0), 2),
         }
         if status in ("error", "fail", "runtime error"):
@@ -223,8 +227,13 @@ def _summary(as_of: str | None, run_results: Path) -> BuildSummary:
     return summary
 
 
-def build(as_of: date | datetime | None = None, select: str | None = None, full_refresh: bool = False,
-          indirect_selection: str | None = None, check: bool = True) -> BuildSummary:
+def build(
+    as_of: date | datetime | None = None,
+    select: str | None = None,
+    full_refresh: bool = False,
+    indirect_selection: str | None = None,
+    check: bool = True,
+) -> BuildSummary:
     """`dbt build` (seeds, models, unit tests, data tests) with the as-of instant; raises DlxhError on failure
     (with check=False only when dbt wrote no results: the summary then carries each node's outcome)."""
     from dlxh.core.db import ensure_up
@@ -267,10 +276,16 @@ def compile_manifest(settings: Settings | None = None) -> Path:
     """
     settings = settings or load_settings()
     env = {
-        "DLXH_PG_HOST": "127.0.0.1", "DLXH_PG_PORT_RESOLVED": "5432", "DLXH_PG_USER": "dlxh",
-        "DLXH_PG_PASSWORD": "", "DLXH_PG_DBNAME": "warehouse", "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
-        "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR), "DBT_LOG_PATH": str(settings.logs_dir / "dbt"),
-        "DBT_TARGET_PATH": str(DBT_PROJECT_DIR / "target"), "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+        "DLXH_PG_HOST": "127.0.0.1",
+        "DLXH_PG_PORT_RESOLVED": "5432",
+        "DLXH_PG_USER": "dlxh",
+        "DLXH_PG_PASSWORD": "",
+        "DLXH_PG_DBNAME": "warehouse",
+        "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
+        "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR),
+        "DBT_LOG_PATH": str(settings.logs_dir / "dbt"),
+        "DBT_TARGET_PATH": str(DBT_PROJECT_DIR / "target"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
     }
     cmd = [dbt_executable(), "parse", "--project-dir", str(DBT_PROJECT_DIR)]
     proc = subprocess.run(cmd, env={**os.environ, **env}, cwd=DBT_PROJECT_DIR, capture_output=True, text=True)

@@ -73,8 +73,14 @@ def cmd_db(args: argparse.Namespace) -> int:
         from dlxh.dbt import dbt_env
 
         target = warehouse_target(settings)
-        values = {**dbt_env(settings), "PGHOST": target.host, "PGPORT": str(target.port), "PGUSER": target.user,
-                  "PGPASSWORD": target.password, "PGDATABASE": target.dbname}
+        values = {
+            **dbt_env(settings),
+            "PGHOST": target.host,
+            "PGPORT": str(target.port),
+            "PGUSER": target.user,
+            "PGPASSWORD": target.password,
+            "PGDATABASE": target.dbname,
+        }
         for name, value in values.items():
             print(f"export {name}={shlex.quote(value)}")
         return 0
@@ -139,7 +145,7 @@ def cmd_reports(args: argparse.Namespace) -> int:
     print(
         f"Đã ghi quyết định #{done['assignment_id']}: tệp {args.file} là báo cáo "
         f"{'đột xuất' if done['report_type'] == 'ad_hoc' else 'tháng'} {done['period_month']:%m/%Y} của đơn vị {done['unit_code']} "
-        f"(người ghi: {done['assigned_by']}). Hãy nạp lại tệp: dlxh ingest reports \"{args.file}\""
+        f'(người ghi: {done["assigned_by"]}). Hãy nạp lại tệp: dlxh ingest reports "{args.file}"'
     )
     return 0
 
@@ -183,10 +189,13 @@ def cmd_alerts(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from dlxh.monthly_report import generate_report, parse_formats
 
-    result = generate_report(args.month, parse_formats(args.format), Path(args.out) if args.out else None, issued_on=args.date,
-                             mail=not args.no_mail)
+    result = generate_report(
+        args.month, parse_formats(args.format), Path(args.out) if args.out else None, issued_on=args.date, mail=not args.no_mail
+    )
     print(result.render())
     return 0
+
+
 def cmd_hotspots(args: argparse.Namespace) -> int:
     from hotspots.cli import run
 
@@ -235,7 +244,9 @@ def cmd_docs(args: argparse.Namespace) -> int:
     if args.action == "build":
         return 0
     server = make_server(dirs, port)
-    print(f"Tài liệu dữ liệu tại http://127.0.0.1:{server.server_address[1]}/ (dbt docs: /dbt/, Data Docs: /gx/); Ctrl-C để dừng", flush=True)
+    print(
+        f"Tài liệu dữ liệu tại http://127.0.0.1:{server.server_address[1]}/ (dbt docs: /dbt/, Data Docs: /gx/); Ctrl-C để dừng", flush=True
+    )
     try:
         server.serve_forever()
     finally:
@@ -249,7 +260,7 @@ def cmd_bi(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     if args.action == "up":
-        print(f"Superset: {bi.up(settings)} (bảng điều khiển \"Tình hình báo cáo và dư luận xã hội\"; dừng: dlxh bi down)")
+        print(f'Superset: {bi.up(settings)} (bảng điều khiển "Tình hình báo cáo và dư luận xã hội"; dừng: dlxh bi down)')
     elif args.action == "down":
         print("Superset stopped" if bi.down(settings) else "Superset was not running")
     else:
@@ -269,8 +280,11 @@ def build_parser() -> argparse.ArgumentParser:
     cfg.set_defaults(func=cmd_config)
 
     db = sub.add_parser("db", help="embedded PostgreSQL: up | down | status | url | env")
-    db.add_argument("action", choices=["up", "down", "status", "url", "env"],
-                    help="env: print `export` lines for plain dbt and psql (eval \"$(dlxh db env)\")")
+    db.add_argument(
+        "action",
+        choices=["up", "down", "status", "url", "env"],
+        help='env: print `export` lines for plain dbt and psql (eval "$(dlxh db env)")',
+    )
     db.set_defaults(func=cmd_db)
 
     ing = sub.add_parser("ingest", help="load files from the inbox (or given paths) into raw")
@@ -348,8 +362,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--no-demo", action="store_true", help="do not write demo inputs first")
     r.set_defaults(func=cmd_run)
 
-    af = sub.add_parser("airflow", help="run an `airflow` command on this instance's state (e.g. `dlxh airflow standalone`; "
-                        "`dlxh airflow standalone --executor celery`: Redis and two Celery workers)")
+    af = sub.add_parser(
+        "airflow",
+        help="run an `airflow` command on this instance's state (e.g. `dlxh airflow standalone`; "
+        "`dlxh airflow standalone --executor celery`: Redis and two Celery workers)",
+    )
     af.add_argument("airflow_args", nargs=argparse.REMAINDER)
     af.set_defaults(func=cmd_airflow)
 

@@ -21,14 +21,18 @@ def describe(tables: dict[str, Loaded], settings: Settings | None = None) -> str
         rows = loaded.rows
         if name == "unit_types":
             owing = [r["unit_type"] for r in rows if r["owes_reports"]]
-            lines.append(f"      owe reports: {', '.join(owing)}; others: {', '.join(r['unit_type'] for r in rows if not r['owes_reports']) or '-'}")
+            lines.append(
+                f"      owe reports: {', '.join(owing)}; others: {', '.join(r['unit_type'] for r in rows if not r['owes_reports']) or '-'}"
+            )
         elif name == "topics":
             lines.append(f"      codes: {', '.join(r['topic_code'] for r in rows)}")
         elif name == "report_types":
             lines.append(
                 "      "
                 + "; ".join(
-                    f"{r['report_type']}: due day {r['due_day']} {r['due_time_local']:%H:%M}" if r["is_periodic"] else f"{r['report_type']}: per request"
+                    f"{r['report_type']}: due day {r['due_day']} {r['due_time_local']:%H:%M}"
+                    if r["is_periodic"]
+                    else f"{r['report_type']}: per request"
                     for r in rows
                 )
             )
@@ -42,9 +46,11 @@ def _describe_monthly_report(settings: Settings) -> str:
 
     cfg = load_report_config(config_path(FILE_NAME, settings))
     origin = "default" if DEFAULTS_DIR in cfg.path.parents else "deployment"
-    return (f"  {FILE_NAME:<20} {len(cfg.recipients):>4} recipients {origin:<10} {cfg.path}\n"
-            f"      issuer: {cfg.issuing_body} ({cfg.document_symbol}); signer: {cfg.position} {cfg.signer}; "
-            f"mail to: {', '.join(cfg.mail_to) or '-'}; font: {cfg.font} {cfg.font_size_pt:g} pt")
+    return (
+        f"  {FILE_NAME:<20} {len(cfg.recipients):>4} recipients {origin:<10} {cfg.path}\n"
+        f"      issuer: {cfg.issuing_body} ({cfg.document_symbol}); signer: {cfg.position} {cfg.signer}; "
+        f"mail to: {', '.join(cfg.mail_to) or '-'}; font: {cfg.font} {cfg.font_size_pt:g} pt"
+    )
 
 
 def check_text(settings: Settings | None = None) -> str:
@@ -58,8 +64,11 @@ def check_text(settings: Settings | None = None) -> str:
 
     lines.append(describe_scenarios(load_library(settings)))
     lines.append(_describe_monthly_report(settings))
-    lines.append(f"  reporting starts: {start:%Y-%m} (DLXH_REPORTING_START_MONTH)" if start else
-                 "  reporting starts: the first month with a received periodic report (DLXH_REPORTING_START_MONTH unset)")
+    lines.append(
+        f"  reporting starts: {start:%Y-%m} (DLXH_REPORTING_START_MONTH)"
+        if start
+        else "  reporting starts: the first month with a received periodic report (DLXH_REPORTING_START_MONTH unset)"
+    )
     return "config OK\n" + "\n".join(lines)
 
 

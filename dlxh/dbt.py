@@ -38,13 +38,16 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
-def run_dbt(args: list[str], settings: Settings | None = None, capture: bool = False,
-            ok_codes: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess:
+def run_dbt(
+    args: list[str], settings: Settings | None = None, capture: bool = False, ok_codes: tuple[int, ...] = (0,)
+) -> subprocess.CompletedProcess:
     settings = settings or load_settings()
     if not (DBT_PROJECT_DIR / "dbt_project.yml").is_file():
         from dlxh.core.errors import ConfigError
 
-        raise ConfigError(f"no dbt project in {DBT_PROJECT_DIR}: set DLXH_PROJECT_DIR to the project folder (a checkout with dbt_project/ and dags/)")
+        raise ConfigError(
+            f"no dbt project in {DBT_PROJECT_DIR}: set DLXH_PROJECT_DIR to the project folder (a checkout with dbt_project/ and dags/)"
+        )
     env = {**os.environ, **dbt_env(settings)}
     cmd = [dbt_executable(), *args, "--project-dir", str(DBT_PROJECT_DIR)]
     proc = subprocess.run(cmd, env=env, cwd=DBT_PROJECT_DIR, capture_output=capture, text=True)

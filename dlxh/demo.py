@@ -19,12 +19,31 @@ from dlxh.core.calendar import LOCAL, add_months, monthly_due_at
 from dlxh.core.tabular import export_cell
 
 REGISTRY_HEADER = [
-    "Mã đơn vị", "Tên đơn vị", "Loại đơn vị", "Đơn vị cấp trên", "Hiệu lực từ", "Hiệu lực đến", "Đơn vị kế thừa",
-    "Người liên hệ", "Email liên hệ", "Webhook",
+    "Mã đơn vị",
+    "Tên đơn vị",
+    "Loại đơn vị",
+    "Đơn vị cấp trên",
+    "Hiệu lực từ",
+    "Hiệu lực đến",
+    "Đơn vị kế thừa",
+    "Người liên hệ",
+    "Email liên hệ",
+    "Webhook",
 ]
 FORM_HEADER = [
-    "Mã đơn vị", "Tên đơn vị", "Kỳ báo cáo", "Loại báo cáo", "Số văn bản", "Thời gian nhận", "Chủ đề", "Tình hình",
-    "Sắc thái", "Điểm nóng", "Nguyên nhân", "Dự báo", "Đề xuất, kiến nghị",
+    "Mã đơn vị",
+    "Tên đơn vị",
+    "Kỳ báo cáo",
+    "Loại báo cáo",
+    "Số văn bản",
+    "Thời gian nhận",
+    "Chủ đề",
+    "Tình hình",
+    "Sắc thái",
+    "Điểm nóng",
+    "Nguyên nhân",
+    "Dự báo",
+    "Đề xuất, kiến nghị",
 ]
 
 DISTRICTS = [
@@ -44,26 +63,58 @@ SECTORS = [
 ]
 
 ITEMS = {
-    "T03": ("Đoàn viên quan tâm việc sắp xếp, tinh gọn tổ chức bộ máy theo Nghị quyết 18-NQ/TW và chế độ chính sách đối với cán bộ dôi dư.",
-            "Chưa có hướng dẫn chi tiết về chính sách hỗ trợ.", "Tâm lý lo lắng có thể tăng khi triển khai sáp nhập.",
-            "Đề nghị sớm ban hành hướng dẫn chế độ, chính sách."),
-    "T11": ("Người lao động tại một số doanh nghiệp phản ánh chậm lương, nợ đọng bảo hiểm xã hội.",
-            "Doanh nghiệp gặp khó khăn về đơn hàng.", "Có nguy cơ phát sinh tranh chấp lao động, ngừng việc tập thể.",
-            "Đề nghị cơ quan chức năng kiểm tra, đôn đốc doanh nghiệp trả lương đúng hạn."),
-    "T07": ("Dư luận đồng tình với việc xử phạt vi phạm giao thông theo Nghị định 168/2024/NĐ-CP, song một bộ phận cho rằng mức phạt cao.",
-            "Mức phạt tăng mạnh so với trước.", "Ý thức chấp hành luật giao thông sẽ chuyển biến tích cực.",
-            "Tăng cường tuyên truyền Luật Trật tự, an toàn giao thông đường bộ."),
-    "T06": ("Mưa lớn gây sạt lở, lũ quét tại một số xã; cán bộ, đoàn viên tích cực ủng hộ đồng bào bị thiệt hại.",
-            "Thời tiết cực đoan, địa hình đồi núi dốc.", "Nguy cơ sạt lở tiếp diễn trong mùa mưa.",
-            "Đề nghị hỗ trợ kịp thời cho đoàn viên, người lao động bị ảnh hưởng."),
-    "T04": ("Cán bộ, đoàn viên phấn khởi trước kết quả tăng trưởng kinh tế, quan tâm Nghị quyết 57-NQ/TW về chuyển đổi số.",
-            "Kinh tế tỉnh tiếp tục phục hồi.", "Dư luận tiếp tục ổn định, tích cực.", "Đẩy mạnh chuyển đổi số trong hoạt động công đoàn."),
-    "T12": ("Xuất hiện một số thông tin xấu độc, xuyên tạc về công tác nhân sự đại hội trên mạng xã hội.",
-            "Các thế lực thù địch lợi dụng mạng xã hội.", "Có thể gia tăng trước thềm đại hội.", "Tăng cường đấu tranh, phản bác thông tin sai trái."),
-    "T10": ("Đồng bào dân tộc thiểu số đồng tình thực hiện Nghị quyết 15-NQ/TU về xóa bỏ hủ tục lạc hậu, còn tình trạng tảo hôn ở vùng sâu.",
-            "Nhận thức của một bộ phận người dân còn hạn chế.", "Chuyển biến chậm nhưng tích cực.", "Tiếp tục vận động, tuyên truyền tại thôn, bản."),
+    "T03": (
+        "Đoàn viên quan tâm việc sắp xếp, tinh gọn tổ chức bộ máy theo Nghị quyết 18-NQ/TW và chế độ chính sách đối với cán bộ dôi dư.",
+        "Chưa có hướng dẫn chi tiết về chính sách hỗ trợ.",
+        "Tâm lý lo lắng có thể tăng khi triển khai sáp nhập.",
+        "Đề nghị sớm ban hành hướng dẫn chế độ, chính sách.",
+    ),
+    "T11": (
+        "Người lao động tại một số doanh nghiệp phản ánh chậm lương, nợ đọng bảo hiểm xã hội.",
+        "Doanh nghiệp gặp khó khăn về đơn hàng.",
+        "Có nguy cơ phát sinh tranh chấp lao động, ngừng việc tập thể.",
+        "Đề nghị cơ quan chức năng kiểm tra, đôn đốc doanh nghiệp trả lương đúng hạn.",
+    ),
+    "T07": (
+        "Dư luận đồng tình với việc xử phạt vi phạm giao thông theo Nghị định 168/2024/NĐ-CP, song một bộ phận cho rằng mức phạt cao.",
+        "Mức phạt tăng mạnh so với trước.",
+        "Ý thức chấp hành luật giao thông sẽ chuyển biến tích cực.",
+        "Tăng cường tuyên truyền Luật Trật tự, an toàn giao thông đường bộ.",
+    ),
+    "T06": (
+        "Mưa lớn gây sạt lở, lũ quét tại một số xã; cán bộ, đoàn viên tích cực ủng hộ đồng bào bị thiệt hại.",
+        "Thời tiết cực đoan, địa hình đồi núi dốc.",
+        "Nguy cơ sạt lở tiếp diễn trong mùa mưa.",
+        "Đề nghị hỗ trợ kịp thời cho đoàn viên, người lao động bị ảnh hưởng.",
+    ),
+    "T04": (
+        "Cán bộ, đoàn viên phấn khởi trước kết quả tăng trưởng kinh tế, quan tâm Nghị quyết 57-NQ/TW về chuyển đổi số.",
+        "Kinh tế tỉnh tiếp tục phục hồi.",
+        "Dư luận tiếp tục ổn định, tích cực.",
+        "Đẩy mạnh chuyển đổi số trong hoạt động công đoàn.",
+    ),
+    "T12": (
+        "Xuất hiện một số thông tin xấu độc, xuyên tạc về công tác nhân sự đại hội trên mạng xã hội.",
+        "Các thế lực thù địch lợi dụng mạng xã hội.",
+        "Có thể gia tăng trước thềm đại hội.",
+        "Tăng cường đấu tranh, phản bác thông tin sai trái.",
+    ),
+    "T10": (
+        "Đồng bào dân tộc thiểu số đồng tình thực hiện Nghị quyết 15-NQ/TU về xóa bỏ hủ tục lạc hậu, còn tình trạng tảo hôn ở vùng sâu.",
+        "Nhận thức của một bộ phận người dân còn hạn chế.",
+        "Chuyển biến chậm nhưng tích cực.",
+        "Tiếp tục vận động, tuyên truyền tại thôn, bản.",
+    ),
 }
-SENTIMENT_OF = {"T03": "Tiêu cực", "T11": "Tiêu cực", "T07": "Trung lập", "T06": "Tiêu cực", "T04": "Tích cực", "T12": "Tiêu cực", "T10": "Trung lập"}
+SENTIMENT_OF = {
+    "T03": "Tiêu cực",
+    "T11": "Tiêu cực",
+    "T07": "Trung lập",
+    "T06": "Tiêu cực",
+    "T04": "Tích cực",
+    "T12": "Tiêu cực",
+    "T10": "Trung lập",
+}
 
 
 def demo_months(as_of: date, months: int) -> list[date]:
@@ -95,7 +146,18 @@ def write_demo(out: Path, as_of: date, months: int = 6, seed: int = 2025) -> dic
     rename_from = periods[len(periods) // 2] if len(periods) >= 2 else None
 
     registry: list[list[str]] = [
-        ["LDLD-TINH", "Liên đoàn Lao động tỉnh Lai Châu", "province", "", "2000-01-01", "", "", "Ban Tuyên giáo", "bantuyengiao@ldld-laichau.example.vn", ""]
+        [
+            "LDLD-TINH",
+            "Liên đoàn Lao động tỉnh Lai Châu",
+            "province",
+            "",
+            "2000-01-01",
+            "",
+            "",
+            "Ban Tuyên giáo",
+            "bantuyengiao@ldld-laichau.example.vn",
+            "",
+        ]
     ]
     owing: list[tuple[str, str, date, date | None]] = []  # code, name, valid_from, valid_to
     for code, name, slug in DISTRICTS:
@@ -104,16 +166,52 @@ def write_demo(out: Path, as_of: date, months: int = 6, seed: int = 2025) -> dic
         if code == "LDLD-NN" and dissolve_after is not None:
             valid_to = add_months(dissolve_after, 1) - timedelta(days=1)  # last day of that month
             successor = "LDLD-MT"
-        registry.append([code, name, "district", "LDLD-TINH", first.isoformat(), valid_to.isoformat() if valid_to else "", successor,
-                         f"Văn phòng {name}", f"{slug}@ldld-laichau.example.vn", ""])
+        registry.append(
+            [
+                code,
+                name,
+                "district",
+                "LDLD-TINH",
+                first.isoformat(),
+                valid_to.isoformat() if valid_to else "",
+                successor,
+                f"Văn phòng {name}",
+                f"{slug}@ldld-laichau.example.vn",
+                "",
+            ]
+        )
         owing.append((code, name, first, valid_to))
     for code, name, utype, slug in SECTORS:
         if code == "CDN-GD" and rename_from is not None:
-            registry.append([code, name, utype, "LDLD-TINH", first.isoformat(), (rename_from - timedelta(days=1)).isoformat(), "",
-                             "Văn phòng công đoàn ngành", f"{slug}@ldld-laichau.example.vn", ""])
+            registry.append(
+                [
+                    code,
+                    name,
+                    utype,
+                    "LDLD-TINH",
+                    first.isoformat(),
+                    (rename_from - timedelta(days=1)).isoformat(),
+                    "",
+                    "Văn phòng công đoàn ngành",
+                    f"{slug}@ldld-laichau.example.vn",
+                    "",
+                ]
+            )
             new_name = "Công đoàn ngành Giáo dục và Đào tạo tỉnh Lai Châu"
-            registry.append([code, new_name, utype, "LDLD-TINH", rename_from.isoformat(), "", "",
-                             "Văn phòng công đoàn ngành", f"{slug}@ldld-laichau.example.vn", ""])
+            registry.append(
+                [
+                    code,
+                    new_name,
+                    utype,
+                    "LDLD-TINH",
+                    rename_from.isoformat(),
+                    "",
+                    "",
+                    "Văn phòng công đoàn ngành",
+                    f"{slug}@ldld-laichau.example.vn",
+                    "",
+                ]
+            )
             owing.append((code, name, first, rename_from - timedelta(days=1)))
             owing.append((code, new_name, rename_from, None))
         else:
@@ -156,8 +254,23 @@ def write_demo(out: Path, as_of: date, months: int = 6, seed: int = 2025) -> dic
             for t in topics:
                 situation, cause, forecast, proposal = ITEMS[t]
                 hot = "Có" if t == "T11" and rng.random() < 0.5 else "Không"
-                rows.append([code, name, f"{period:%Y-%m}", "Tháng", doc_no, received.strftime("%Y-%m-%d %H:%M"), t, situation,
-                             SENTIMENT_OF[t], hot, cause, forecast, proposal])
+                rows.append(
+                    [
+                        code,
+                        name,
+                        f"{period:%Y-%m}",
+                        "Tháng",
+                        doc_no,
+                        received.strftime("%Y-%m-%d %H:%M"),
+                        t,
+                        situation,
+                        SENTIMENT_OF[t],
+                        hot,
+                        cause,
+                        forecast,
+                        proposal,
+                    ]
+                )
             path = out / "reports" / f"{period:%Y-%m}" / f"BC_{code}_{period:%Y-%m}.csv"
             written["reports"].append(_write_csv(path, FORM_HEADER, rows, mtime=received))
     # Surveys and scans only cover whole months before the as-of day: nothing dated in the future.
@@ -175,8 +288,23 @@ MIDDLE = {"Nữ": ["Thị"], "Nam": ["Văn", "A", "Đức"]}
 GIVEN = {"Nữ": ["Hoa", "Mai", "Dung", "Lan", "Thu", "Xuân"], "Nam": ["Pành", "Sử", "Minh", "Hải", "Tú", "Chiến"]}
 ETHNICITIES = ["Kinh", "Thái", "H'Mông", "Dao", "Kinh", "Thái", "Giáy"]
 NETWORK_SECTORS = ["Giáo dục", "Y tế", "Doanh nghiệp"]
-ROSTER_HEADER = ["STT", "Mã CTV", "Họ và tên", "Đơn vị", "Giới tính", "Dân tộc", "Chức vụ", "Địa bàn", "Lĩnh vực/Đoàn thể",
-                 "Số điện thoại", "Email", "Số quyết định", "Ngày quyết định", "Ngày thôi", "Lý do thôi"]
+ROSTER_HEADER = [
+    "STT",
+    "Mã CTV",
+    "Họ và tên",
+    "Đơn vị",
+    "Giới tính",
+    "Dân tộc",
+    "Chức vụ",
+    "Địa bàn",
+    "Lĩnh vực/Đoàn thể",
+    "Số điện thoại",
+    "Email",
+    "Số quyết định",
+    "Ngày quyết định",
+    "Ngày thôi",
+    "Lý do thôi",
+]
 
 
 def demo_areas(per_unit: int = 3) -> dict[str, list[str]]:
@@ -206,8 +334,14 @@ def write_demo_rules(areas: dict[str, list[str]]) -> Path | None:
         header = list(reader.fieldnames or [])
         rows = [r for r in reader if not (r.get("unit_code") or "").strip()]
     for unit, places in sorted(areas.items()):
-        rows.append({**dict.fromkeys(header, ""), "unit_code": unit, "required_areas": ";".join(places),
-                     "note": "Demo: the unit's first wards and communes in the gazetteer (places.csv)."})
+        rows.append(
+            {
+                **dict.fromkeys(header, ""),
+                "unit_code": unit,
+                "required_areas": ";".join(places),
+                "note": "Demo: the unit's first wards and communes in the gazetteer (places.csv).",
+            }
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     with target.open("w", encoding="utf-8", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=header)
@@ -216,8 +350,9 @@ def write_demo_rules(areas: dict[str, list[str]]) -> Path | None:
     return target
 
 
-def demo_roster(owing: list[tuple[str, str, date, date | None]], first: date, seed: int,
-                areas: dict[str, list[str]] | None = None) -> list[dict[str, str]]:
+def demo_roster(
+    owing: list[tuple[str, str, date, date | None]], first: date, seed: int, areas: dict[str, list[str]] | None = None
+) -> list[dict[str, str]]:
     """Collaborators of the reporting units: districts keep 3 to 6 (5 required), sector unions 2 to 4
     (3 required); one per unit was replaced before the first demo month; the last ones of a unit never
     collect anything (inactive). A unit's collaborators take its required areas (demo_areas) in turn."""
@@ -230,10 +365,19 @@ def demo_roster(owing: list[tuple[str, str, date, date | None]], first: date, se
             gender = "Nữ" if rng.random() < 0.45 else "Nam"
             name = f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE[gender])} {rng.choice(GIVEN[gender])}"
             appointed = date(first.year - 1, rng.randint(1, 12), rng.randint(1, 28))
-            row = {"code": f"CTV-{code}-{i:02d}", "name": name, "unit": code, "gender": gender, "ethnicity": rng.choice(ETHNICITIES),
-                   "sector": NETWORK_SECTORS[(i - 1) % len(NETWORK_SECTORS)],
-                   "area": places[(i - 1) % len(places)] if (places := (areas or {}).get(code)) else "", "appointed": f"{appointed:%d/%m/%Y}", "ended": "",
-                   "reason": "", "phone": f"09{rng.randint(10000000, 99999999)}" if i % 4 else ""}
+            row = {
+                "code": f"CTV-{code}-{i:02d}",
+                "name": name,
+                "unit": code,
+                "gender": gender,
+                "ethnicity": rng.choice(ETHNICITIES),
+                "sector": NETWORK_SECTORS[(i - 1) % len(NETWORK_SECTORS)],
+                "area": places[(i - 1) % len(places)] if (places := (areas or {}).get(code)) else "",
+                "appointed": f"{appointed:%d/%m/%Y}",
+                "ended": "",
+                "reason": "",
+                "phone": f"09{rng.randint(10000000, 99999999)}" if i % 4 else "",
+            }
             roster.append(row)
         if n >= 4:  # the first one was replaced two months before the demo starts
             roster[-n]["ended"] = f"{add_months(first, -2) - timedelta(days=1):%d/%m/%Y}"
@@ -261,8 +405,25 @@ def write_demo_collaborators(out: Path, roster: list[dict[str, str]], periods: l
     ws.append(["Phạm vi: toàn tỉnh"])
     ws.append(ROSTER_HEADER)
     for i, r in enumerate(roster, start=1):
-        ws.append([i, r["code"], r["name"], r["unit"], r["gender"], r["ethnicity"], "Đoàn viên", r.get("area", ""), r["sector"], r["phone"], "",
-                   "05/QĐ-LĐLĐ", r["appointed"], r["ended"], r["reason"]])
+        ws.append(
+            [
+                i,
+                r["code"],
+                r["name"],
+                r["unit"],
+                r["gender"],
+                r["ethnicity"],
+                "Đoàn viên",
+                r.get("area", ""),
+                r["sector"],
+                r["phone"],
+                "",
+                "05/QĐ-LĐLĐ",
+                r["appointed"],
+                r["ended"],
+                r["reason"],
+            ]
+        )
     roster_path = folder / "danh_sach_ctv_toan_tinh.xlsx"
     wb.save(roster_path)
     written = [roster_path]
@@ -271,9 +432,16 @@ def write_demo_collaborators(out: Path, roster: list[dict[str, str]], periods: l
     for period in periods[-3:]:
         for unit in sorted({r["unit"] for r in roster}):
             members = _active_members(roster, unit)[:2]
-            rows = [[str(i), m["name"], f"{rng.randint(1, 27):02d}/{period:%m/%Y}", rng.choice(topics),
-                     "Đoàn viên, người lao động quan tâm, đề nghị công đoàn nắm bắt và phản ánh kịp thời."]
-                    for i, m in enumerate(members, start=1)]
+            rows = [
+                [
+                    str(i),
+                    m["name"],
+                    f"{rng.randint(1, 27):02d}/{period:%m/%Y}",
+                    rng.choice(topics),
+                    "Đoàn viên, người lao động quan tâm, đề nghị công đoàn nắm bắt và phản ánh kịp thời.",
+                ]
+                for i, m in enumerate(members, start=1)
+            ]
             if rows:
                 path = folder / f"{period:%Y-%m}" / f"phieu_y_kien_CTV_{unit}_{period:%Y-%m}.csv"
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -316,8 +484,20 @@ SCAN_POSTS = [
 ]
 SCAN_PLACES = ["Tam Đường", "Phong Thổ", "Sìn Hồ", "Mường Tè", "Than Uyên", "Tân Uyên", "thành phố Lai Châu"]
 REPUTA_HEADER = [
-    "Đường dẫn", "Nền tảng", "Thời gian đăng", "Thời gian quét", "Tiêu đề", "Nội dung", "Tài khoản",
-    "Lượt thích", "Lượt chia sẻ", "Bình luận", "Lượt xem", "Sắc thái", "Chủ đề", "Địa bàn",
+    "Đường dẫn",
+    "Nền tảng",
+    "Thời gian đăng",
+    "Thời gian quét",
+    "Tiêu đề",
+    "Nội dung",
+    "Tài khoản",
+    "Lượt thích",
+    "Lượt chia sẻ",
+    "Bình luận",
+    "Lượt xem",
+    "Sắc thái",
+    "Chủ đề",
+    "Địa bàn",
 ]
 
 
@@ -364,30 +544,56 @@ def write_demo_scans(out: Path, periods: list[date], seed: int, per_month: int =
             text, label, score = SCAN_POSTS[rng.randrange(len(SCAN_POSTS))]
             place = SCAN_PLACES[rng.randrange(len(SCAN_PLACES))]
             published = datetime(period.year, period.month, rng.randint(1, 27), rng.randint(6, 22), rng.randint(0, 59), tzinfo=LOCAL)
-            items.append({
-                "url": f"https://www.facebook.com/groups/laichau{rng.randint(1, 9)}/posts/{period:%Y%m}{i:04d}",
-                "text": text.format(place=place), "label": label, "score": score, "published": published,
-                "handle": f"taikhoan_{rng.randint(1, 300)}", "likes": rng.randint(0, 500), "shares": rng.randint(0, 80),
-            })
+            items.append(
+                {
+                    "url": f"https://www.facebook.com/groups/laichau{rng.randint(1, 9)}/posts/{period:%Y%m}{i:04d}",
+                    "text": text.format(place=place),
+                    "label": label,
+                    "score": score,
+                    "published": published,
+                    "handle": f"taikhoan_{rng.randint(1, 300)}",
+                    "likes": rng.randint(0, 500),
+                    "shares": rng.randint(0, 80),
+                }
+            )
         reputa_rows, newsmon_lines = [], []
         for i, it in enumerate(items):
             captured = it["published"] + timedelta(hours=rng.randint(1, 30))
             if i % 3 != 2:  # two thirds seen by reputa
-                reputa_rows.append([
-                    it["url"] + "?utm_source=reputa&fbclid=demo", "Facebook", it["published"].strftime("%d/%m/%Y %H:%M"),
-                    captured.strftime("%d/%m/%Y %H:%M"), "", it["text"], "@" + it["handle"], it["likes"], it["shares"],
-                    rng.randint(0, 40), it["likes"] * 10, it["label"], "", "",
-                ])
+                reputa_rows.append(
+                    [
+                        it["url"] + "?utm_source=reputa&fbclid=demo",
+                        "Facebook",
+                        it["published"].strftime("%d/%m/%Y %H:%M"),
+                        captured.strftime("%d/%m/%Y %H:%M"),
+                        "",
+                        it["text"],
+                        "@" + it["handle"],
+                        it["likes"],
+                        it["shares"],
+                        rng.randint(0, 40),
+                        it["likes"] * 10,
+                        it["label"],
+                        "",
+                        "",
+                    ]
+                )
             if i % 3 != 0:  # two thirds seen by newsmon: a third of all items by both tools
                 later = captured + timedelta(hours=6)
-                newsmon_lines.append(json.dumps({
-                    "link": it["url"].replace("www.facebook.com", "m.facebook.com"),
-                    "published": it["published"].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    "crawled_at": later.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "body": it["text"],
-                    "source": {"type": "fb", "handle": it["handle"]},
-                    "engagement": {"likes": it["likes"] + 5, "shares": it["shares"], "comments": 3, "views": it["likes"] * 12},
-                    "sentiment_score": it["score"],
-                }, ensure_ascii=False))
+                newsmon_lines.append(
+                    json.dumps(
+                        {
+                            "link": it["url"].replace("www.facebook.com", "m.facebook.com"),
+                            "published": it["published"].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                            "crawled_at": later.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                            "body": it["text"],
+                            "source": {"type": "fb", "handle": it["handle"]},
+                            "engagement": {"likes": it["likes"] + 5, "shares": it["shares"], "comments": 3, "views": it["likes"] * 12},
+                            "sentiment_score": it["score"],
+                        },
+                        ensure_ascii=False,
+                    )
+                )
         written.append(_write_csv(out / "scans" / "reputa" / f"reputa_{period:%Y-%m}.csv", REPUTA_HEADER, reputa_rows))
         path = out / "scans" / "newsmon" / f"newsmon_{period:%Y-%m}.jsonl"
         path.parent.mkdir(parents=True, exist_ok=True)

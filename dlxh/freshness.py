@@ -49,8 +49,7 @@ class FreshnessReport:
         return [s for s in self.sources if s.status != "pass"]
 
     def render(self) -> str:
-        head = (f"Độ mới của nguồn dữ liệu: {len(self.sources)} bảng kiểm tra, "
-                f"{len(self.stale)} bảng cần chú ý.")
+        head = f"Độ mới của nguồn dữ liệu: {len(self.sources)} bảng kiểm tra, {len(self.stale)} bảng cần chú ý."
         lines = [s.render() for s in sorted(self.sources, key=lambda s: (s.status == "pass", s.table))]
         return "\n".join([head, *lines])
 
@@ -74,14 +73,16 @@ def parse_sources_json(path: Path) -> list[SourceFreshness]:
         max_loaded = datetime.fromisoformat(r["max_loaded_at"]) if r.get("max_loaded_at") else None
         if max_loaded is not None and max_loaded.year <= 1:
             max_loaded = None  # dbt's answer for an empty table: 0001-01-01
-        out.append(SourceFreshness(
-            table=f"{source}.{table}",
-            status=r.get("status", "runtime error"),
-            max_loaded_at=max_loaded,
-            age_seconds=r.get("max_loaded_at_time_ago_in_s") if max_loaded else None,
-            warn_after=f"{warn['count']} {warn['period']}" if warn.get("count") else None,
-            error=(r.get("error") or r.get("message")) if r.get("status") == "runtime error" else None,
-        ))
+        out.append(
+            SourceFreshness(
+                table=f"{source}.{table}",
+                status=r.get("status", "runtime error"),
+                max_loaded_at=max_loaded,
+                age_seconds=r.get("max_loaded_at_time_ago_in_s") if max_loaded else None,
+                warn_after=f"{warn['count']} {warn['period']}" if warn.get("count") else None,
+                error=(r.get("error") or r.get("message")) if r.get("status") == "runtime error" else None,
+            )
+        )
     return out
 
 
@@ -95,8 +96,12 @@ def check_freshness(settings: Settings | None = None) -> FreshnessReport:
     output = target_path(settings) / "sources.json"
     output.unlink(missing_ok=True)
     # Exit code 1 means a source is past error_after (a finding, read from the output below).
-    run_dbt(["source", "freshness", "--select", "source:raw", "--output", str(output),
-             "--target-path", str(target_path(settings))], settings, capture=True, ok_codes=(0, 1))
+    run_dbt(
+        ["source", "freshness", "--select", "source:raw", "--output", str(output), "--target-path", str(target_path(settings))],
+        settings,
+        capture=True,
+        ok_codes=(0, 1),
+    )
     report = FreshnessReport(parse_sources_json(output))
     with connection(warehouse_target(settings)) as conn:
         with conn, conn.cursor() as cur:

@@ -49,8 +49,14 @@ def run_pipeline(as_of: date, demo: bool = True) -> str:
     # dag.test() waits out retry delays for real: fail fast in the one-shot demo run. Lowered on the
     # runner's DAG objects, not through DLXH_TASK_RETRIES: the DAGs it writes to the metadata
     # database must be the ones the dag-processor parses (no new DAG version on every run).
-    options = {"dags_folder": str(DAGS_FOLDER), "months": months, "as_of": as_of.isoformat(), "timings": str(dag_timings),
-               "retries": 1, "retry_delay_seconds": 5}
+    options = {
+        "dags_folder": str(DAGS_FOLDER),
+        "months": months,
+        "as_of": as_of.isoformat(),
+        "timings": str(dag_timings),
+        "retries": 1,
+        "retry_delay_seconds": 5,
+    }
     env = {**os.environ, **airflow_environ(settings)}
     print("• running DAGs: ingest units, reports, surveys, scans → build → validate → alerts", flush=True)
     print(f"  (Airflow, cosmos and dbt logs: {log_path})", flush=True)
@@ -60,7 +66,10 @@ def run_pipeline(as_of: date, demo: bool = True) -> str:
     with log_path.open("w", encoding="utf-8") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "dlxh.orchestration.runner", json.dumps(options)],
-            env=env, stdout=log, stderr=subprocess.STDOUT, pass_fds=(write_fd,),
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            pass_fds=(write_fd,),
         )
         os.close(write_fd)
         with os.fdopen(read_fd, encoding="utf-8", errors="replace") as progress:
@@ -127,7 +136,9 @@ def summary_text(as_of: date) -> str:
                    from marts.fct_report_submission"""
             )
             expected, received, on_time, late, missing, pending, months = cur.fetchone()
-            cur.execute("select count(*), count(*) filter (where status = 'sent'), count(*) filter (where status <> 'sent') from ops.alert_log")
+            cur.execute(
+                "select count(*), count(*) filter (where status = 'sent'), count(*) filter (where status <> 'sent') from ops.alert_log"
+            )
             alerts, sent, unsent = cur.fetchone()
             cur.execute("select count(*) filter (where resolved_at is null) from ops.quarantine")
             quarantined = cur.fetchone()[0]
@@ -183,8 +194,12 @@ def summary_text(as_of: date) -> str:
             f"  Điểm nóng phát hiện:   {hot_spots}",
             f"  Vụ việc điểm nóng:     {cases_open} đang mở, {cases_done} đã xử lý",
             f"  Bản ghi bị cách ly:    {quarantined}",
-            (f"  Mạng lưới CTV:         {network[1]} người, {network[2]} hoạt động, {network[3]} không hoạt động, "
-             f"{network[4]} chỉ tiêu còn thiếu (tháng {network[0]:%m/%Y})") if network else "  Mạng lưới CTV:         chưa có danh sách",
+            (
+                f"  Mạng lưới CTV:         {network[1]} người, {network[2]} hoạt động, {network[3]} không hoạt động, "
+                f"{network[4]} chỉ tiêu còn thiếu (tháng {network[0]:%m/%Y})"
+            )
+            if network
+            else "  Mạng lưới CTV:         chưa có danh sách",
             f"  Nguồn cần chú ý:       {', '.join(stale) if stale else 'không'} (độ mới dữ liệu, xem `dlxh freshness`)",
         ]
     )

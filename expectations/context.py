@@ -58,8 +58,7 @@ def export_environment(settings: Settings | None = None) -> None:
 def _project_config(home: Path) -> Any:
     from great_expectations.data_context.types.base import DataContextConfig, InMemoryStoreBackendDefaults
 
-    config = DataContextConfig(store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
-                               analytics_enabled=False)
+    config = DataContextConfig(store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False), analytics_enabled=False)
     # Results and Data Docs on disk, so the docs index lists every month validated so far.
     config.stores[config.validation_results_store_name] = {
         "class_name": "ValidationResultsStore",

@@ -125,17 +125,34 @@ SUITES: tuple[SuiteSpec, ...] = (
         "report_submissions",
         "Đầy đủ báo cáo",
         (
-            _e("month_has_expected_reports", "ExpectTableRowCountToBeBetween",
-               "Tháng có danh sách báo cáo phải nộp (đã chạy dbt build cho tháng này).", min_value=1),
-            _e("one_row_per_expected_report", "ExpectColumnValuesToBeUnique",
-               "Mỗi báo cáo phải nộp (đơn vị × tháng × loại báo cáo) chỉ có một dòng.", column="submission_key"),
-            _e("every_unit_reported", "ExpectColumnValuesToNotBeInSet",
-               "Mọi đơn vị phải báo cáo trong tháng đều đã gửi báo cáo (không có báo cáo «thiếu»).",
-               column="status", value_set=["missing"]),
-            _e("received_report_has_four_parts", "ExpectColumnValuesToBeInSet",
-               "Báo cáo đã nhận có đủ các phần bắt buộc: báo cáo tháng có bốn phần (tình hình, nguyên nhân, dự báo, đề xuất); "
-               "báo cáo đột xuất có phần tình hình và phần đề xuất, kiến nghị.",
-               _RECEIVED, column="is_complete", value_set=[True]),
+            _e(
+                "month_has_expected_reports",
+                "ExpectTableRowCountToBeBetween",
+                "Tháng có danh sách báo cáo phải nộp (đã chạy dbt build cho tháng này).",
+                min_value=1,
+            ),
+            _e(
+                "one_row_per_expected_report",
+                "ExpectColumnValuesToBeUnique",
+                "Mỗi báo cáo phải nộp (đơn vị × tháng × loại báo cáo) chỉ có một dòng.",
+                column="submission_key",
+            ),
+            _e(
+                "every_unit_reported",
+                "ExpectColumnValuesToNotBeInSet",
+                "Mọi đơn vị phải báo cáo trong tháng đều đã gửi báo cáo (không có báo cáo «thiếu»).",
+                column="status",
+                value_set=["missing"],
+            ),
+            _e(
+                "received_report_has_four_parts",
+                "ExpectColumnValuesToBeInSet",
+                "Báo cáo đã nhận có đủ các phần bắt buộc: báo cáo tháng có bốn phần (tình hình, nguyên nhân, dự báo, đề xuất); "
+                "báo cáo đột xuất có phần tình hình và phần đề xuất, kiến nghị.",
+                _RECEIVED,
+                column="is_complete",
+                value_set=[True],
+            ),
         ),
     ),
     SuiteSpec(
@@ -143,15 +160,32 @@ SUITES: tuple[SuiteSpec, ...] = (
         "report_submissions",
         "Đúng hạn",
         (
-            _e("received_on_time", "ExpectColumnValuesToBeInSet",
-               "Báo cáo đã nhận đều đến đúng hạn (trạng thái «đúng hạn»).", _RECEIVED,
-               column="status", value_set=["on_time"]),
-            _e("received_by_due_time", "ExpectColumnPairValuesAToBeGreaterThanB",
-               "Thời điểm nhận không muộn hơn hạn nộp (received_at ≤ due_at).",
-               column_A="due_at", column_B="received_at", or_equal=True, ignore_row_if="either_value_is_missing"),
-            _e("no_days_late", "ExpectColumnValuesToBeBetween",
-               "Báo cáo đã nhận không trễ ngày nào (days_late = 0).", _RECEIVED,
-               column="days_late", min_value=0, max_value=0),
+            _e(
+                "received_on_time",
+                "ExpectColumnValuesToBeInSet",
+                "Báo cáo đã nhận đều đến đúng hạn (trạng thái «đúng hạn»).",
+                _RECEIVED,
+                column="status",
+                value_set=["on_time"],
+            ),
+            _e(
+                "received_by_due_time",
+                "ExpectColumnPairValuesAToBeGreaterThanB",
+                "Thời điểm nhận không muộn hơn hạn nộp (received_at ≤ due_at).",
+                column_A="due_at",
+                column_B="received_at",
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+            ),
+            _e(
+                "no_days_late",
+                "ExpectColumnValuesToBeBetween",
+                "Báo cáo đã nhận không trễ ngày nào (days_late = 0).",
+                _RECEIVED,
+                column="days_late",
+                min_value=0,
+                max_value=0,
+            ),
         ),
     ),
     SuiteSpec(
@@ -165,17 +199,23 @@ SUITES: tuple[SuiteSpec, ...] = (
             _e("unit_present", "ExpectColumnValuesToNotBeNull", "Mỗi phiếu gắn với một đơn vị.", column="unit_code"),
             _e("submitted_at_present", "ExpectColumnValuesToNotBeNull", "Mỗi phiếu có thời điểm nộp.", column="submitted_at"),
             _e("content_hash_present", "ExpectColumnValuesToNotBeNull", "Mỗi phiếu có mã băm nội dung.", column="content_hash"),
-            _e("form_is_known", "UnexpectedRowsExpectation", "Bảng hỏi của phiếu đã được nạp (raw.survey_forms).",
-               unexpected_rows_query=(
-                   "select submission_uuid from {batch} "
-                   "where form_id not in (select f.form_id from raw.survey_forms as f)"
-               )),
-            _e("submitted_at_valid", "UnexpectedRowsExpectation",
-               "Thời điểm nộp phiếu hợp lệ: không trước năm 2015, không ở tương lai.",
-               unexpected_rows_query=(
-                   "select submission_uuid from {batch} "
-                   "where submitted_at < timestamptz '2015-01-01 00:00+07' or submitted_at > now() + interval '1 day'"
-               )),
+            _e(
+                "form_is_known",
+                "UnexpectedRowsExpectation",
+                "Bảng hỏi của phiếu đã được nạp (raw.survey_forms).",
+                unexpected_rows_query=(
+                    "select submission_uuid from {batch} where form_id not in (select f.form_id from raw.survey_forms as f)"
+                ),
+            ),
+            _e(
+                "submitted_at_valid",
+                "UnexpectedRowsExpectation",
+                "Thời điểm nộp phiếu hợp lệ: không trước năm 2015, không ở tương lai.",
+                unexpected_rows_query=(
+                    "select submission_uuid from {batch} "
+                    "where submitted_at < timestamptz '2015-01-01 00:00+07' or submitted_at > now() + interval '1 day'"
+                ),
+            ),
         ),
     ),
     SuiteSpec(
@@ -183,12 +223,15 @@ SUITES: tuple[SuiteSpec, ...] = (
         "survey_scores",
         "Điểm khảo sát trong thang đo",
         (
-            _e("score_within_scale", "UnexpectedRowsExpectation",
-               "Điểm trả lời nằm trong thang đo của câu hỏi (scale_min … scale_max).",
-               unexpected_rows_query=(
-                   "select submission_uuid, question_name, numeric_score from {batch} "
-                   "where numeric_score < scale_min or numeric_score > scale_max"
-               )),
+            _e(
+                "score_within_scale",
+                "UnexpectedRowsExpectation",
+                "Điểm trả lời nằm trong thang đo của câu hỏi (scale_min … scale_max).",
+                unexpected_rows_query=(
+                    "select submission_uuid, question_name, numeric_score from {batch} "
+                    "where numeric_score < scale_min or numeric_score > scale_max"
+                ),
+            ),
         ),
     ),
     SuiteSpec(
@@ -199,21 +242,36 @@ SUITES: tuple[SuiteSpec, ...] = (
             _e("item_key_present", "ExpectColumnValuesToNotBeNull", "Mỗi tin bài có khóa.", column="item_key"),
             _e("item_key_unique", "ExpectColumnValuesToBeUnique", "Không có tin bài trùng khóa.", column="item_key"),
             _e("text_hash_present", "ExpectColumnValuesToNotBeNull", "Mỗi tin bài có mã băm nội dung.", column="text_hash"),
-            _e("sentiment_in_range", "ExpectColumnValuesToBeBetween", "Sắc thái nằm trong khoảng −1 … 1.",
-               column="sentiment", min_value=-1, max_value=1),
+            _e(
+                "sentiment_in_range",
+                "ExpectColumnValuesToBeBetween",
+                "Sắc thái nằm trong khoảng −1 … 1.",
+                column="sentiment",
+                min_value=-1,
+                max_value=1,
+            ),
             *(
                 _e(f"{c}_not_negative", "ExpectColumnValuesToBeBetween", f"Số {label} không âm.", column=c, min_value=0)
                 for c, label in (("likes", "lượt thích"), ("shares", "lượt chia sẻ"), ("comments", "bình luận"), ("views", "lượt xem"))
             ),
-            _e("captures_in_order", "ExpectColumnPairValuesAToBeGreaterThanB",
-               "Lần ghi nhận cuối không trước lần ghi nhận đầu.",
-               column_A="last_captured_at", column_B="first_captured_at", or_equal=True, ignore_row_if="either_value_is_missing"),
-            _e("published_at_valid", "UnexpectedRowsExpectation",
-               "Thời điểm đăng hợp lệ: không trước năm 2000, không sau lần ghi nhận đầu quá một ngày, không ở tương lai.",
-               unexpected_rows_query=(
-                   "select item_key from {batch} where published_at < timestamptz '2000-01-01 00:00+07' "
-                   "or published_at > first_captured_at + interval '1 day' or published_at > now() + interval '1 day'"
-               )),
+            _e(
+                "captures_in_order",
+                "ExpectColumnPairValuesAToBeGreaterThanB",
+                "Lần ghi nhận cuối không trước lần ghi nhận đầu.",
+                column_A="last_captured_at",
+                column_B="first_captured_at",
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+            ),
+            _e(
+                "published_at_valid",
+                "UnexpectedRowsExpectation",
+                "Thời điểm đăng hợp lệ: không trước năm 2000, không sau lần ghi nhận đầu quá một ngày, không ở tương lai.",
+                unexpected_rows_query=(
+                    "select item_key from {batch} where published_at < timestamptz '2000-01-01 00:00+07' "
+                    "or published_at > first_captured_at + interval '1 day' or published_at > now() + interval '1 day'"
+                ),
+            ),
         ),
     ),
     SuiteSpec(
@@ -221,22 +279,46 @@ SUITES: tuple[SuiteSpec, ...] = (
         "collaborator_network",
         "Mạng lưới cộng tác viên đầy đủ",
         (
-            _e("network_quota_met", "ExpectColumnValuesToBeInSet",
-               "Đơn vị có đủ số cộng tác viên theo chỉ tiêu (không còn chỉ tiêu thiếu).",
-               column="quota_met", value_set=[True]),
-            _e("network_areas_covered", "ExpectColumnValuesToBeBetween",
-               "Mọi địa bàn đơn vị phải phủ đều có cộng tác viên phụ trách.",
-               column="areas_uncovered", min_value=0, max_value=0),
-            _e("network_sectors_covered", "ExpectColumnValuesToBeBetween",
-               "Mọi lĩnh vực, đoàn thể đơn vị phải phủ đều có cộng tác viên.",
-               column="sectors_uncovered", min_value=0, max_value=0),
-            _e("active_collaborators_have_contact", "ExpectColumnValuesToBeBetween",
-               "Cộng tác viên đang hoạt động đều có số điện thoại hoặc email để liên hệ.",
-               column="active_without_contact", min_value=0, max_value=0),
-            _e("active_collaborators_have_unit", "ExpectColumnValuesToBeBetween",
-               "Cộng tác viên đang hoạt động đều thuộc một đơn vị có trong danh mục đơn vị của tháng "
-               "(không còn ở đơn vị đã giải thể, sáp nhập mà chưa chuyển).",
-               column="active_without_unit", min_value=0, max_value=0),
+            _e(
+                "network_quota_met",
+                "ExpectColumnValuesToBeInSet",
+                "Đơn vị có đủ số cộng tác viên theo chỉ tiêu (không còn chỉ tiêu thiếu).",
+                column="quota_met",
+                value_set=[True],
+            ),
+            _e(
+                "network_areas_covered",
+                "ExpectColumnValuesToBeBetween",
+                "Mọi địa bàn đơn vị phải phủ đều có cộng tác viên phụ trách.",
+                column="areas_uncovered",
+                min_value=0,
+                max_value=0,
+            ),
+            _e(
+                "network_sectors_covered",
+                "ExpectColumnValuesToBeBetween",
+                "Mọi lĩnh vực, đoàn thể đơn vị phải phủ đều có cộng tác viên.",
+                column="sectors_uncovered",
+                min_value=0,
+                max_value=0,
+            ),
+            _e(
+                "active_collaborators_have_contact",
+                "ExpectColumnValuesToBeBetween",
+                "Cộng tác viên đang hoạt động đều có số điện thoại hoặc email để liên hệ.",
+                column="active_without_contact",
+                min_value=0,
+                max_value=0,
+            ),
+            _e(
+                "active_collaborators_have_unit",
+                "ExpectColumnValuesToBeBetween",
+                "Cộng tác viên đang hoạt động đều thuộc một đơn vị có trong danh mục đơn vị của tháng "
+                "(không còn ở đơn vị đã giải thể, sáp nhập mà chưa chuyển).",
+                column="active_without_unit",
+                min_value=0,
+                max_value=0,
+            ),
         ),
     ),
     SuiteSpec(
@@ -244,12 +326,22 @@ SUITES: tuple[SuiteSpec, ...] = (
         "import_reconciliation",
         "Đối soát số dòng nhập",
         (
-            _e("rows_accounted_for", "ExpectColumnValuesToBeBetween",
-               "Số dòng đọc = nạp mới + cập nhật + không đổi + cách ly, cho từng tệp khảo sát/rà quét.",
-               column="rows_unaccounted", min_value=0, max_value=0),
-            _e("quarantine_has_reasons", "ExpectColumnValuesToBeBetween",
-               "Mỗi dòng bị cách ly có lý do trong ops.quarantine.",
-               column="quarantined_without_reason", min_value=0, max_value=0),
+            _e(
+                "rows_accounted_for",
+                "ExpectColumnValuesToBeBetween",
+                "Số dòng đọc = nạp mới + cập nhật + không đổi + cách ly, cho từng tệp khảo sát/rà quét.",
+                column="rows_unaccounted",
+                min_value=0,
+                max_value=0,
+            ),
+            _e(
+                "quarantine_has_reasons",
+                "ExpectColumnValuesToBeBetween",
+                "Mỗi dòng bị cách ly có lý do trong ops.quarantine.",
+                column="quarantined_without_reason",
+                min_value=0,
+                max_value=0,
+            ),
             _e("file_reconciles", "ExpectColumnValuesToBeInSet", "Tệp đối soát khớp.", column="reconciles", value_set=[True]),
         ),
     ),

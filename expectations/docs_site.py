@@ -37,12 +37,9 @@ CDN_ASSETS = {
     "https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css": "bootstrap-4.3.1.min.css",
     "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.css": "bootstrap-table-1.19.1.min.css",
     "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.js": "bootstrap-table-1.19.1.min.js",
-    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.css":
-        "bootstrap-table-filter-control-1.19.1.min.css",
-    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.min.css":
-        "bootstrap-table-filter-control-1.19.1.min.css",
-    "https://unpkg.com/bootstrap-table@1.19.1/dist/extensions/filter-control/bootstrap-table-filter-control.min.js":
-        "bootstrap-table-filter-control-1.19.1.min.js",
+    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.css": "bootstrap-table-filter-control-1.19.1.min.css",
+    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.min.css": "bootstrap-table-filter-control-1.19.1.min.css",
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/extensions/filter-control/bootstrap-table-filter-control.min.js": "bootstrap-table-filter-control-1.19.1.min.js",
     "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/css/bootstrap-datepicker.min.css": "bootstrap-datepicker-1.9.0.min.css",
     "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/js/bootstrap-datepicker.min.js": "bootstrap-datepicker-1.9.0.min.js",
     "https://cdn.jsdelivr.net/npm/@forevolve/bootstrap-dark@1.1.0/dist/css/bootstrap-prefers-dark.css": "bootstrap-prefers-dark-1.1.0.css",
@@ -80,8 +77,10 @@ def rewrite_page(html: str, static_prefix: str, business: bool) -> str:
     # GX's newsletter footer (a tracking link to greatexpectations.io).
     html = re.sub(r"<footer>\s*<p>Stay current on everything GX.*?</footer>", "", html, flags=re.S)
     if business:
-        html = html.replace('<i class="fas fa-times text-danger" aria-hidden="true"></i> Failed',
-                            '<i class="fas fa-exclamation-circle text-warning" aria-hidden="true"></i> Phát hiện (findings)')
+        html = html.replace(
+            '<i class="fas fa-times text-danger" aria-hidden="true"></i> Failed',
+            '<i class="fas fa-exclamation-circle text-warning" aria-hidden="true"></i> Phát hiện (findings)',
+        )
         html = html.replace("Unsuccessful Expectations", "Phát hiện (findings)")
         html = html.replace("> Failed Only", "> Chỉ phát hiện (findings only)")
         if BANNER_MARK not in html:

@@ -93,9 +93,7 @@ def outcomes_from_checkpoint(result: Any, spec: CheckpointSpec) -> list[Expectat
                     expectation=(cfg.meta or {}).get("name") or cfg.type,
                     expectation_type=cfg.type,
                     description=cfg.description or "",
-                    column_name=kwargs.get("column") or (
-                        f"{kwargs['column_A']},{kwargs['column_B']}" if "column_A" in kwargs else None
-                    ),
+                    column_name=kwargs.get("column") or (f"{kwargs['column_A']},{kwargs['column_B']}" if "column_A" in kwargs else None),
                     success=bool(r.success),
                     observed_value=None if observed is None else str(observed),
                     element_count=res.get("element_count"),
@@ -126,8 +124,18 @@ def store_run(
                    (run_at, finished_at, period_month, checkpoint, success, evaluated, failed, gx_run_name, data_docs_path,
                     strict, duration_ms)
                values (%s, now(), %s, %s, %s, %s, %s, %s, %s, %s, %s) returning run_id""",
-            (started_at, month, ",".join(checkpoints), failed == 0, len(outcomes), failed, gx_run_name, data_docs_path,
-             strict, duration_ms),
+            (
+                started_at,
+                month,
+                ",".join(checkpoints),
+                failed == 0,
+                len(outcomes),
+                failed,
+                gx_run_name,
+                data_docs_path,
+                strict,
+                duration_ms,
+            ),
         )
         run_id = cur.fetchone()[0]
         for o in outcomes:
@@ -136,8 +144,21 @@ def store_run(
                        (run_id, period_month, checkpoint, suite, expectation, expectation_type, description, column_name,
                         success, observed_value, element_count, unexpected_count, offending_keys, details)
                    values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
-                (run_id, month, o.checkpoint, o.suite, o.expectation, o.expectation_type, o.description, o.column_name,
-                 o.success, o.observed_value, o.element_count, o.unexpected_count, o.offending_keys,
-                 json.dumps(o.details, ensure_ascii=False, default=str)),
+                (
+                    run_id,
+                    month,
+                    o.checkpoint,
+                    o.suite,
+                    o.expectation,
+                    o.expectation_type,
+                    o.description,
+                    o.column_name,
+                    o.success,
+                    o.observed_value,
+                    o.element_count,
+                    o.unexpected_count,
+                    o.offending_keys,
+                    json.dumps(o.details, ensure_ascii=False, default=str),
+                ),
             )
     return run_id

@@ -145,8 +145,16 @@ def _no_rows_outcome(spec: CheckpointSpec, expectation: str) -> ExpectationOutco
     suite = next(s for s in SUITES if s.name in spec.suites and any(e.name == expectation for e in s.expectations))
     exp = next(e for e in suite.expectations if e.name == expectation)
     return ExpectationOutcome(
-        checkpoint=spec.name, suite=suite.name, expectation=exp.name, expectation_type="expect_table_row_count_to_be_between",
-        description=exp.description, column_name=None, success=False, observed_value="0", element_count=0, unexpected_count=None,
+        checkpoint=spec.name,
+        suite=suite.name,
+        expectation=exp.name,
+        expectation_type="expect_table_row_count_to_be_between",
+        description=exp.description,
+        column_name=None,
+        success=False,
+        observed_value="0",
+        element_count=0,
+        unexpected_count=None,
         details={"note": "no rows for this month in the asset; GX raised NoAvailableBatchesError"},
     )
 
@@ -162,12 +170,11 @@ def data_docs_index() -> str:
 
     index = data_docs_dir() / "index.html"
     if index.is_file():
-        return (f"Data Docs của Great Expectations: {index.as_uri()}\n(mở tệp này bằng trình duyệt, "
-                "hoặc `dlxh docs serve` để xem cả dbt docs tại http://127.0.0.1:8090/)")
-    return (
-        f"Chưa có Data Docs tại {index}. Chạy `dlxh validate --month YYYY-MM` trước, "
-        "rồi mở tệp index.html bằng trình duyệt."
-    )
+        return (
+            f"Data Docs của Great Expectations: {index.as_uri()}\n(mở tệp này bằng trình duyệt, "
+            "hoặc `dlxh docs serve` để xem cả dbt docs tại http://127.0.0.1:8090/)"
+        )
+    return f"Chưa có Data Docs tại {index}. Chạy `dlxh validate --month YYYY-MM` trước, rồi mở tệp index.html bằng trình duyệt."
 
 
 __all__ = ["MonthValidation", "ValidationSetupError", "data_docs_index", "validate_month"]

@@ -34,8 +34,11 @@ STATUS_VI = {"new": "mới", "in_progress": "đang xử lý", "resolved": "đã 
 OPEN = ("new", "in_progress")
 ACTION_VI = {"ack": "xác nhận tiếp nhận", "resolve": "xác nhận đã xử lý", "close": "đóng vụ việc"}
 # action -> (statuses it applies to, status it leads to)
-TRANSITIONS = {"ack": (("new",), "in_progress"), "resolve": (("new", "in_progress"), "resolved"),
-               "close": (("new", "in_progress", "resolved"), "closed")}
+TRANSITIONS = {
+    "ack": (("new",), "in_progress"),
+    "resolve": (("new", "in_progress"), "resolved"),
+    "close": (("new", "in_progress", "resolved"), "closed"),
+}
 # Outbox rule names (templates alerts/templates/<rule>.*.j2); the report type of their rows.
 OPENED, ESCALATION, DIGEST = "hotspot_opened", "hotspot_escalation", "hotspot_digest"
 TYPE_KEY = "hot_spot"
@@ -94,17 +97,20 @@ class SyncResult:
     alerts_failed: int = 0
 
     def render(self) -> str:
-        return (f"Điểm nóng — đồng bộ vụ việc ngày {day_label(self.as_of)}: mở mới {len(self.opened)}, gộp vào vụ việc đang mở "
-                f"{len(self.joined)}, mở lại {len(self.reopened)}, bước quá hạn báo cáo cấp trên {len(self.escalated)}; "
-                f"cảnh báo mới {self.alerts_new}, đã gửi {self.alerts_sent}, lỗi {self.alerts_failed}.")
+        return (
+            f"Điểm nóng — đồng bộ vụ việc ngày {day_label(self.as_of)}: mở mới {len(self.opened)}, gộp vào vụ việc đang mở "
+            f"{len(self.joined)}, mở lại {len(self.reopened)}, bước quá hạn báo cáo cấp trên {len(self.escalated)}; "
+            f"cảnh báo mới {self.alerts_new}, đã gửi {self.alerts_sent}, lỗi {self.alerts_failed}."
+        )
 
 
 class SyncDeliveryError(RuntimeError):
     """Some hot-spot alerts could not be sent: they stay pending in ops.alert_log and are retried."""
 
     def __init__(self, result: SyncResult):
-        super().__init__(f"{result.alerts_failed} hot-spot alert(s) could not be sent; they stay pending and are retried. "
-                         + result.render())
+        super().__init__(
+            f"{result.alerts_failed} hot-spot alert(s) could not be sent; they stay pending and are retried. " + result.render()
+        )
         self.result = result
 
 
@@ -114,7 +120,9 @@ def _units(cur) -> dict[str, Any]:
     return load_units(cur)
 
 
-def _owner(scenario_owner: str, unit_code: str | None, units: dict, as_of: date, office: Recipient) -> tuple[str, str, str | None, str | None]:
+def _owner(
+    scenario_owner: str, unit_code: str | None, units: dict, as_of: date, office: Recipient
+) -> tuple[str, str, str | None, str | None]:
     from alerts.rules import version_on
 
     if scenario_owner == "unit" and unit_code:
@@ -129,8 +137,9 @@ def _months_between(a: date, b: date) -> int:
     return (b.year - a.year) * 12 + b.month - a.month
 
 
-def _event(cur, case_id: int, key: str, kind: str, from_status: str | None, to_status: str | None, actor: str,
-           note: str | None, at: datetime) -> bool:
+def _event(
+    cur, case_id: int, key: str, kind: str, from_status: str | None, to_status: str | None, actor: str, note: str | None, at: datetime
+) -> bool:
     cur.execute(
         """insert into ops.hot_spot_case_events (case_id, event_key, kind, from_status, to_status, actor, note, at)
            values (%s, %s, %s, %s, %s, %s, %s, %s) on conflict (event_key) do nothing returning event_id""",
@@ -145,8 +154,17 @@ def _insert_steps(cur, library: ScenarioLibrary, case_id: int, cycle: int, scena
         cur.execute(
             """insert into ops.hot_spot_case_steps (case_id, cycle, step_no, step_code, what, lead_body, coordinating, until_status, due_at)
                values (%s, %s, %s, %s, %s, %s, %s, %s, %s) on conflict do nothing""",
-            (case_id, cycle, no, step.code, step.what, step.lead, list(step.coordinating), step.until,
-             start + timedelta(hours=step.within_hours)),
+            (
+                case_id,
+                cycle,
+                no,
+                step.code,
+                step.what,
+                step.lead,
+                list(step.coordinating),
+                step.until,
+                start + timedelta(hours=step.within_hours),
+            ),
         )
 
 
@@ -194,13 +212,36 @@ def _link_case(cur, library: ScenarioLibrary, row: dict, units: dict, office: Re
             """insert into ops.hot_spot_cases (unit_code, topic_code, opened_month, last_month, severity, severity_points,
                       scenario_code, scenario_version, owner_kind, owner_name, owner_email, owner_webhook, opened_at, cycle_started_at)
                values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) returning case_id""",
-            (row["unit_code"], row["topic_code"], month, month, level, points, scenario.code, library.version, kind, name, email,
-             webhook, now, now),
+            (
+                row["unit_code"],
+                row["topic_code"],
+                month,
+                month,
+                level,
+                points,
+                scenario.code,
+                library.version,
+                kind,
+                name,
+                email,
+                webhook,
+                now,
+                now,
+            ),
         )
         case_id = cur.fetchone()[0]
         _insert_steps(cur, library, case_id, 0, scenario.code, level, now)
-        _event(cur, case_id, f"opened:{key}", "opened", None, "new", SYSTEM,
-               f"mở vụ việc theo kịch bản «{scenario.name_vi}» (phiên bản {library.version}): {label}", now)
+        _event(
+            cur,
+            case_id,
+            f"opened:{key}",
+            "opened",
+            None,
+            "new",
+            SYSTEM,
+            f"mở vụ việc theo kịch bản «{scenario.name_vi}» (phiên bản {library.version}): {label}",
+            now,
+        )
         result.opened.append(case_id)
     cur.execute(
         """insert into ops.hot_spot_case_hot_spots (hot_spot_key, case_id, period_month, severity, severity_points)
@@ -209,8 +250,14 @@ def _link_case(cur, library: ScenarioLibrary, row: dict, units: dict, office: Re
     )
 
 
-def sync_cases(as_of: date | datetime, *, now: datetime | None = None, target: PgTarget | None = None,
-               deliver: bool = True, raise_on_failure: bool = True) -> SyncResult:
+def sync_cases(
+    as_of: date | datetime,
+    *,
+    now: datetime | None = None,
+    target: PgTarget | None = None,
+    deliver: bool = True,
+    raise_on_failure: bool = True,
+) -> SyncResult:
     """Open, join or reopen the cases of the hot spots up to `as_of`'s month, escalate overdue steps,
     list open cases for the office; everything through the alerts outbox (sent once).
 
@@ -262,9 +309,28 @@ def sync_cases(as_of: date | datetime, *, now: datetime | None = None, target: P
         return result
 
 
-CASE_COLUMNS = ("case_id", "unit_code", "topic_code", "opened_month", "last_month", "status", "severity", "severity_points",
-                "scenario_code", "scenario_version", "owner_kind", "owner_name", "owner_email", "owner_webhook", "cycle",
-                "opened_at", "cycle_started_at", "acknowledged_at", "resolved_at", "closed_at")
+CASE_COLUMNS = (
+    "case_id",
+    "unit_code",
+    "topic_code",
+    "opened_month",
+    "last_month",
+    "status",
+    "severity",
+    "severity_points",
+    "scenario_code",
+    "scenario_version",
+    "owner_kind",
+    "owner_name",
+    "owner_email",
+    "owner_webhook",
+    "cycle",
+    "opened_at",
+    "cycle_started_at",
+    "acknowledged_at",
+    "resolved_at",
+    "closed_at",
+)
 
 
 def _cases(cur, where: str = "true", params: tuple = ()) -> list[dict]:
@@ -314,8 +380,13 @@ def _steps(cur, case_id: int, cycle: int) -> list[dict]:
 
 
 def _step_view(step: dict) -> dict:
-    return {"code": step["code"], "what": step["what"], "lead": step["lead"], "coordinating": ", ".join(step["coordinating"]),
-            "due": moment_label(step["due_at"])}
+    return {
+        "code": step["code"],
+        "what": step["what"],
+        "lead": step["lead"],
+        "coordinating": ", ".join(step["coordinating"]),
+        "due": moment_label(step["due_at"]),
+    }
 
 
 def _plan_alerts(cur, library: ScenarioLibrary, as_of: date, now: datetime, office: Recipient, result: SyncResult) -> list[PlannedAlert]:
@@ -336,15 +407,28 @@ def _plan_alerts(cur, library: ScenarioLibrary, as_of: date, now: datetime, offi
             owner = office
         if case["status"] == "new":
             message = _render_message(scenario.message_opened, {**ctx, "step": _step_view(steps[0])}) if scenario and steps else ""
-            alerts.append(PlannedAlert(
-                OPENED, f"{OPENED}:{case['case_id']}:{case['cycle']}", unit_key, case["opened_month"], TYPE_KEY, owner,
-                f"vụ việc điểm nóng #{case['case_id']} {'mở lại' if case['cycle'] else 'mới mở'}, chờ xác nhận tiếp nhận",
-                {**ctx, "recipient_name": owner.name, "reopened": case["cycle"] > 0, "message": message, "as_of": day_label(as_of),
-                 "steps": [_step_view(s) for s in steps],
-                 "ack_url": make_link(case["case_id"], "ack", link_expiry, cycle=case["cycle"]),
-                 "resolve_url": make_link(case["case_id"], "resolve", link_expiry, cycle=case["cycle"]),
-                 "link_expires": moment_label(link_expiry)},
-            ))
+            alerts.append(
+                PlannedAlert(
+                    OPENED,
+                    f"{OPENED}:{case['case_id']}:{case['cycle']}",
+                    unit_key,
+                    case["opened_month"],
+                    TYPE_KEY,
+                    owner,
+                    f"vụ việc điểm nóng #{case['case_id']} {'mở lại' if case['cycle'] else 'mới mở'}, chờ xác nhận tiếp nhận",
+                    {
+                        **ctx,
+                        "recipient_name": owner.name,
+                        "reopened": case["cycle"] > 0,
+                        "message": message,
+                        "as_of": day_label(as_of),
+                        "steps": [_step_view(s) for s in steps],
+                        "ack_url": make_link(case["case_id"], "ack", link_expiry, cycle=case["cycle"]),
+                        "resolve_url": make_link(case["case_id"], "resolve", link_expiry, cycle=case["cycle"]),
+                        "link_expires": moment_label(link_expiry),
+                    },
+                )
+            )
         for step in steps:
             satisfied = case["status"] != "new" if step["until"] == "acknowledged" else case["status"] not in OPEN
             if satisfied or step["due_at"] > now:
@@ -356,38 +440,80 @@ def _plan_alerts(cur, library: ScenarioLibrary, as_of: date, now: datetime, offi
             if cur.rowcount:
                 result.escalated.append((case["case_id"], step["code"]))
             overdue = int((now - step["due_at"]) // timedelta(hours=1))
-            _event(cur, case["case_id"], f"escalated:{case['case_id']}:{case['cycle']}:{step['code']}", "escalated",
-                   case["status"], case["status"], SYSTEM, f"bước «{step['what']}» quá hạn (hạn {moment_label(step['due_at'])})",
-                   step["escalated_at"] or now)
+            _event(
+                cur,
+                case["case_id"],
+                f"escalated:{case['case_id']}:{case['cycle']}:{step['code']}",
+                "escalated",
+                case["status"],
+                case["status"],
+                SYSTEM,
+                f"bước «{step['what']}» quá hạn (hạn {moment_label(step['due_at'])})",
+                step["escalated_at"] or now,
+            )
             view = _step_view(step)
             message = _render_message(scenario.message_escalation, {**ctx, "step": view}) if scenario else ""
-            alerts.append(PlannedAlert(
-                ESCALATION, f"{ESCALATION}:{case['case_id']}:{case['cycle']}:{step['code']}", unit_key, case["opened_month"], TYPE_KEY,
-                office, f"vụ việc #{case['case_id']}: bước «{step['what']}» quá hạn {overdue} giờ (hạn {view['due']})",
-                {**ctx, "recipient_name": office.name, "step": view, "overdue_hours": overdue, "status": STATUS_VI[case["status"]],
-                 "message": message, "as_of": day_label(as_of)},
-            ))
+            alerts.append(
+                PlannedAlert(
+                    ESCALATION,
+                    f"{ESCALATION}:{case['case_id']}:{case['cycle']}:{step['code']}",
+                    unit_key,
+                    case["opened_month"],
+                    TYPE_KEY,
+                    office,
+                    f"vụ việc #{case['case_id']}: bước «{step['what']}» quá hạn {overdue} giờ (hạn {view['due']})",
+                    {
+                        **ctx,
+                        "recipient_name": office.name,
+                        "step": view,
+                        "overdue_hours": overdue,
+                        "status": STATUS_VI[case["status"]],
+                        "message": message,
+                        "as_of": day_label(as_of),
+                    },
+                )
+            )
     if open_cases:
         rows = []
         for case in open_cases:
             ctx = _case_context(cur, library, case, office.name)
             age = max(0, (end_of_day(as_of) - case["opened_at"]) // timedelta(days=1))
-            overdue = [s["what"] for s in _steps(cur, case["case_id"], case["cycle"])
-                       if s["due_at"] <= now and (case["status"] == "new" if s["until"] == "acknowledged" else True)]
-            rows.append({**ctx, "age_days": int(age), "status": STATUS_VI[case["status"]], "overdue_steps": overdue,
-                         "reopened": case["cycle"] > 0})
+            overdue = [
+                s["what"]
+                for s in _steps(cur, case["case_id"], case["cycle"])
+                if s["due_at"] <= now and (case["status"] == "new" if s["until"] == "acknowledged" else True)
+            ]
+            rows.append(
+                {**ctx, "age_days": int(age), "status": STATUS_VI[case["status"]], "overdue_steps": overdue, "reopened": case["cycle"] > 0}
+            )
         rows.sort(key=lambda r: (-r["age_days"], r["case_id"]))
-        alerts.append(PlannedAlert(
-            DIGEST, f"{DIGEST}:{as_of.isoformat()}", ALL_UNITS, month_start(as_of), TYPE_KEY, office,
-            f"{len(rows)} vụ việc điểm nóng đang mở",
-            {"recipient_name": office.name, "office_name": office.name, "as_of": day_label(as_of), "cases": rows},
-        ))
+        alerts.append(
+            PlannedAlert(
+                DIGEST,
+                f"{DIGEST}:{as_of.isoformat()}",
+                ALL_UNITS,
+                month_start(as_of),
+                TYPE_KEY,
+                office,
+                f"{len(rows)} vụ việc điểm nóng đang mở",
+                {"recipient_name": office.name, "office_name": office.name, "as_of": day_label(as_of), "cases": rows},
+            )
+        )
     return alerts
 
 
 # -- actions (CLI and links) ------------------------------------------------------------------------
-def act(conn, case_id: int, action: str, *, by: str | None = None, note: str | None = None, via: str = "cli",
-        link_signature_hash: str | None = None, at: datetime | None = None) -> dict:
+def act(
+    conn,
+    case_id: int,
+    action: str,
+    *,
+    by: str | None = None,
+    note: str | None = None,
+    via: str = "cli",
+    link_signature_hash: str | None = None,
+    at: datetime | None = None,
+) -> dict:
     """Apply ack / resolve / close to a case (one transaction); raises CaseError when it does not apply.
 
     With `link_signature_hash` the link is marked used in the same transaction (a second use: 410).
@@ -414,15 +540,28 @@ def act(conn, case_id: int, action: str, *, by: str | None = None, note: str | N
             raise CaseError(f"vụ việc #{case_id} đang ở trạng thái «{STATUS_VI[status]}»: không thể {ACTION_VI[action]}", 409)
         cur.execute("select clock_timestamp()")
         moment = at or cur.fetchone()[0]
-        stamp = {"ack": "acknowledged_at = %(t)s",
-                 "resolve": "acknowledged_at = coalesce(acknowledged_at, %(t)s), resolved_at = %(t)s",
-                 "close": "closed_at = %(t)s"}[action]
-        cur.execute(f"update ops.hot_spot_cases set status = %(s)s, {stamp}, updated_at = now() where case_id = %(id)s",
-                    {"s": target_status, "t": moment, "id": case_id})
+        stamp = {
+            "ack": "acknowledged_at = %(t)s",
+            "resolve": "acknowledged_at = coalesce(acknowledged_at, %(t)s), resolved_at = %(t)s",
+            "close": "closed_at = %(t)s",
+        }[action]
+        cur.execute(
+            f"update ops.hot_spot_cases set status = %(s)s, {stamp}, updated_at = now() where case_id = %(id)s",
+            {"s": target_status, "t": moment, "id": case_id},
+        )
         key = f"{action}:{case_id}:{cycle}" if action != "close" else f"close:{case_id}"
         how = " (qua liên kết trong thư cảnh báo)" if via == "link" else ""
-        _event(cur, case_id, key, action, status, target_status, by, ((note or "").strip() or None) if not how else
-               (((note or "").strip() + how).strip()), moment)
+        _event(
+            cur,
+            case_id,
+            key,
+            action,
+            status,
+            target_status,
+            by,
+            ((note or "").strip() or None) if not how else (((note or "").strip() + how).strip()),
+            moment,
+        )
     return {"case_id": case_id, "from": status, "to": target_status, "by": by, "at": moment}
 
 
@@ -442,8 +581,10 @@ def list_text(conn, include_closed: bool = False) -> str:
         for c in cases:
             ctx = _case_context(cur, library, c, "")
             age = (now - c["opened_at"]) // timedelta(days=1)
-            lines.append(f"  #{c['case_id']:<5} [{STATUS_VI[c['status']]}] {ctx['unit_name']} — {ctx['topic_name']} — "
-                         f"từ {ctx['period']}, mức độ {ctx['severity'].lower()}, {age} ngày; phụ trách: {c['owner_name']}")
+            lines.append(
+                f"  #{c['case_id']:<5} [{STATUS_VI[c['status']]}] {ctx['unit_name']} — {ctx['topic_name']} — "
+                f"từ {ctx['period']}, mức độ {ctx['severity'].lower()}, {age} ngày; phụ trách: {c['owner_name']}"
+            )
     return "\n".join(lines)
 
 
@@ -455,12 +596,17 @@ def show_text(conn, case_id: int) -> str:
             raise CaseError(f"không có vụ việc #{case_id}", 404)
         c = cases[0]
         ctx = _case_context(cur, library, c, "")
-        cur.execute("select hot_spot_key, period_month, severity, severity_points from ops.hot_spot_case_hot_spots "
-                    "where case_id = %s order by period_month", (case_id,))
+        cur.execute(
+            "select hot_spot_key, period_month, severity, severity_points from ops.hot_spot_case_hot_spots "
+            "where case_id = %s order by period_month",
+            (case_id,),
+        )
         spots = cur.fetchall()
         steps = _steps(cur, case_id, c["cycle"])
-        cur.execute("select at, kind, from_status, to_status, actor, note from ops.hot_spot_case_events where case_id = %s "
-                    "order by at, event_id", (case_id,))
+        cur.execute(
+            "select at, kind, from_status, to_status, actor, note from ops.hot_spot_case_events where case_id = %s order by at, event_id",
+            (case_id,),
+        )
         events = cur.fetchall()
     reopened = f" (đã mở lại {c['cycle']} lần)" if c["cycle"] else ""
     email = f" <{c['owner_email']}>" if c["owner_email"] else ""
@@ -474,14 +620,18 @@ def show_text(conn, case_id: int) -> str:
         f"xử lý sau: {_hours(c['cycle_started_at'], c['resolved_at'])}",
         "  Điểm nóng:",
     ]
-    lines += [f"    - {period_label(m)}: mức độ {library.level(s).name_vi.lower() if s in [lv.code for lv in library.levels] else s} "
-              f"({p} điểm)" for _k, m, s, p in spots]
+    lines += [
+        f"    - {period_label(m)}: mức độ {library.level(s).name_vi.lower() if s in [lv.code for lv in library.levels] else s} ({p} điểm)"
+        for _k, m, s, p in spots
+    ]
     lines.append("  Các bước (lần xử lý hiện tại):")
     for s in steps:
         state = f"đã báo cáo cấp trên lúc {moment_label(s['escalated_at'])}" if s["escalated_at"] else ""
         coord = f"; phối hợp: {', '.join(s['coordinating'])}" if s["coordinating"] else ""
-        lines.append(f"    {s['step_no']}. {s['what']} — chủ trì: {s['lead']}{coord}; hạn {moment_label(s['due_at'])}"
-                     f"{f' ({state})' if state else ''}")
+        lines.append(
+            f"    {s['step_no']}. {s['what']} — chủ trì: {s['lead']}{coord}; hạn {moment_label(s['due_at'])}"
+            f"{f' ({state})' if state else ''}"
+        )
     lines.append("  Diễn biến:")
     for at, kind, frm, to, actor, note in events:
         change = f"{STATUS_VI.get(frm, '-') if frm else '-'} → {STATUS_VI.get(to, '-')}" if frm != to else STATUS_VI.get(to or "", "")

@@ -49,6 +49,8 @@ def run(args: argparse.Namespace) -> int:
             print(cases.show_text(conn, args.case_id))
         else:
             done = cases.act(conn, args.case_id, action, by=args.by, note=args.note)
-            print(f"Vụ việc #{done['case_id']}: {cases.STATUS_VI[done['from']]} → {cases.STATUS_VI[done['to']]} "
-                  f"({cases.ACTION_VI[action]}, bởi {done['by']})")
+            print(
+                f"Vụ việc #{done['case_id']}: {cases.STATUS_VI[done['from']]} → {cases.STATUS_VI[done['to']]} "
+                f"({cases.ACTION_VI[action]}, bởi {done['by']})"
+            )
     return 0

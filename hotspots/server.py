@@ -20,8 +20,10 @@ log = logging.getLogger("dlxh.hotspots")
 
 
 def _page(title: str, body: str) -> bytes:
-    return (f"<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title></head>"
-            f"<body style=\"font-family: Arial, sans-serif\"><h1>{html.escape(title)}</h1>{body}</body></html>").encode()
+    return (
+        f'<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>{html.escape(title)}</title></head>'
+        f'<body style="font-family: Arial, sans-serif"><h1>{html.escape(title)}</h1>{body}</body></html>'
+    ).encode()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -47,7 +49,9 @@ class Handler(BaseHTTPRequestHandler):
             self._reply(403, "Liên kết không hợp lệ", "<p>Liên kết không đúng hoặc đã bị sửa đổi.</p>")
             return None
         if claim.expires < time.time():
-            self._reply(410, "Liên kết đã hết hạn", "<p>Liên kết đã hết hạn; dùng lệnh <code>dlxh hotspots</code> hoặc liên hệ văn phòng.</p>")
+            self._reply(
+                410, "Liên kết đã hết hạn", "<p>Liên kết đã hết hạn; dùng lệnh <code>dlxh hotspots</code> hoặc liên hệ văn phòng.</p>"
+            )
             return None
         return claim
 
@@ -56,8 +60,11 @@ class Handler(BaseHTTPRequestHandler):
         if claim is None:
             return
         label = ACTION_VI[claim.action]
-        self._reply(200, f"Vụ việc điểm nóng #{claim.case_id}: {label}",
-                    f"<form method=\"post\" action=\"{html.escape(self.path)}\"><button type=\"submit\">Đồng ý {html.escape(label)}</button></form>")
+        self._reply(
+            200,
+            f"Vụ việc điểm nóng #{claim.case_id}: {label}",
+            f'<form method="post" action="{html.escape(self.path)}"><button type="submit">Đồng ý {html.escape(label)}</button></form>',
+        )
 
     def do_POST(self) -> None:  # noqa: N802
         claim = self._claim()
@@ -71,8 +78,11 @@ class Handler(BaseHTTPRequestHandler):
         except CaseError as exc:
             self._reply(exc.http_status, "Không thực hiện được", f"<p>{html.escape(str(exc))}</p>")
             return
-        self._reply(200, f"Vụ việc điểm nóng #{claim.case_id}",
-                    f"<p>Đã {html.escape(ACTION_VI[claim.action])}: trạng thái «{html.escape(STATUS_VI[done['to']])}».</p>")
+        self._reply(
+            200,
+            f"Vụ việc điểm nóng #{claim.case_id}",
+            f"<p>Đã {html.escape(ACTION_VI[claim.action])}: trạng thái «{html.escape(STATUS_VI[done['to']])}».</p>",
+        )
 
 
 def make_server(host: str | None = None, port: int | None = None, target=None) -> ThreadingHTTPServer:

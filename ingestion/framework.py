@@ -173,9 +173,7 @@ def expand_paths(paths: Iterable[str | Path], suffixes: frozenset[str]) -> list[
         if not p.exists():
             raise InputError(f"{p}: no such file or folder")
         if p.is_dir():
-            files += sorted(
-                q for q in p.rglob("*") if q.is_file() and not q.name.startswith((".", "~$")) and q.suffix.lower() in suffixes
-            )
+            files += sorted(q for q in p.rglob("*") if q.is_file() and not q.name.startswith((".", "~$")) and q.suffix.lower() in suffixes)
         else:
             files.append(p)
     seen: set[Path] = set()
@@ -195,7 +193,8 @@ def dangling_links(paths: Iterable[str | Path], suffixes: frozenset[str]) -> lis
         p = Path(raw)
         if p.is_dir():
             found += sorted(
-                q for q in p.rglob("*")
+                q
+                for q in p.rglob("*")
                 if q.is_symlink() and not q.exists() and not q.name.startswith((".", "~$")) and q.suffix.lower() in suffixes
             )
     return found
@@ -228,9 +227,7 @@ log = logging.getLogger(__name__)
 def _connection_lost(exc: BaseException) -> bool:
     import psycopg2
 
-    return isinstance(exc, (psycopg2.OperationalError, psycopg2.InterfaceError)) and not isinstance(
-        exc, psycopg2.errors.QueryCanceled
-    )
+    return isinstance(exc, (psycopg2.OperationalError, psycopg2.InterfaceError)) and not isinstance(exc, psycopg2.errors.QueryCanceled)
 
 
 def _database_lost(exc: BaseException, where: str) -> DatabaseUnavailable:
@@ -324,9 +321,15 @@ def run_ingest(source: Source, paths: Iterable[str | Path], conn: Any, progress:
                            rows_loaded = %s, rows_updated = %s, rows_unchanged = %s, rows_quarantined = %s, summary = %s
                        where load_id = %s returning finished_at""",
                     (
-                        status, totals["files_read"], totals["rows_read"], totals["rows_loaded"], totals["rows_updated"],
-                        totals["rows_unchanged"], totals["rows_quarantined"],
-                        json.dumps(summary.to_dict(), ensure_ascii=False, default=str), load_id,
+                        status,
+                        totals["files_read"],
+                        totals["rows_read"],
+                        totals["rows_loaded"],
+                        totals["rows_updated"],
+                        totals["rows_unchanged"],
+                        totals["rows_quarantined"],
+                        json.dumps(summary.to_dict(), ensure_ascii=False, default=str),
+                        load_id,
                     ),
                 )
                 summary.finished_at = cur.fetchone()[0].isoformat()
@@ -405,8 +408,7 @@ def _ingest_one(source: Source, path: Path, conn: Any, load_id: int) -> FileOutc
         outcome.quarantine(
             Quarantined(
                 "unreadable",
-                f"Không xử lý được tệp «{path.name}»: {_describe_failure(exc)}{seen}. "
-                "Kiểm tra tệp có bị hỏng hoặc sai định dạng không.",
+                f"Không xử lý được tệp «{path.name}»: {_describe_failure(exc)}{seen}. Kiểm tra tệp có bị hỏng hoặc sai định dạng không.",
                 record={"error_type": type(exc).__name__},
             )
         )
@@ -441,8 +443,18 @@ def _register(cur: Any, source: str, ctx: FileContext, outcome: FileOutcome) -> 
                rows_read = excluded.rows_read, rows_loaded = ops.files.rows_loaded + excluded.rows_loaded,
                rows_quarantined = excluded.rows_quarantined, detail = excluded.detail""",
         (
-            source, ctx.file_hash, str(ctx.path), ctx.first_seen_at, ctx.file_mtime, str(ctx.path), outcome.status, ctx.load_id,
-            outcome.rows_read, outcome.rows_loaded, outcome.rows_quarantined, json.dumps(outcome.detail, ensure_ascii=False, default=str),
+            source,
+            ctx.file_hash,
+            str(ctx.path),
+            ctx.first_seen_at,
+            ctx.file_mtime,
+            str(ctx.path),
+            outcome.status,
+            ctx.load_id,
+            outcome.rows_read,
+            outcome.rows_loaded,
+            outcome.rows_quarantined,
+            json.dumps(outcome.detail, ensure_ascii=False, default=str),
         ),
     )
     # A file retried after a fix: its old quarantine entries that no longer apply are resolved
@@ -459,7 +471,14 @@ def _register(cur: Any, source: str, ctx: FileContext, outcome: FileOutcome) -> 
                on conflict (source, file_hash, file_path, coalesce(row_number, -1), reason_code, coalesce(field, ''))
                do update set resolved_at = null, load_id = excluded.load_id, reason = excluded.reason""",
             (
-                source, ctx.load_id, str(ctx.path), ctx.file_hash, q.row_number, q.field, q.reason_code, q.reason,
+                source,
+                ctx.load_id,
+                str(ctx.path),
+                ctx.file_hash,
+                q.row_number,
+                q.field,
+                q.reason_code,
+                q.reason,
                 json.dumps(q.record, ensure_ascii=False, default=str) if q.record is not None else None,
             ),
         )

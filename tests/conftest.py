@@ -17,10 +17,19 @@ _SESSION_HOME: Path | None = None
 # The fast tier (`make check`, `pytest -m unit`): modules that need no database, no server, no OCR
 # and no network. A module that starts needing one leaves this list (the e2e and bi markers are
 # set in their modules).
-UNIT_MODULES = frozenset({
-    "test_alerts_rules", "test_alerts_templates", "test_architecture", "test_calendar", "test_reports_extraction",
-    "test_reports_form", "test_reports_layout", "test_scans_fixtures", "test_scans_units",
-})
+UNIT_MODULES = frozenset(
+    {
+        "test_alerts_rules",
+        "test_alerts_templates",
+        "test_architecture",
+        "test_calendar",
+        "test_reports_extraction",
+        "test_reports_form",
+        "test_reports_layout",
+        "test_scans_fixtures",
+        "test_scans_units",
+    }
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

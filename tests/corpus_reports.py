@@ -55,12 +55,18 @@ UNITS = {
     u.code: u
     for u in (
         Unit("TP_LAMCAO", "Liên đoàn Lao động thành phố Lâm Cao", "district", "LĐLĐ THÀNH PHỐ LÂM CAO", "Lâm Cao", "LĐLĐ TP", "LDLD TP"),
-        Unit("DONG_XUAN", "Liên đoàn Lao động huyện Đồng Xuân", "district", "LĐLĐ HUYỆN ĐỒNG XUÂN", "Đồng Xuân", "LĐLĐ h. Đồng Xuân",
-             "Dong Xuan"),
+        Unit(
+            "DONG_XUAN",
+            "Liên đoàn Lao động huyện Đồng Xuân",
+            "district",
+            "LĐLĐ HUYỆN ĐỒNG XUÂN",
+            "Đồng Xuân",
+            "LĐLĐ h. Đồng Xuân",
+            "Dong Xuan",
+        ),
         Unit("KHE_LIM", "Liên đoàn Lao động huyện Khe Lim", "district", "LĐLĐ HUYỆN KHE LIM", "Khe Lim", "LĐLĐ Khe Lim", "KheLim"),
         Unit("PAC_RAO", "Liên đoàn Lao động huyện Pác Rào", "district", "LĐLĐ HUYỆN PÁC RÀO", "Pác Rào", "LĐLĐ h.Pác Rào", "Pac Rao"),
-        Unit("THAN_SON", "Liên đoàn Lao động huyện Than Sơn", "district", "LĐLĐ HUYỆN THAN SƠN", "Than Sơn", "LĐLĐ Than Sơn",
-             "Than Son"),
+        Unit("THAN_SON", "Liên đoàn Lao động huyện Than Sơn", "district", "LĐLĐ HUYỆN THAN SƠN", "Than Sơn", "LĐLĐ Than Sơn", "Than Son"),
         Unit("TAN_SON", "Liên đoàn Lao động huyện Tân Sơn", "district", "LĐLĐ HUYỆN TÂN SƠN", "Tân Sơn", "LĐLĐ h. Tân Sơn", "Tan Son"),
         Unit("NAM_LU", "Liên đoàn Lao động huyện Nậm Lư", "district", "LĐLĐ HUYỆN NẬM LƯ", "Nậm Lư", "LĐLĐ h. Nậm Lư", "Nam Lu"),
         Unit("CDN_GD", "Công đoàn ngành Giáo dục tỉnh Lâm Cao", "sector", "CÔNG ĐOÀN NGÀNH GIÁO DỤC", "Lâm Cao", "CĐ ngành GD", "CDN GD"),
@@ -75,50 +81,78 @@ MOTTO = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự d
 
 # -- what offices write about (one item per topic: an item title and two sentences) -------------
 TOPIC_ITEMS: dict[str, tuple[str, str]] = {
-    "T01": ("Về việc học tập, quán triệt nghị quyết",
-            "Đoàn viên tích cực tham gia học tập, quán triệt nghị quyết đại hội Công đoàn các cấp và các văn bản của Hội nghị "
-            "Trung ương 11 khóa XIII. Phong trào học tập và làm theo tư tưởng, đạo đức, phong cách Hồ Chí Minh được duy trì ở các "
-            "công đoàn cơ sở."),
-    "T02": ("Về công tác chuẩn bị đại hội đảng bộ các cấp",
-            "Cán bộ, đoàn viên quan tâm công tác nhân sự chuẩn bị đại hội đảng bộ các cấp nhiệm kỳ 2025-2030. Đa số tin tưởng việc "
-            "lựa chọn người có đức, có tài, gần dân vào cấp ủy."),
-    "T03": ("Về việc sắp xếp tổ chức bộ máy",
-            "Việc sáp nhập một số cơ quan chuyên môn theo Nghị quyết số 18-NQ/TW được đoàn viên đồng tình. Một bộ phận cán bộ băn "
-            "khoăn về chế độ chính sách đối với cán bộ dôi dư và việc nghỉ hưu trước tuổi."),
-    "T04": ("Về phát triển kinh tế - xã hội và chuyển đổi số",
-            "Đoàn viên phấn khởi trước mục tiêu tăng trưởng trên 8% của năm 2025. Việc triển khai Nghị quyết số 57-NQ/TW về khoa học "
-            "công nghệ, đổi mới sáng tạo và chuyển đổi số được các cơ quan hưởng ứng."),
-    "T05": ("Về các ngày lễ lớn trong tháng",
-            "Các hoạt động kỷ niệm 95 năm Ngày thành lập Đảng Cộng sản Việt Nam khơi dậy niềm tự hào trong đoàn viên. Công tác đối "
-            "ngoại của tỉnh với các địa phương bạn được đánh giá tích cực."),
-    "T06": ("Về thiên tai, dịch bệnh",
-            "Đợt rét đậm kéo dài và mưa đá cuối tháng làm hư hỏng nhiều diện tích hoa màu của các hộ đoàn viên. Dịch bệnh trên đàn "
-            "gia súc được khống chế kịp thời, nhiều hộ mong được hỗ trợ để sớm ổn định việc làm."),
-    "T07": ("Về trật tự an toàn giao thông",
-            "Dư luận đồng tình với việc xử phạt vi phạm nồng độ cồn theo Nghị định 168/2024/NĐ-CP. Một số ý kiến cho rằng mức phạt "
-            "còn cao so với thu nhập của người lao động ở vùng cao."),
-    "T08": ("Về chủ quyền biển, đảo và an ninh biên giới",
-            "Đoàn viên theo dõi tình hình Biển Đông, ủng hộ chủ trương bảo vệ chủ quyền biển, đảo bằng biện pháp hòa bình. Tình "
-            "hình an ninh trật tự khu vực biên giới ổn định."),
-    "T09": ("Về khó khăn, vướng mắc trong thực hiện chính sách",
-            "Một số đoàn viên phản ánh thủ tục hành chính khi giải quyết chế độ ốm đau còn rườm rà. Giá điện và giá xăng tăng ảnh "
-            "hưởng đến chi tiêu của nhiều gia đình."),
-    "T10": ("Về thực hiện Nghị quyết số 15-NQ/TU",
-            "Tình trạng tảo hôn và tổ chức ma chay kéo dài ở một số bản đã giảm rõ rệt. Đồng bào tích cực xóa bỏ hủ tục, xây dựng "
-            "nếp sống văn minh."),
-    "T11": ("Về việc làm, thu nhập của người lao động",
-            "Tại hai doanh nghiệp chế biến gỗ, người lao động bị chậm lương hai tháng và nợ đọng bảo hiểm xã hội; đây là điểm nóng "
-            "cần theo dõi. Nhiều lao động mất việc do doanh nghiệp thiếu đơn hàng."),
-    "T12": ("Về thông tin xấu độc trên không gian mạng",
-            "Các thế lực thù địch tiếp tục lợi dụng mạng xã hội đăng tải tin giả, xuyên tạc chủ trương của Đảng. Đoàn viên đã tỉnh "
-            "táo nhận diện và không chia sẻ."),
+    "T01": (
+        "Về việc học tập, quán triệt nghị quyết",
+        "Đoàn viên tích cực tham gia học tập, quán triệt nghị quyết đại hội Công đoàn các cấp và các văn bản của Hội nghị "
+        "Trung ương 11 khóa XIII. Phong trào học tập và làm theo tư tưởng, đạo đức, phong cách Hồ Chí Minh được duy trì ở các "
+        "công đoàn cơ sở.",
+    ),
+    "T02": (
+        "Về công tác chuẩn bị đại hội đảng bộ các cấp",
+        "Cán bộ, đoàn viên quan tâm công tác nhân sự chuẩn bị đại hội đảng bộ các cấp nhiệm kỳ 2025-2030. Đa số tin tưởng việc "
+        "lựa chọn người có đức, có tài, gần dân vào cấp ủy.",
+    ),
+    "T03": (
+        "Về việc sắp xếp tổ chức bộ máy",
+        "Việc sáp nhập một số cơ quan chuyên môn theo Nghị quyết số 18-NQ/TW được đoàn viên đồng tình. Một bộ phận cán bộ băn "
+        "khoăn về chế độ chính sách đối với cán bộ dôi dư và việc nghỉ hưu trước tuổi.",
+    ),
+    "T04": (
+        "Về phát triển kinh tế - xã hội và chuyển đổi số",
+        "Đoàn viên phấn khởi trước mục tiêu tăng trưởng trên 8% của năm 2025. Việc triển khai Nghị quyết số 57-NQ/TW về khoa học "
+        "công nghệ, đổi mới sáng tạo và chuyển đổi số được các cơ quan hưởng ứng.",
+    ),
+    "T05": (
+        "Về các ngày lễ lớn trong tháng",
+        "Các hoạt động kỷ niệm 95 năm Ngày thành lập Đảng Cộng sản Việt Nam khơi dậy niềm tự hào trong đoàn viên. Công tác đối "
+        "ngoại của tỉnh với các địa phương bạn được đánh giá tích cực.",
+    ),
+    "T06": (
+        "Về thiên tai, dịch bệnh",
+        "Đợt rét đậm kéo dài và mưa đá cuối tháng làm hư hỏng nhiều diện tích hoa màu của các hộ đoàn viên. Dịch bệnh trên đàn "
+        "gia súc được khống chế kịp thời, nhiều hộ mong được hỗ trợ để sớm ổn định việc làm.",
+    ),
+    "T07": (
+        "Về trật tự an toàn giao thông",
+        "Dư luận đồng tình với việc xử phạt vi phạm nồng độ cồn theo Nghị định 168/2024/NĐ-CP. Một số ý kiến cho rằng mức phạt "
+        "còn cao so với thu nhập của người lao động ở vùng cao.",
+    ),
+    "T08": (
+        "Về chủ quyền biển, đảo và an ninh biên giới",
+        "Đoàn viên theo dõi tình hình Biển Đông, ủng hộ chủ trương bảo vệ chủ quyền biển, đảo bằng biện pháp hòa bình. Tình "
+        "hình an ninh trật tự khu vực biên giới ổn định.",
+    ),
+    "T09": (
+        "Về khó khăn, vướng mắc trong thực hiện chính sách",
+        "Một số đoàn viên phản ánh thủ tục hành chính khi giải quyết chế độ ốm đau còn rườm rà. Giá điện và giá xăng tăng ảnh "
+        "hưởng đến chi tiêu của nhiều gia đình.",
+    ),
+    "T10": (
+        "Về thực hiện Nghị quyết số 15-NQ/TU",
+        "Tình trạng tảo hôn và tổ chức ma chay kéo dài ở một số bản đã giảm rõ rệt. Đồng bào tích cực xóa bỏ hủ tục, xây dựng "
+        "nếp sống văn minh.",
+    ),
+    "T11": (
+        "Về việc làm, thu nhập của người lao động",
+        "Tại hai doanh nghiệp chế biến gỗ, người lao động bị chậm lương hai tháng và nợ đọng bảo hiểm xã hội; đây là điểm nóng "
+        "cần theo dõi. Nhiều lao động mất việc do doanh nghiệp thiếu đơn hàng.",
+    ),
+    "T12": (
+        "Về thông tin xấu độc trên không gian mạng",
+        "Các thế lực thù địch tiếp tục lợi dụng mạng xã hội đăng tải tin giả, xuyên tạc chủ trương của Đảng. Đoàn viên đã tỉnh "
+        "táo nhận diện và không chia sẻ.",
+    ),
 }
 # Passing mentions that must not make a report "about" a topic.
-PREAMBLE = ("Thực hiện Hướng dẫn số 02/HD-LĐLĐ ngày 10/01/2025 của Ban Thường vụ Liên đoàn Lao động tỉnh về “công tác nắm bắt tình "
-            "hình tư tưởng và đấu tranh phản bác thông tin xấu độc, xuyên tạc”, Ban Thường vụ {who} báo cáo tình hình tư tưởng, dư "
-            "luận xã hội trong đoàn viên, người lao động {period} như sau:")
-CAUSES = ("Cấp ủy, chính quyền quan tâm lãnh đạo, chỉ đạo; công tác thông tin, tuyên truyền được thực hiện thường xuyên. Việc "
-          "tuyên truyền theo Kế hoạch số 12/KH-LĐLĐ về “tăng cường phòng, chống tai nạn giao thông” chưa đến được các bản vùng sâu.")
+PREAMBLE = (
+    "Thực hiện Hướng dẫn số 02/HD-LĐLĐ ngày 10/01/2025 của Ban Thường vụ Liên đoàn Lao động tỉnh về “công tác nắm bắt tình "
+    "hình tư tưởng và đấu tranh phản bác thông tin xấu độc, xuyên tạc”, Ban Thường vụ {who} báo cáo tình hình tư tưởng, dư "
+    "luận xã hội trong đoàn viên, người lao động {period} như sau:"
+)
+CAUSES = (
+    "Cấp ủy, chính quyền quan tâm lãnh đạo, chỉ đạo; công tác thông tin, tuyên truyền được thực hiện thường xuyên. Việc "
+    "tuyên truyền theo Kế hoạch số 12/KH-LĐLĐ về “tăng cường phòng, chống tai nạn giao thông” chưa đến được các bản vùng sâu."
+)
 FORECAST = "Trong tháng tới, tư tưởng đoàn viên, người lao động cơ bản ổn định, tin tưởng vào sự lãnh đạo của Đảng."
 PROPOSALS = "Đề nghị Liên đoàn Lao động tỉnh tiếp tục quan tâm hướng dẫn, hỗ trợ các công đoàn cơ sở trong thời gian tới."
 RECIPIENTS = ["Nơi nhận:", "- Ban Thường vụ LĐLĐ tỉnh (b/c);", "- Ban An toàn giao thông huyện;", "- Lưu: VT."]
@@ -159,8 +193,10 @@ class CorpusReport:
     def title_lines(self) -> list[str]:
         if self.report_type == "ad_hoc":
             return ["BÁO CÁO ĐỘT XUẤT", self.adhoc_title or ""]
-        return ["BÁO CÁO", f"Tình hình tư tưởng, dư luận xã hội trong đoàn viên, người lao động tháng {self.month.month} năm "
-                f"{self.month.year}"]
+        return [
+            "BÁO CÁO",
+            f"Tình hình tư tưởng, dư luận xã hội trong đoàn viên, người lao động tháng {self.month.month} năm {self.month.year}",
+        ]
 
     def body_lines(self) -> list[str]:
         who = self.u.name
@@ -387,9 +423,7 @@ def _t(day: date, hh: int, mm: int) -> datetime:
 
 
 MARCH, FEBRUARY, JANUARY = date(2025, 3, 1), date(2025, 2, 1), date(2025, 1, 1)
-ADHOC_THAN_SON = (
-    "Ban Thường vụ LĐLĐ huyện Than Sơn báo cáo nhanh vụ việc người lao động Công ty TNHH Gỗ Hưng Thịnh ngừng việc tập thể.",
-)
+ADHOC_THAN_SON = ("Ban Thường vụ LĐLĐ huyện Than Sơn báo cáo nhanh vụ việc người lao động Công ty TNHH Gỗ Hưng Thịnh ngừng việc tập thể.",)
 ADHOC_THAN_SON_SITUATION = (
     "Khoảng 7 giờ 30 phút ngày 06/3/2025, 37 người lao động của Công ty TNHH Gỗ Hưng Thịnh đồng loạt ngừng việc, yêu cầu Công ty "
     "trả tiền lương còn nợ các tháng 12/2024 và 01/2025. Sau đối thoại, Công ty cam kết trả 50% số tiền nợ lương trước ngày "
@@ -406,64 +440,212 @@ def corpus() -> list[CorpusReport]:
     reports = [
         # March 2025: due 20/3 00:00. DONG_XUAN on time at 23:50 on the 19th, KHE_LIM late at 08:15 on the 20th,
         # PAC_RAO incomplete (no forecast), NAM_LU missing.
-        CorpusReport("BC tu tuong T3-2025 Dong Xuan.docx", "docx_table", "DONG_XUAN", m, "14/BC-LĐLĐ", date(2025, 3, 19),
-                     _t(date(2025, 3, 19), 23, 50), ("T02", "T06", "T11")),
-        CorpusReport("BC thang 3 KheLim.docx", "docx_tabs", "KHE_LIM", m, "09/BC-LĐLĐ", date(2025, 3, 19), _t(date(2025, 3, 20), 8, 15),
-                     ("T03", "T09"), typed_time="8h15"),
-        CorpusReport("BC DLXH T3.2025 - Pac Rao.docx", "docx_textbox", "PAC_RAO", m, "11/BC-LĐLĐ", date(2025, 3, 17),
-                     _t(date(2025, 3, 18), 16, 48), ("T10", "T06"), parts=("situation", "causes", "proposals"), typed_time="16h48"),
-        CorpusReport("BC T3-2025 LDLD Than Son.pdf", "pdf_flat", "THAN_SON", m, "17/BC-LĐLĐ", date(2025, 3, 14),
-                     _t(date(2025, 3, 17), 10, 5), ("T11", "T07", "T04"), typed_time="10 giờ 05"),
-        CorpusReport("BC thang 3 nam 2025 Tan Son.pdf", "pdf_flat_swapped", "TAN_SON", m, "08/BC-LĐLĐ", date(2025, 3, 13),
-                     _t(date(2025, 3, 14), 8, 47), ("T08", "T12"), typed_time="08:47"),
-        CorpusReport("21.BC tinh hinh tu tuong T3-2025 LDLD TP.pdf", "pdf_flat", "TP_LAMCAO", m, "21/BC-LĐLĐ", date(2025, 3, 11),
-                     _t(date(2025, 3, 11), 16, 20), ("T03", "T07", "T11")),
-        CorpusReport("21a.BC tinh hinh tu tuong T3-2025 LDLD TP (ban sua).docx", "docx_table", "TP_LAMCAO", m, "21a/BC-LĐLĐ",
-                     date(2025, 3, 13), _t(date(2025, 3, 13), 9, 5), ("T03", "T07", "T11"), replaces="21/BC-LĐLĐ",
-                     extra={"replaces_date": "11/3/2025"}),
-        CorpusReport("BC T3-2025 CDN GD scan.png", "png", "CDN_GD", m, "05/BC-CĐN", date(2025, 3, 14), _t(date(2025, 3, 15), 9, 10),
-                     ("T05", "T09")),
-        CorpusReport("BC tu tuong T3-2025 CDYT (OCR).txt", "ocr_txt", "CDN_YT", m, "07/BC-CĐN", date(2025, 3, 16),
-                     _t(date(2025, 3, 16), 15, 35), ("T06", "T12")),
-        CorpusReport("BC T3 2025 CDVC (xuat tu phan mem).txt", "utf16", "CDVC_LC", m, "04/BC-CĐVC", date(2025, 3, 17),
-                     _t(date(2025, 3, 17), 10, 47), ("T01", "T03", "T04")),
+        CorpusReport(
+            "BC tu tuong T3-2025 Dong Xuan.docx",
+            "docx_table",
+            "DONG_XUAN",
+            m,
+            "14/BC-LĐLĐ",
+            date(2025, 3, 19),
+            _t(date(2025, 3, 19), 23, 50),
+            ("T02", "T06", "T11"),
+        ),
+        CorpusReport(
+            "BC thang 3 KheLim.docx",
+            "docx_tabs",
+            "KHE_LIM",
+            m,
+            "09/BC-LĐLĐ",
+            date(2025, 3, 19),
+            _t(date(2025, 3, 20), 8, 15),
+            ("T03", "T09"),
+            typed_time="8h15",
+        ),
+        CorpusReport(
+            "BC DLXH T3.2025 - Pac Rao.docx",
+            "docx_textbox",
+            "PAC_RAO",
+            m,
+            "11/BC-LĐLĐ",
+            date(2025, 3, 17),
+            _t(date(2025, 3, 18), 16, 48),
+            ("T10", "T06"),
+            parts=("situation", "causes", "proposals"),
+            typed_time="16h48",
+        ),
+        CorpusReport(
+            "BC T3-2025 LDLD Than Son.pdf",
+            "pdf_flat",
+            "THAN_SON",
+            m,
+            "17/BC-LĐLĐ",
+            date(2025, 3, 14),
+            _t(date(2025, 3, 17), 10, 5),
+            ("T11", "T07", "T04"),
+            typed_time="10 giờ 05",
+        ),
+        CorpusReport(
+            "BC thang 3 nam 2025 Tan Son.pdf",
+            "pdf_flat_swapped",
+            "TAN_SON",
+            m,
+            "08/BC-LĐLĐ",
+            date(2025, 3, 13),
+            _t(date(2025, 3, 14), 8, 47),
+            ("T08", "T12"),
+            typed_time="08:47",
+        ),
+        CorpusReport(
+            "21.BC tinh hinh tu tuong T3-2025 LDLD TP.pdf",
+            "pdf_flat",
+            "TP_LAMCAO",
+            m,
+            "21/BC-LĐLĐ",
+            date(2025, 3, 11),
+            _t(date(2025, 3, 11), 16, 20),
+            ("T03", "T07", "T11"),
+        ),
+        CorpusReport(
+            "21a.BC tinh hinh tu tuong T3-2025 LDLD TP (ban sua).docx",
+            "docx_table",
+            "TP_LAMCAO",
+            m,
+            "21a/BC-LĐLĐ",
+            date(2025, 3, 13),
+            _t(date(2025, 3, 13), 9, 5),
+            ("T03", "T07", "T11"),
+            replaces="21/BC-LĐLĐ",
+            extra={"replaces_date": "11/3/2025"},
+        ),
+        CorpusReport(
+            "BC T3-2025 CDN GD scan.png", "png", "CDN_GD", m, "05/BC-CĐN", date(2025, 3, 14), _t(date(2025, 3, 15), 9, 10), ("T05", "T09")
+        ),
+        CorpusReport(
+            "BC tu tuong T3-2025 CDYT (OCR).txt",
+            "ocr_txt",
+            "CDN_YT",
+            m,
+            "07/BC-CĐN",
+            date(2025, 3, 16),
+            _t(date(2025, 3, 16), 15, 35),
+            ("T06", "T12"),
+        ),
+        CorpusReport(
+            "BC T3 2025 CDVC (xuat tu phan mem).txt",
+            "utf16",
+            "CDVC_LC",
+            m,
+            "04/BC-CĐVC",
+            date(2025, 3, 17),
+            _t(date(2025, 3, 17), 10, 47),
+            ("T01", "T03", "T04"),
+        ),
         # Ad-hoc reports with their own deadlines, among other dates ("Than Sơn, ngày ...": "hạn" inside a place name).
-        CorpusReport("BC dot xuat vu viec Cty Hung Thinh no luong - Than Son.pdf", "pdf_flat", "THAN_SON", m, "18/BC-LĐLĐ",
-                     date(2025, 3, 8), _t(date(2025, 3, 8), 16, 10), ("T11",), report_type="ad_hoc",
-                     parts=("situation", "causes", "proposals"),
-                     adhoc_title="Vụ việc người lao động Công ty TNHH Gỗ Hưng Thịnh ngừng việc tập thể do bị nợ lương",
-                     adhoc_text=ADHOC_THAN_SON, due_at=_t(date(2025, 3, 28), 0, 0),
-                     extra={"situation": ADHOC_THAN_SON_SITUATION,
-                            "causes": "Công ty gặp khó khăn về dòng tiền do chủ đầu tư chậm thanh toán, dẫn đến nợ lương kéo dài.",
-                            "proposals": "Đề nghị LĐLĐ tỉnh phối hợp Sở Nội vụ đôn đốc Công ty trả lương. Hạn báo cáo kết quả: "
-                                         "LĐLĐ huyện sẽ báo cáo kết quả giải quyết về Ban Thường vụ LĐLĐ tỉnh trước ngày "
-                                         "28/3/2025."}),
-        CorpusReport("BC dot xuat dich sot xuat huyet - CDYT.docx", "docx_tabs", "CDN_YT", m, "08/BC-CĐN", date(2025, 3, 24),
-                     _t(date(2025, 3, 26), 14, 0), ("T06",), report_type="ad_hoc",
-                     adhoc_title="Tình hình dịch sốt xuất huyết và tư tưởng của nhân viên y tế",
-                     adhoc_text=("Thực hiện Công văn số 31/LĐLĐ-TG của Ban Thường vụ LĐLĐ tỉnh đề nghị báo cáo đột xuất, thời hạn "
-                                 "báo cáo chậm nhất ngày 25/3/2025, Công đoàn ngành Y tế báo cáo như sau:",),
-                     due_at=_t(date(2025, 3, 25), 0, 0),
-                     extra={"situation": ADHOC_CDN_YT_SITUATION}),
+        CorpusReport(
+            "BC dot xuat vu viec Cty Hung Thinh no luong - Than Son.pdf",
+            "pdf_flat",
+            "THAN_SON",
+            m,
+            "18/BC-LĐLĐ",
+            date(2025, 3, 8),
+            _t(date(2025, 3, 8), 16, 10),
+            ("T11",),
+            report_type="ad_hoc",
+            parts=("situation", "causes", "proposals"),
+            adhoc_title="Vụ việc người lao động Công ty TNHH Gỗ Hưng Thịnh ngừng việc tập thể do bị nợ lương",
+            adhoc_text=ADHOC_THAN_SON,
+            due_at=_t(date(2025, 3, 28), 0, 0),
+            extra={
+                "situation": ADHOC_THAN_SON_SITUATION,
+                "causes": "Công ty gặp khó khăn về dòng tiền do chủ đầu tư chậm thanh toán, dẫn đến nợ lương kéo dài.",
+                "proposals": "Đề nghị LĐLĐ tỉnh phối hợp Sở Nội vụ đôn đốc Công ty trả lương. Hạn báo cáo kết quả: "
+                "LĐLĐ huyện sẽ báo cáo kết quả giải quyết về Ban Thường vụ LĐLĐ tỉnh trước ngày "
+                "28/3/2025.",
+            },
+        ),
+        CorpusReport(
+            "BC dot xuat dich sot xuat huyet - CDYT.docx",
+            "docx_tabs",
+            "CDN_YT",
+            m,
+            "08/BC-CĐN",
+            date(2025, 3, 24),
+            _t(date(2025, 3, 26), 14, 0),
+            ("T06",),
+            report_type="ad_hoc",
+            adhoc_title="Tình hình dịch sốt xuất huyết và tư tưởng của nhân viên y tế",
+            adhoc_text=(
+                "Thực hiện Công văn số 31/LĐLĐ-TG của Ban Thường vụ LĐLĐ tỉnh đề nghị báo cáo đột xuất, thời hạn "
+                "báo cáo chậm nhất ngày 25/3/2025, Công đoàn ngành Y tế báo cáo như sau:",
+            ),
+            due_at=_t(date(2025, 3, 25), 0, 0),
+            extra={"situation": ADHOC_CDN_YT_SITUATION},
+        ),
     ]
     # February and January: every unit on time, in the formats each office usually sends.
     feb = [
-        ("DONG_XUAN", "docx_textbox", ("T01", "T05")), ("KHE_LIM", "cp1258", ("T11", "T06")), ("PAC_RAO", "pdf_flat", ("T10", "T08")),
-        ("THAN_SON", "docx_table", ("T04", "T11")), ("TAN_SON", "ocr_txt", ("T07", "T02")), ("TP_LAMCAO", "pdf_scan", ("T03", "T12")),
-        ("CDN_GD", "docx_table", ("T09", "T05")), ("CDN_YT", "pdf_flat_swapped", ("T06", "T12")),
-        ("CDVC_LC", "utf16", ("T03", "T01")), ("NAM_LU", "docx_tabs", ("T10", "T11")),
+        ("DONG_XUAN", "docx_textbox", ("T01", "T05")),
+        ("KHE_LIM", "cp1258", ("T11", "T06")),
+        ("PAC_RAO", "pdf_flat", ("T10", "T08")),
+        ("THAN_SON", "docx_table", ("T04", "T11")),
+        ("TAN_SON", "ocr_txt", ("T07", "T02")),
+        ("TP_LAMCAO", "pdf_scan", ("T03", "T12")),
+        ("CDN_GD", "docx_table", ("T09", "T05")),
+        ("CDN_YT", "pdf_flat_swapped", ("T06", "T12")),
+        ("CDVC_LC", "utf16", ("T03", "T01")),
+        ("NAM_LU", "docx_tabs", ("T10", "T11")),
     ]
     for n, (code, fmt, topics) in enumerate(feb, start=1):
-        ext = {"docx_table": "docx", "docx_tabs": "docx", "docx_textbox": "docx", "pdf_flat": "pdf", "pdf_flat_swapped": "pdf",
-               "pdf_scan": "pdf", "ocr_txt": "txt", "utf16": "txt", "cp1258": "txt", "png": "png"}[fmt]
+        ext = {
+            "docx_table": "docx",
+            "docx_tabs": "docx",
+            "docx_textbox": "docx",
+            "pdf_flat": "pdf",
+            "pdf_flat_swapped": "pdf",
+            "pdf_scan": "pdf",
+            "ocr_txt": "txt",
+            "utf16": "txt",
+            "cp1258": "txt",
+            "png": "png",
+        }[fmt]
         kind = UNITS[code].unit_type
         number = f"{n + 2:02d}/BC-LĐLĐ" if kind == "district" else "02/BC-CĐVC" if kind == "civil_servants" else f"{n:02d}/BC-CĐN"
-        reports.append(CorpusReport(f"BC T2-2025 {UNITS[code].file_tag}.{ext}", fmt, code, f, number, date(2025, 2, 12 + n % 5),
-                                    _t(date(2025, 2, 13 + n % 5), 8 + n, 10 + n), topics))
-    reports.append(CorpusReport("BC thang 1 Dong Xuan.txt", "cp1258", "DONG_XUAN", j, "03/BC-LĐLĐ", date(2025, 1, 15),
-                                _t(date(2025, 1, 16), 9, 30), ("T05", "T11")))
-    reports.append(CorpusReport("BC T1-2025 Pac Rao.docx", "docx_tabs", "PAC_RAO", j, "02/BC-LĐLĐ", date(2025, 1, 16),
-                                _t(date(2025, 1, 17), 14, 40), ("T06", "T10")))
+        reports.append(
+            CorpusReport(
+                f"BC T2-2025 {UNITS[code].file_tag}.{ext}",
+                fmt,
+                code,
+                f,
+                number,
+                date(2025, 2, 12 + n % 5),
+                _t(date(2025, 2, 13 + n % 5), 8 + n, 10 + n),
+                topics,
+            )
+        )
+    reports.append(
+        CorpusReport(
+            "BC thang 1 Dong Xuan.txt",
+            "cp1258",
+            "DONG_XUAN",
+            j,
+            "03/BC-LĐLĐ",
+            date(2025, 1, 15),
+            _t(date(2025, 1, 16), 9, 30),
+            ("T05", "T11"),
+        )
+    )
+    reports.append(
+        CorpusReport(
+            "BC T1-2025 Pac Rao.docx",
+            "docx_tabs",
+            "PAC_RAO",
+            j,
+            "02/BC-LĐLĐ",
+            date(2025, 1, 16),
+            _t(date(2025, 1, 17), 14, 40),
+            ("T06", "T10"),
+        )
+    )
     return reports
 
 
@@ -482,28 +664,78 @@ def write_register(path: Path, reports: list[CorpusReport]) -> Path:
     ws.append(["Số đến", "Ngày đến", "Giờ đến", "Nơi gửi", "Số, ký hiệu VB", "Ngày VB", "Trích yếu", "File đính kèm", "Ghi chú"])
     rows = []
     for r in reports:
-        summary = ("BC đột xuất " + (r.adhoc_title or "")) if r.report_type == "ad_hoc" else (
-            f"BC tình hình tư tưởng, DLXH tháng {r.month.month}/{r.month.year}")
+        summary = (
+            ("BC đột xuất " + (r.adhoc_title or ""))
+            if r.report_type == "ad_hoc"
+            else (f"BC tình hình tư tưởng, DLXH tháng {r.month.month}/{r.month.year}")
+        )
         if r.replaces:
             summary += f" (thay thế BC số {r.replaces} ngày {r.extra['replaces_date']})"
         rows.append((r.received, UNITS[r.unit].sender, r.doc_number, r.issued, summary, r.file_name, r.typed_time))
     others = [
-        (_t(date(2025, 3, 3), 8, 30), "Tỉnh ủy LC", "1102-CV/TU", date(2025, 2, 28), "V/v tổ chức các hoạt động kỷ niệm ngày 8/3",
-         "1102-CV_TU.pdf", None),
-        (_t(date(2025, 3, 5), 14, 30), "Sở Nội vụ", "GM 41/GM-SNV", date(2025, 3, 4), "Giấy mời dự hội nghị triển khai Tháng Công nhân",
-         None, None),
-        (_t(date(2025, 3, 10), 9, 40), "LĐLĐ h. Nậm Lư", "05/TTr-LĐLĐ", date(2025, 3, 9),
-         "Tờ trình đề nghị hỗ trợ đoàn viên bị thiệt hại do mưa đá", "TTr 05 Nam Lu.pdf", None),
-        (_t(date(2025, 3, 18), 10, 5), "LĐLĐ h. Nậm Lư", "06/BC-LĐLĐ", date(2025, 3, 17),
-         "BC kết quả tổ chức Tháng hành động về an toàn, vệ sinh lao động", None, None),
-        (_t(date(2025, 3, 19), 14, 15), "CĐCS Cty CP Thủy điện Suối Mây", "03/BC-CĐCS", date(2025, 3, 18),
-         "BC kết quả thương lượng tập thể năm 2025", None, None),
+        (
+            _t(date(2025, 3, 3), 8, 30),
+            "Tỉnh ủy LC",
+            "1102-CV/TU",
+            date(2025, 2, 28),
+            "V/v tổ chức các hoạt động kỷ niệm ngày 8/3",
+            "1102-CV_TU.pdf",
+            None,
+        ),
+        (
+            _t(date(2025, 3, 5), 14, 30),
+            "Sở Nội vụ",
+            "GM 41/GM-SNV",
+            date(2025, 3, 4),
+            "Giấy mời dự hội nghị triển khai Tháng Công nhân",
+            None,
+            None,
+        ),
+        (
+            _t(date(2025, 3, 10), 9, 40),
+            "LĐLĐ h. Nậm Lư",
+            "05/TTr-LĐLĐ",
+            date(2025, 3, 9),
+            "Tờ trình đề nghị hỗ trợ đoàn viên bị thiệt hại do mưa đá",
+            "TTr 05 Nam Lu.pdf",
+            None,
+        ),
+        (
+            _t(date(2025, 3, 18), 10, 5),
+            "LĐLĐ h. Nậm Lư",
+            "06/BC-LĐLĐ",
+            date(2025, 3, 17),
+            "BC kết quả tổ chức Tháng hành động về an toàn, vệ sinh lao động",
+            None,
+            None,
+        ),
+        (
+            _t(date(2025, 3, 19), 14, 15),
+            "CĐCS Cty CP Thủy điện Suối Mây",
+            "03/BC-CĐCS",
+            date(2025, 3, 18),
+            "BC kết quả thương lượng tập thể năm 2025",
+            None,
+            None,
+        ),
     ]
-    for n, (received, sender, number, issued, summary, attachment, typed) in enumerate(sorted(rows + others, key=lambda x: x[0]),
-                                                                                      start=101):
+    for n, (received, sender, number, issued, summary, attachment, typed) in enumerate(
+        sorted(rows + others, key=lambda x: x[0]), start=101
+    ):
         note = "Nhận qua thư điện tử" if attachment else "Bản giấy"
-        ws.append([n, datetime.combine(received.date(), time(0)), typed or received.time().replace(tzinfo=None), sender, number,
-                   issued.strftime("%d/%m/%Y"), summary, attachment, note])
+        ws.append(
+            [
+                n,
+                datetime.combine(received.date(), time(0)),
+                typed or received.time().replace(tzinfo=None),
+                sender,
+                number,
+                issued.strftime("%d/%m/%Y"),
+                summary,
+                attachment,
+                note,
+            ]
+        )
         ws.cell(ws.max_row, 2).number_format = "dd/mm/yyyy"
         if not typed:
             ws.cell(ws.max_row, 3).number_format = "hh:mm"
@@ -518,14 +750,28 @@ def write_strays(folder: Path) -> list[Path]:
     from PIL import Image, ImageDraw
 
     chat = folder / "Zalo_nhom_VP_xuat_21-03-2025.json"
-    chat.write_text(json.dumps({"conversation": "VP LĐLĐ tỉnh", "exported_at": "2025-03-21T08:00:00+07:00", "messages": [
-        {"sender": "Văn thư", "time": "2025-03-19T23:52:00+07:00", "text": "LĐLĐ Đồng Xuân vừa gửi báo cáo tháng 3 lúc 23h50."},
-        {"sender": "Văn thư", "time": "2025-03-20T08:20:00+07:00", "text": "Khe Lim gửi BC tháng 3 lúc 8h15, trễ hạn."},
-        {"sender": "Phó Ban", "time": "2025-03-20T09:00:00+07:00", "text": "Nhắc LĐLĐ Nậm Lư nộp báo cáo tháng 3 ngay."},
-    ]}, ensure_ascii=False, indent=1), encoding="utf-8")
+    chat.write_text(
+        json.dumps(
+            {
+                "conversation": "VP LĐLĐ tỉnh",
+                "exported_at": "2025-03-21T08:00:00+07:00",
+                "messages": [
+                    {"sender": "Văn thư", "time": "2025-03-19T23:52:00+07:00", "text": "LĐLĐ Đồng Xuân vừa gửi báo cáo tháng 3 lúc 23h50."},
+                    {"sender": "Văn thư", "time": "2025-03-20T08:20:00+07:00", "text": "Khe Lim gửi BC tháng 3 lúc 8h15, trễ hạn."},
+                    {"sender": "Phó Ban", "time": "2025-03-20T09:00:00+07:00", "text": "Nhắc LĐLĐ Nậm Lư nộp báo cáo tháng 3 ngay."},
+                ],
+            },
+            ensure_ascii=False,
+            indent=1,
+        ),
+        encoding="utf-8",
+    )
     note = folder / "ghi chu don doc thang 3.txt"
-    note.write_text("Ghi chú văn thư 20/3:\n- Đã gọi điện nhắc LĐLĐ huyện Nậm Lư, hẹn gửi trong tuần.\n- TP gửi bản sửa 21a ngày 13/3.\n"
-                    "- Than Sơn có báo cáo đột xuất vụ Hưng Thịnh nợ lương.\n", encoding="utf-8")
+    note.write_text(
+        "Ghi chú văn thư 20/3:\n- Đã gọi điện nhắc LĐLĐ huyện Nậm Lư, hẹn gửi trong tuần.\n- TP gửi bản sửa 21a ngày 13/3.\n"
+        "- Than Sơn có báo cáo đột xuất vụ Hưng Thịnh nợ lương.\n",
+        encoding="utf-8",
+    )
     photo = folder / "anh chup trang ky.jpg"
     img = Image.new("RGB", (900, 700), (214, 204, 186))
     draw = ImageDraw.Draw(img)

@@ -53,14 +53,21 @@ class ReportSpec:
     forecast: list[str] = field(default_factory=lambda: list(FORECAST))
     proposals: list[str] = field(default_factory=lambda: list(PROPOSALS))
     headings: tuple[str, str, str, str] = (
-        "I. TÌNH HÌNH TƯ TƯỞNG, DƯ LUẬN XÃ HỘI", "II. NGUYÊN NHÂN", "III. DỰ BÁO TÌNH HÌNH", "IV. ĐỀ XUẤT, KIẾN NGHỊ",
+        "I. TÌNH HÌNH TƯ TƯỞNG, DƯ LUẬN XÃ HỘI",
+        "II. NGUYÊN NHÂN",
+        "III. DỰ BÁO TÌNH HÌNH",
+        "IV. ĐỀ XUẤT, KIẾN NGHỊ",
     )
 
     def header_lines(self) -> list[str]:
         d, m, y = self.issued
         return [
-            self.parent, self.issuer, f"Số: {self.doc_number}",
-            "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", f"{self.place}, ngày {d} tháng {m} năm {y}",
+            self.parent,
+            self.issuer,
+            f"Số: {self.doc_number}",
+            "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+            "Độc lập - Tự do - Hạnh phúc",
+            f"{self.place}, ngày {d} tháng {m} năm {y}",
         ]
 
     def title_lines(self) -> list[str]:
@@ -203,12 +210,54 @@ def to_cp1258(text: str) -> bytes:
     return "".join(out).encode("cp1258")
 
 
-_OCR_DAMAGE = str.maketrans({
-    "Đ": "P", "đ": "d", "ư": "u", "ơ": "o", "ê": "é", "ă": "a", "â": "a", "ô": "o", "ờ": "o", "ở": "o", "ớ": "é",
-    "ợ": "o", "ữ": "ii", "ừ": "u", "ứ": "ú", "ự": "y", "ử": "u", "ạ": "a", "ậ": "a", "ầ": "a", "ấ": "a", "ẩ": "a",
-    "ệ": "é", "ề": "é", "ế": "é", "ể": "é", "ồ": "o", "ố": "é", "ổ": "o", "ộ": "o", "ị": "i", "ọ": "o", "ụ": "u",
-    "ằ": "a", "ắ": "a", "ặ": "a", "ẳ": "a", "ỏ": "o", "ủ": "u", "ỉ": "i", "ì": "i", "ò": "o", "ù": "u", "ỳ": "y",
-})
+_OCR_DAMAGE = str.maketrans(
+    {
+        "Đ": "P",
+        "đ": "d",
+        "ư": "u",
+        "ơ": "o",
+        "ê": "é",
+        "ă": "a",
+        "â": "a",
+        "ô": "o",
+        "ờ": "o",
+        "ở": "o",
+        "ớ": "é",
+        "ợ": "o",
+        "ữ": "ii",
+        "ừ": "u",
+        "ứ": "ú",
+        "ự": "y",
+        "ử": "u",
+        "ạ": "a",
+        "ậ": "a",
+        "ầ": "a",
+        "ấ": "a",
+        "ẩ": "a",
+        "ệ": "é",
+        "ề": "é",
+        "ế": "é",
+        "ể": "é",
+        "ồ": "o",
+        "ố": "é",
+        "ổ": "o",
+        "ộ": "o",
+        "ị": "i",
+        "ọ": "o",
+        "ụ": "u",
+        "ằ": "a",
+        "ắ": "a",
+        "ặ": "a",
+        "ẳ": "a",
+        "ỏ": "o",
+        "ủ": "u",
+        "ỉ": "i",
+        "ì": "i",
+        "ò": "o",
+        "ù": "u",
+        "ỳ": "y",
+    }
+)
 
 
 for _k, _v in list(_OCR_DAMAGE.items()):
@@ -239,20 +288,90 @@ def write_text(spec: ReportSpec, path: Path, encoding: str = "utf-8", damage: bo
 
 
 # -- structured forms and register -------------------------------------------------------------
-FORM_HEADER = ["Mã đơn vị", "Tên đơn vị", "Kỳ báo cáo", "Loại báo cáo", "Hạn nộp", "Số văn bản", "Thời gian nhận", "Chủ đề",
-               "Tình hình", "Sắc thái", "Điểm nóng", "Nguyên nhân", "Dự báo", "Đề xuất, kiến nghị"]
-FORM_HEADER_ASCII = ["Ma don vi", "Ten don vi", "Ky bao cao", "Loai bao cao", "Han nop", "So van ban", "Thoi gian nhan", "Chu de",
-                     "Tinh hinh", "Sac thai", "Diem nong", "Nguyen nhan", "Du bao", "De xuat, kien nghi"]
-FORM_HEADER_EN = ["unit_code", "unit_name", "period", "report_type", "due_at", "doc_number", "received_at", "topic", "summary",
-                  "sentiment", "hot_spot", "cause", "forecast", "proposal"]
+FORM_HEADER = [
+    "Mã đơn vị",
+    "Tên đơn vị",
+    "Kỳ báo cáo",
+    "Loại báo cáo",
+    "Hạn nộp",
+    "Số văn bản",
+    "Thời gian nhận",
+    "Chủ đề",
+    "Tình hình",
+    "Sắc thái",
+    "Điểm nóng",
+    "Nguyên nhân",
+    "Dự báo",
+    "Đề xuất, kiến nghị",
+]
+FORM_HEADER_ASCII = [
+    "Ma don vi",
+    "Ten don vi",
+    "Ky bao cao",
+    "Loai bao cao",
+    "Han nop",
+    "So van ban",
+    "Thoi gian nhan",
+    "Chu de",
+    "Tinh hinh",
+    "Sac thai",
+    "Diem nong",
+    "Nguyen nhan",
+    "Du bao",
+    "De xuat, kien nghi",
+]
+FORM_HEADER_EN = [
+    "unit_code",
+    "unit_name",
+    "period",
+    "report_type",
+    "due_at",
+    "doc_number",
+    "received_at",
+    "topic",
+    "summary",
+    "sentiment",
+    "hot_spot",
+    "cause",
+    "forecast",
+    "proposal",
+]
 
 
 def form_rows(unit_code: str, unit_name: str, period: str, received: str, doc_number: str = "20/BC-LĐLĐ") -> list[list[str]]:
     return [
-        [unit_code, unit_name, period, "Tháng", "", doc_number, received, "T11", SITUATION[0], "Tiêu cực", "Có", CAUSES[0],
-         FORECAST[0], PROPOSALS[0]],
-        [unit_code, unit_name, period, "Tháng", "", doc_number, received, "T07", SITUATION[1], "Trung lập", "Không", "Mức phạt tăng mạnh.",
-         "Ý thức chấp hành sẽ chuyển biến.", "Tăng cường tuyên truyền."],
+        [
+            unit_code,
+            unit_name,
+            period,
+            "Tháng",
+            "",
+            doc_number,
+            received,
+            "T11",
+            SITUATION[0],
+            "Tiêu cực",
+            "Có",
+            CAUSES[0],
+            FORECAST[0],
+            PROPOSALS[0],
+        ],
+        [
+            unit_code,
+            unit_name,
+            period,
+            "Tháng",
+            "",
+            doc_number,
+            received,
+            "T07",
+            SITUATION[1],
+            "Trung lập",
+            "Không",
+            "Mức phạt tăng mạnh.",
+            "Ý thức chấp hành sẽ chuyển biến.",
+            "Tăng cường tuyên truyền.",
+        ],
     ]
 
 

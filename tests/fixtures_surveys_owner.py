@@ -121,9 +121,11 @@ def survey_sheet() -> list[list[str]]:
     ]
     for group, name, label, topic, reverse in SCALE_QUESTIONS:
         if group == "grp_c" and rows[-1][1] in ("q4",):
-            rows += [["end_group", "", "", "", "", "", ""], ["begin_group", "grp_c", GROUP_LABELS["grp_c"], "", "", "", ""],
-                     ["select_one co_khong", "q5", "Anh/chị có gặp thông tin xuyên tạc về sắp xếp bộ máy không?", "no",
-                      "XUYEN_TAC", "", ""]]
+            rows += [
+                ["end_group", "", "", "", "", "", ""],
+                ["begin_group", "grp_c", GROUP_LABELS["grp_c"], "", "", "", ""],
+                ["select_one co_khong", "q5", "Anh/chị có gặp thông tin xuyên tạc về sắp xếp bộ máy không?", "no", "XUYEN_TAC", "", ""],
+            ]
         rows.append(["select_one likert5", name, label, "yes", topic, reverse, ""])
     rows += [
         ["rank uu_tien", "uu_tien", "Xếp thứ tự các vấn đề anh/chị quan tâm", "no", "", "", ""],
@@ -194,24 +196,36 @@ def generate(per_unit: dict[str, int], month: tuple[int, int], seed: int) -> lis
             for q in ("q3", "q6", "q7"):  # optional questions some respondents skip
                 if rnd.random() < 0.2:
                     scale[q] = None
-            out.append(Submission(
-                uuid=str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"owner-form-{seed}-{month}-{n}")),
-                submitted_utc=first_local + timedelta(seconds=rnd.randrange(26 * 86400)),
-                unit_choice=choice,
-                gender=rnd.choice(["nam", "nu"]),
-                age=rnd.randrange(22, 58),
-                scale=scale,
-                met_news=rnd.choice(["co", "khong"]),
-                priorities=rnd.sample([c for c, _ in PRIORITIES], 3),
-                comment=rnd.choice(COMMENTS),
-                collector=rnd.choice(COLLECTORS),
-            ))
+            out.append(
+                Submission(
+                    uuid=str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"owner-form-{seed}-{month}-{n}")),
+                    submitted_utc=first_local + timedelta(seconds=rnd.randrange(26 * 86400)),
+                    unit_choice=choice,
+                    gender=rnd.choice(["nam", "nu"]),
+                    age=rnd.randrange(22, 58),
+                    scale=scale,
+                    met_news=rnd.choice(["co", "khong"]),
+                    priorities=rnd.sample([c for c, _ in PRIORITIES], 3),
+                    comment=rnd.choice(COMMENTS),
+                    collector=rnd.choice(COLLECTORS),
+                )
+            )
     rnd.shuffle(out)
     return out
 
 
-KOBO_META = ["_id", "_uuid", "_submission_time", "_validation_status", "_notes", "_status", "_submitted_by", "__version__",
-             "_tags", "_index"]
+KOBO_META = [
+    "_id",
+    "_uuid",
+    "_submission_time",
+    "_validation_status",
+    "_notes",
+    "_status",
+    "_submitted_by",
+    "__version__",
+    "_tags",
+    "_index",
+]
 
 
 def _path(group: str, name: str) -> str:
@@ -253,14 +267,28 @@ def kobo_row(s: Submission, index: int, labels: bool = False) -> list[str]:
     cells = [
         (local - timedelta(minutes=12)).strftime("%Y-%m-%dT%H:%M:%S.000+07:00"),
         (local - timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M:%S.000+07:00"),
-        unit, ({"nam": "Nam", "nu": "Nữ"}[s.gender] if labels else s.gender), str(s.age),
+        unit,
+        ({"nam": "Nam", "nu": "Nữ"}[s.gender] if labels else s.gender),
+        str(s.age),
         *[scale(n) for g, n, *_ in SCALE_QUESTIONS if g == "grp_b"],
         ({"co": "Có", "khong": "Không"}[s.met_news] if labels else s.met_news),
         *[scale(n) for g, n, *_ in SCALE_QUESTIONS if g == "grp_c"],
-        " ".join(s.priorities), s.comment, f"uuid:{s.uuid}",
+        " ".join(s.priorities),
+        s.comment,
+        f"uuid:{s.uuid}",
     ]
-    return cells + [str(300000 + index), s.uuid, s.submitted_utc.strftime("%Y-%m-%dT%H:%M:%S"), "", "", "submitted_via_web",
-                    s.collector, "vKw8Tg2025", "", str(index)]
+    return cells + [
+        str(300000 + index),
+        s.uuid,
+        s.submitted_utc.strftime("%Y-%m-%dT%H:%M:%S"),
+        "",
+        "",
+        "submitted_via_web",
+        s.collector,
+        "vKw8Tg2025",
+        "",
+        str(index),
+    ]
 
 
 def write_kobo_csv(path: Path, subs: list[Submission]) -> Path:

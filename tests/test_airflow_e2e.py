@@ -147,8 +147,23 @@ def write_late_report(folder: Path, period, received: datetime) -> Path:
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(FORM_HEADER)
-        w.writerow([UNIT, name, f"{period:%Y-%m}", "Tháng", "27/BC-CĐ", received.strftime("%Y-%m-%d %H:%M"), "T11",
-                    situation, SENTIMENT_OF["T11"], "Không", cause, forecast, proposal])
+        w.writerow(
+            [
+                UNIT,
+                name,
+                f"{period:%Y-%m}",
+                "Tháng",
+                "27/BC-CĐ",
+                received.strftime("%Y-%m-%d %H:%M"),
+                "T11",
+                situation,
+                SENTIMENT_OF["T11"],
+                "Không",
+                cause,
+                forecast,
+                proposal,
+            ]
+        )
     return path
 
 
@@ -258,8 +273,7 @@ def test_late_report_flows_to_marts_validation_and_alert_by_itself(airflow_env, 
         print(f"\nservices up in {started:.0f}s; report to mart/validation/alert: {found} (total {elapsed:.0f}s)")
         missing = {"mart", "validation", "alert", "scans"} - set(found)
         assert not missing, (
-            f"after {elapsed:.0f}s still missing {sorted(missing)} (found {found})\n"
-            f"DAG runs:\n{airflow_runs(env)}\n{services.log_tails()}"
+            f"after {elapsed:.0f}s still missing {sorted(missing)} (found {found})\nDAG runs:\n{airflow_runs(env)}\n{services.log_tails()}"
         )
         (status, days_late), _ = found["mart"]
         assert status == "late" and days_late >= 1, found["mart"]

@@ -23,8 +23,16 @@ from tests.test_airflow_e2e import free_port
 
 PIPELINE_DAGS = tuple(dag_id for dag_id, _ in pipeline())  # every source's ingest DAG, build, validate, alerts
 INGEST_DAGS = tuple(d for d in PIPELINE_DAGS if d.startswith("dlxh_ingest_"))
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _rest(base: str, path: str) -> dict:
@@ -77,8 +85,9 @@ class Metadata:
         return {r[0] for r in self.rows("select dag_id from dag where last_parsed_time >= %s", (since,))}
 
 
-def _settled(base: str, db: Metadata, proc: subprocess.Popen, log: Path, expected: set[tuple[str, str]],
-             timeout: float = 300) -> list[dict]:
+def _settled(
+    base: str, db: Metadata, proc: subprocess.Popen, log: Path, expected: set[tuple[str, str]], timeout: float = 300
+) -> list[dict]:
     """Bounded wait: the runs `expected` ((dag_id, run_type)) exist, none is queued or running and
     no asset event waits in asset_dag_run_queue, twice in a row 3 s apart; returns all runs."""
     deadline = time.monotonic() + timeout
@@ -100,16 +109,24 @@ def _no_failed_try(base: str) -> list[dict]:
     """Every task instance of every run: none failed, none needed a second try (a run that went
     green on its retry still hides a first try that failed: the execution API timeout of issue 21)."""
     tis = _all(base, "/api/v2/dags/~/dagRuns/~/taskInstances?order_by=id", "task_instances")
-    bad = [(t["dag_id"], t["task_id"], t.get("map_index"), t["state"], t["try_number"]) for t in tis
-           if t["state"] in ("failed", "upstream_failed", "up_for_retry") or (t["try_number"] or 0) > 1]
+    bad = [
+        (t["dag_id"], t["task_id"], t.get("map_index"), t["state"], t["try_number"])
+        for t in tis
+        if t["state"] in ("failed", "upstream_failed", "up_for_retry") or (t["try_number"] or 0) > 1
+    ]
     assert not bad, bad
     return tis
 
 
 def _chromium(chromium: str, profile: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "TZ": "Asia/Ho_Chi_Minh"}  # the federation's computers: the UI follows the browser's zone
-    proc = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--window-size=1600,1200",
-                           "--virtual-time-budget=30000", *args], capture_output=True, text=True, timeout=180, env=env)
+    proc = subprocess.run(
+        [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--window-size=1600,1200", "--virtual-time-budget=30000", *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=env,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return proc
 
@@ -185,8 +202,9 @@ def test_ui_after_make_run_has_no_failed_and_no_duplicate_run(tmp_path: Path):
         t0 = time.monotonic()
         started = datetime.now(UTC)
         with log.open("wb") as out:
-            standalone = subprocess.Popen([dlxh, "airflow", "standalone"], env=env, stdout=out, stderr=subprocess.STDOUT,
-                                          start_new_session=True)
+            standalone = subprocess.Popen(
+                [dlxh, "airflow", "standalone"], env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
         deadline = time.monotonic() + 240
         while "Airflow UI:" not in log.read_text(errors="replace"):
             assert standalone.poll() is None and time.monotonic() < deadline, log.read_text(errors="replace")[-4000:]
@@ -232,12 +250,18 @@ def test_ui_after_make_run_has_no_failed_and_no_duplicate_run(tmp_path: Path):
         t0 = time.monotonic()
         before = {r["dag_run_id"] for r in runs}
         options = {"dags_folder": dags_folder, "only": ["dlxh_validate", "dlxh_alerts"]}
-        runner = subprocess.run([sys.executable, "-m", "dlxh.orchestration.runner", json.dumps(options)],
-                                env=af_env, capture_output=True, text=True, timeout=600)
+        runner = subprocess.run(
+            [sys.executable, "-m", "dlxh.orchestration.runner", json.dumps(options)],
+            env=af_env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert runner.returncode == 0, f"{runner.stdout[-4000:]}\n{runner.stderr[-4000:]}"
         assert "(triggered for the running scheduler)" in runner.stdout, runner.stdout[-3000:]
-        new = [r for r in _settled(base, db, standalone, log, {("dlxh_monthly_report", "asset_triggered")})
-               if r["dag_run_id"] not in before]
+        new = [
+            r for r in _settled(base, db, standalone, log, {("dlxh_monthly_report", "asset_triggered")}) if r["dag_run_id"] not in before
+        ]
         figures["validate → alerts beside the scheduler"] = time.monotonic() - t0
         for dag_id in ("dlxh_validate", "dlxh_alerts"):
             mine = [(r["run_type"], r["dag_run_id"]) for r in new if r["dag_id"] == dag_id]
@@ -254,8 +278,13 @@ def test_ui_after_make_run_has_no_failed_and_no_duplicate_run(tmp_path: Path):
         assert _stop(standalone) == 130, log.read_text(errors="replace")[-4000:]
         t0 = time.monotonic()
         options = {"dags_folder": dags_folder, "only": ["dlxh_alerts"], "retries": 1, "retry_delay_seconds": 5}
-        runner = subprocess.run([sys.executable, "-m", "dlxh.orchestration.runner", json.dumps(options)],
-                                env=af_env, capture_output=True, text=True, timeout=600)
+        runner = subprocess.run(
+            [sys.executable, "-m", "dlxh.orchestration.runner", json.dumps(options)],
+            env=af_env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert runner.returncode == 0, f"{runner.stdout[-4000:]}\n{runner.stderr[-4000:]}"
         assert "(triggered for the running scheduler)" not in runner.stdout, runner.stdout[-3000:]
         figures["second dag.test() run"] = time.monotonic() - t0
@@ -273,8 +302,7 @@ def test_ui_after_make_run_has_no_failed_and_no_duplicate_run(tmp_path: Path):
         if standalone is not None:
             _stop(standalone)
         subprocess.run([dlxh, "db", "down"], env=env, capture_output=True, timeout=120)
-        print(f"\nscreenshots: {shots}; Airflow logs: {home / 'logs'}, {log}; "
-              f"seconds: { {k: round(v, 1) for k, v in figures.items()} }")
+        print(f"\nscreenshots: {shots}; Airflow logs: {home / 'logs'}, {log}; seconds: { {k: round(v, 1) for k, v in figures.items()} }")
 
 
 def _airflow_env(env: dict[str, str]) -> dict[str, str]:

@@ -146,11 +146,30 @@ def marts(warehouse_target, make_httpserver, tmp_path_factory):
     forms = []
     for code, received in RECEIVED.items():
         name = next(r[1] for r in registry if r[0] == code)
-        forms.append(_write_csv(root / "reports" / f"BC_{code}_2026-11.csv", FORM_HEADER, [[
-            code, name, "2026-11", "Tháng", "12/BC-LĐLĐ", received.strftime("%Y-%m-%d %H:%M"), "T11",
-            "Người lao động phản ánh chậm lương.", "Tiêu cực", "Không", "Doanh nghiệp khó khăn.", "Có thể phát sinh tranh chấp.",
-            "Đề nghị kiểm tra, đôn đốc.",
-        ]], mtime=received))
+        forms.append(
+            _write_csv(
+                root / "reports" / f"BC_{code}_2026-11.csv",
+                FORM_HEADER,
+                [
+                    [
+                        code,
+                        name,
+                        "2026-11",
+                        "Tháng",
+                        "12/BC-LĐLĐ",
+                        received.strftime("%Y-%m-%d %H:%M"),
+                        "T11",
+                        "Người lao động phản ánh chậm lương.",
+                        "Tiêu cực",
+                        "Không",
+                        "Doanh nghiệp khó khăn.",
+                        "Có thể phát sinh tranh chấp.",
+                        "Đề nghị kiểm tra, đôn đốc.",
+                    ]
+                ],
+                mtime=received,
+            )
+        )
     conn = connect(warehouse_target)
     try:
         truncate_all(conn)
@@ -176,13 +195,25 @@ def alert_env(marts, monkeypatch, httpserver):
     smtp = SmtpServer(sink)
     smtp.start()
     for name, value in {
-        "DLXH_ALERT_CHANNELS": "email,webhook", "DLXH_SMTP_HOST": "127.0.0.1", "DLXH_SMTP_PORT": str(smtp.port),
-        "DLXH_SMTP_SECURITY": "none", "DLXH_SMTP_FROM": "LĐLĐ tỉnh Lai Châu <noreply@ldld.example.vn>",
-        "DLXH_SMTP_TIMEOUT": "2", "DLXH_WEBHOOK_TIMEOUT": "2", "DLXH_OFFICE_EMAIL": OFFICE,
-        "DLXH_OFFICE_WEBHOOK": httpserver.url_for(OFFICE_PATH), "DLXH_ALERT_RETRY_BASE_SECONDS": "0",
+        "DLXH_ALERT_CHANNELS": "email,webhook",
+        "DLXH_SMTP_HOST": "127.0.0.1",
+        "DLXH_SMTP_PORT": str(smtp.port),
+        "DLXH_SMTP_SECURITY": "none",
+        "DLXH_SMTP_FROM": "LĐLĐ tỉnh Lai Châu <noreply@ldld.example.vn>",
+        "DLXH_SMTP_TIMEOUT": "2",
+        "DLXH_WEBHOOK_TIMEOUT": "2",
+        "DLXH_OFFICE_EMAIL": OFFICE,
+        "DLXH_OFFICE_WEBHOOK": httpserver.url_for(OFFICE_PATH),
+        "DLXH_ALERT_RETRY_BASE_SECONDS": "0",
     }.items():
         monkeypatch.setenv(name, value)
-    for name in ("DLXH_WEBHOOK_URL", "DLXH_ALERT_REMIND_DAYS", "DLXH_ALERT_ESCALATE_DAYS", "DLXH_ALERT_OPEN_DAYS", "DLXH_ALERT_MAX_ATTEMPTS"):
+    for name in (
+        "DLXH_WEBHOOK_URL",
+        "DLXH_ALERT_REMIND_DAYS",
+        "DLXH_ALERT_ESCALATE_DAYS",
+        "DLXH_ALERT_OPEN_DAYS",
+        "DLXH_ALERT_MAX_ATTEMPTS",
+    ):
         monkeypatch.delenv(name, raising=False)
     yield conn, sink, smtp
     smtp.stop()
@@ -221,8 +252,13 @@ def test_replay_with_outage_then_replay_again_sends_each_alert_once(alert_env, h
         cur.execute("""select rule, unit_code, as_of, attempts, sent_at is not null, last_error is not null
                        from ops.alert_log where channel = 'email' and as_of in ('2026-11-20', '2026-11-21') order by alert_id""")
         late_rows = cur.fetchall()
-    assert {(r[0], r[1]) for r in late_rows} == {("late", "LDLD-SH"), ("late", "CDVC"), ("late", "CDN-YT"),
-                                                 ("digest:2026-11-20", "*"), ("digest:2026-11-21", "*")}
+    assert {(r[0], r[1]) for r in late_rows} == {
+        ("late", "LDLD-SH"),
+        ("late", "CDVC"),
+        ("late", "CDN-YT"),
+        ("digest:2026-11-20", "*"),
+        ("digest:2026-11-21", "*"),
+    }
     assert all(r[4] and r[5] and r[3] >= 2 for r in late_rows)
     # the day each alert was first planned is the day the rules say
     with conn, conn.cursor() as cur:
@@ -246,7 +282,9 @@ def test_email_content_vietnamese_mime(alert_env):
     assert run_alerts(date(2026, 11, 24)).ok
     by_key = {(dict(p.strip().split("=", 1) for p in m["X-DLXH-Alert"].split(";"))["rule"], r[0]): m for r, m in sink.messages}
     late = by_key[("late", EMAIL["CDVC"])]
-    assert late["Subject"] == "[Quá hạn] Công đoàn Viên chức tỉnh Lai Châu chưa nộp Báo cáo tình hình tư tưởng, dư luận xã hội tháng 11/2026"
+    assert (
+        late["Subject"] == "[Quá hạn] Công đoàn Viên chức tỉnh Lai Châu chưa nộp Báo cáo tình hình tư tưởng, dư luận xã hội tháng 11/2026"
+    )
     body = late.get_body(("plain",)).get_content()
     assert "00:00 ngày 20/11/2026" in body and "5 ngày" in body and OFFICE in body
     assert late.get_body(("html",)).get_content_charset() == "utf-8"
@@ -360,8 +398,23 @@ def _private_ca_and_server_cert(folder: Path) -> tuple[Path, Path, Path]:
     run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=DLXH test CA")
     run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1")
     (folder / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1\n")
-    run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem",
-        "-days", "2", "-extfile", "ext.cnf")
+    run(
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+    )
     return folder / "ca.pem", folder / "server.pem", folder / "server.key"
 
 
@@ -386,21 +439,24 @@ class _TlsMailServer:
             tls_options = {"ssl_context": tls, "auth_require_tls": False}
         else:
             tls_options = {"tls_context": tls, "require_starttls": True, "auth_require_tls": True}
-        self.controller = Controller(self.sink, hostname="127.0.0.1", port=self.port, authenticator=self._authenticate,
-                                     **tls_options)
+        self.controller = Controller(self.sink, hostname="127.0.0.1", port=self.port, authenticator=self._authenticate, **tls_options)
 
     def _authenticate(self, server, session, envelope, mechanism, auth_data):
         from aiosmtpd.smtp import AuthResult, LoginPassword
 
-        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
-            self.USER.encode(), self.PASSWORD.encode())
+        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (self.USER.encode(), self.PASSWORD.encode())
         if ok:
             self.logins.append(auth_data.login)
         return AuthResult(success=ok)
 
     def env(self, security: str) -> dict[str, str]:
-        return {"DLXH_SMTP_PORT": str(self.port), "DLXH_SMTP_SECURITY": security, "DLXH_SMTP_USER": self.USER,
-                "DLXH_SMTP_PASSWORD": self.PASSWORD, "DLXH_ALERT_CHANNELS": "email"}
+        return {
+            "DLXH_SMTP_PORT": str(self.port),
+            "DLXH_SMTP_SECURITY": security,
+            "DLXH_SMTP_USER": self.USER,
+            "DLXH_SMTP_PASSWORD": self.PASSWORD,
+            "DLXH_ALERT_CHANNELS": "email",
+        }
 
 
 def _tls_delivery(alert_env, monkeypatch, tmp_path, *, implicit: bool) -> _TlsMailServer:

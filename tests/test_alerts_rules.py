@@ -21,10 +21,26 @@ def at(day: int, hour: int = 10) -> datetime:
     return datetime(2026, 11, day, hour, 0, tzinfo=LOCAL)
 
 
-def unit(code: str, utype: str = "district", parent: str | None = "LDLD-TINH", valid_from: date = date(2025, 1, 1),
-         valid_to: date | None = None, email: str | None = None, name: str | None = None) -> UnitVersion:
-    return UnitVersion(code, name or f"Liên đoàn Lao động {code}", utype, parent, valid_from, valid_to, "Văn phòng",
-                       email or f"{code.lower()}@example.vn", None)
+def unit(
+    code: str,
+    utype: str = "district",
+    parent: str | None = "LDLD-TINH",
+    valid_from: date = date(2025, 1, 1),
+    valid_to: date | None = None,
+    email: str | None = None,
+    name: str | None = None,
+) -> UnitVersion:
+    return UnitVersion(
+        code,
+        name or f"Liên đoàn Lao động {code}",
+        utype,
+        parent,
+        valid_from,
+        valid_to,
+        "Văn phòng",
+        email or f"{code.lower()}@example.vn",
+        None,
+    )
 
 
 UNITS = {
@@ -37,13 +53,16 @@ UNITS = {
     "LDLD-NN": [unit("LDLD-NN", valid_to=date(2026, 11, 15))],  # dissolved before the deadline
     "CDCS-X": [unit("CDCS-X", "grassroots", "LDLD-TD")],  # grassroots unions do not report
     # renamed on Nov 18: messages use the name in effect on the as-of day
-    "CDN-GD": [unit("CDN-GD", "sector", valid_to=date(2026, 11, 17), name="Công đoàn ngành Giáo dục"),
-               unit("CDN-GD", "sector", valid_from=date(2026, 11, 18), name="Công đoàn ngành Giáo dục và Đào tạo")],
+    "CDN-GD": [
+        unit("CDN-GD", "sector", valid_to=date(2026, 11, 17), name="Công đoàn ngành Giáo dục"),
+        unit("CDN-GD", "sector", valid_from=date(2026, 11, 18), name="Công đoàn ngành Giáo dục và Đào tạo"),
+    ],
 }
 
 
-def expected(code: str, received: datetime | None, report_type: str = "monthly", request: str | None = None,
-             due: datetime = DUE) -> ExpectedReport:
+def expected(
+    code: str, received: datetime | None, report_type: str = "monthly", request: str | None = None, due: datetime = DUE
+) -> ExpectedReport:
     u = UNITS[code][0]
     return ExpectedReport(code, u.unit_name, u.unit_type, u.parent_code, NOV, report_type, request, due, received)
 
@@ -112,7 +131,10 @@ def test_status_depends_on_the_as_of_day_not_on_the_build(cfg):
     """A report received on the 22nd does not exist yet on the 17th, 20th or 21st."""
     day21 = plan(MART, UNITS, date(2026, 11, 21), cfg)
     assert {(a.rule, a.unit_code) for a in day21 if a.type_key == "monthly" and a.rule == "late"} == {
-        ("late", "LDLD-SH"), ("late", "CDVC"), ("late", "CDN-GD")}
+        ("late", "LDLD-SH"),
+        ("late", "CDVC"),
+        ("late", "CDN-GD"),
+    }
     day22 = plan(MART, UNITS, date(2026, 11, 22), cfg)
     assert ("ack", "LDLD-SH") in {(a.rule, a.unit_code) for a in day22}
     assert ("late", "LDLD-SH") not in {(a.rule, a.unit_code) for a in day22 if a.type_key == "monthly"}

@@ -33,12 +33,15 @@ BASE = {
 }
 
 
-@pytest.mark.parametrize("rule, must", [
-    ("reminder", ["[Nhắc hạn]", "còn 3 ngày", "00:00 ngày 20/11/2026", "tháng 11/2026", "gửi báo cáo về Ban Tuyên giáo"]),
-    ("late", ["[Quá hạn]", "4 ngày", "00:00 ngày 20/11/2026", "khẩn trương gửi báo cáo về"]),
-    ("escalation", ["[Báo cáo cấp trên]", "quá hạn 4 ngày", "(LDLD-TD)"]),
-    ("ack", ["[Đã nhận]", "14:00 ngày 23/11/2026", "nộp muộn 4 ngày", "không nhắc thêm"]),
-])
+@pytest.mark.parametrize(
+    "rule, must",
+    [
+        ("reminder", ["[Nhắc hạn]", "còn 3 ngày", "00:00 ngày 20/11/2026", "tháng 11/2026", "gửi báo cáo về Ban Tuyên giáo"]),
+        ("late", ["[Quá hạn]", "4 ngày", "00:00 ngày 20/11/2026", "khẩn trương gửi báo cáo về"]),
+        ("escalation", ["[Báo cáo cấp trên]", "quá hạn 4 ngày", "(LDLD-TD)"]),
+        ("ack", ["[Đã nhận]", "14:00 ngày 23/11/2026", "nộp muộn 4 ngày", "không nhắc thêm"]),
+    ],
+)
 def test_unit_templates_are_vietnamese_plain_and_html(rule, must):
     out = render(rule, BASE)
     whole = out.subject + "\n" + out.text
@@ -53,18 +56,53 @@ def test_unit_templates_are_vietnamese_plain_and_html(rule, must):
 
 def test_digest_template_lists_groups():
     ctx = {
-        "as_of": "24/11/2026", "n_missing": 1, "n_late": 1, "n_pending": 1, "escalate_days": 5,
-        "office_name": "Ban Tuyên giáo", "recipient_name": "Ban Tuyên giáo",
-        "periods": [{
-            "title": "Báo cáo tình hình tư tưởng, dư luận xã hội tháng 11/2026", "period": "tháng 11/2026",
-            "deadline": "00:00 ngày 20/11/2026", "overdue": True, "expected": 4, "on_time": 1,
-            "missing": [{"unit_code": "CDVC", "unit_name": "Công đoàn Viên chức tỉnh", "days_late": 5, "received": None,
-                         "received_today": False, "escalated": True}],
-            "late": [{"unit_code": "LDLD-SH", "unit_name": "LĐLĐ huyện Sìn Hồ", "days_late": 3, "received": "14:00 ngày 22/11/2026",
-                      "received_today": False, "escalated": False}],
-            "pending": [{"unit_code": "CDN-YT", "unit_name": "Công đoàn ngành Y tế", "days_late": 0, "received": None,
-                         "received_today": False, "escalated": False}],
-        }],
+        "as_of": "24/11/2026",
+        "n_missing": 1,
+        "n_late": 1,
+        "n_pending": 1,
+        "escalate_days": 5,
+        "office_name": "Ban Tuyên giáo",
+        "recipient_name": "Ban Tuyên giáo",
+        "periods": [
+            {
+                "title": "Báo cáo tình hình tư tưởng, dư luận xã hội tháng 11/2026",
+                "period": "tháng 11/2026",
+                "deadline": "00:00 ngày 20/11/2026",
+                "overdue": True,
+                "expected": 4,
+                "on_time": 1,
+                "missing": [
+                    {
+                        "unit_code": "CDVC",
+                        "unit_name": "Công đoàn Viên chức tỉnh",
+                        "days_late": 5,
+                        "received": None,
+                        "received_today": False,
+                        "escalated": True,
+                    }
+                ],
+                "late": [
+                    {
+                        "unit_code": "LDLD-SH",
+                        "unit_name": "LĐLĐ huyện Sìn Hồ",
+                        "days_late": 3,
+                        "received": "14:00 ngày 22/11/2026",
+                        "received_today": False,
+                        "escalated": False,
+                    }
+                ],
+                "pending": [
+                    {
+                        "unit_code": "CDN-YT",
+                        "unit_name": "Công đoàn ngành Y tế",
+                        "days_late": 0,
+                        "received": None,
+                        "received_today": False,
+                        "escalated": False,
+                    }
+                ],
+            }
+        ],
     }
     out = render("digest", ctx)
     assert out.subject == "[Tổng hợp 24/11/2026] 1 đơn vị chưa nộp quá hạn, 1 nộp muộn, 1 chưa đến hạn"
@@ -77,8 +115,15 @@ def test_digest_template_lists_groups():
 
 def test_email_is_utf8_mime_with_encoded_subject():
     out = render("reminder", BASE)
-    msg = build_email("LĐLĐ tỉnh Lai Châu <noreply@ldld.example.vn>", "Văn phòng Tam Đường", "tamduong@example.vn",
-                      out.subject, out.text, out.html, "<dlxh-alert-7@ldld.example.vn>")
+    msg = build_email(
+        "LĐLĐ tỉnh Lai Châu <noreply@ldld.example.vn>",
+        "Văn phòng Tam Đường",
+        "tamduong@example.vn",
+        out.subject,
+        out.text,
+        out.html,
+        "<dlxh-alert-7@ldld.example.vn>",
+    )
     raw = msg.as_bytes()  # what smtplib.send_message transmits (with CRLF line ends)
     head = raw.split(b"\n\n", 1)[0]
     head.decode("ascii")  # every header is 7-bit: non-ASCII words are RFC 2047 encoded

@@ -17,8 +17,14 @@ import pytest
 
 pytestmark = pytest.mark.bi
 AS_OF = date(2026, 11, 26)
-TITLES = {"Tỷ lệ nộp báo cáo tháng đúng hạn", "Báo cáo tháng chưa nộp", "Báo cáo tháng: đúng hạn, trễ hạn, chưa nộp",
-          "Đơn vị trễ hạn hoặc chưa nộp", "Tín hiệu tiêu cực theo chủ đề", "Điểm nóng phát hiện"}
+TITLES = {
+    "Tỷ lệ nộp báo cáo tháng đúng hạn",
+    "Báo cáo tháng chưa nộp",
+    "Báo cáo tháng: đúng hạn, trễ hạn, chưa nộp",
+    "Đơn vị trễ hạn hoặc chưa nộp",
+    "Tín hiệu tiêu cực theo chủ đề",
+    "Điểm nóng phát hiện",
+}
 
 
 @pytest.fixture(scope="module")
@@ -75,9 +81,18 @@ def test_dashboard_renders_the_warehouse_figures(superset, module_warehouse, tmp
                        from marts.mart_report_compliance_month where report_type = 'monthly'""")
         (rate,) = cur.fetchone()
     assert late_units
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'chromium'}", "--window-size=1600,1500",
-             "--virtual-time-budget=90000"]
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'chromium'}",
+        "--window-size=1600,1500",
+        "--virtual-time-budget=90000",
+    ]
     page = url + "?standalone=1"
     dom = subprocess.run([chromium, *flags, "--dump-dom", page], capture_output=True, text=True, timeout=300).stdout
     assert "Unexpected error" not in dom

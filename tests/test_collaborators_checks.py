@@ -56,9 +56,14 @@ ROSTER = [
 ]
 # unit of the form, who as written, day
 CONTRIBUTIONS = [
-    ("H-A", "CTV-A01", "05/03/2026"), ("H-A", "Nguyễn Văn An", "10/04/2026"), ("H-A", "Trần Thị Bình", "12/04/2026"),
-    ("H-A", "CTV-C01", "03/04/2026"), ("H-A", "CTV-C01", "20/04/2026"), ("H-A", "Lê Văn Cường", "02/12/2025"),
-    ("H-B", "CTV-B01", "02/03/2026"), ("H-B", "Phạm Thị Dung", "15/04/2026"),
+    ("H-A", "CTV-A01", "05/03/2026"),
+    ("H-A", "Nguyễn Văn An", "10/04/2026"),
+    ("H-A", "Trần Thị Bình", "12/04/2026"),
+    ("H-A", "CTV-C01", "03/04/2026"),
+    ("H-A", "CTV-C01", "20/04/2026"),
+    ("H-A", "Lê Văn Cường", "02/12/2025"),
+    ("H-B", "CTV-B01", "02/03/2026"),
+    ("H-B", "Phạm Thị Dung", "15/04/2026"),
 ]
 
 
@@ -83,8 +88,9 @@ def _month_end(m: date) -> date:
 
 
 def _unit_in_registry(code: str, month: date) -> bool:
-    return any(c == code and date.fromisoformat(f) <= _month_end(month) and (not t or date.fromisoformat(t) >= month)
-               for c, _, _, f, t in UNITS)
+    return any(
+        c == code and date.fromisoformat(f) <= _month_end(month) and (not t or date.fromisoformat(t) >= month) for c, _, _, f, t in UNITS
+    )
 
 
 def expected(month: date = MONTH) -> dict[str, dict]:
@@ -106,15 +112,27 @@ def expected(month: date = MONTH) -> dict[str, dict]:
             recent = sum(counts.get((r[0], m), 0) for m in _months_back(month, INACTIVE_MONTHS))
             window = sum(counts.get((r[0], m), 0) for m in _months_back(month, WINDOW))
             new = _d(r[7]) >= grace_from  # type: ignore[operator]
-            rows.append({"code": r[0], "name": r[1], "active": recent > 0, "inactive": recent == 0 and not new,
-                         "ineffective": recent > 0 and window < MIN_CONTRIBUTIONS and not new, "contact": bool(r[5] or r[6]),
-                         "area": r[3], "sector": r[4]})
+            rows.append(
+                {
+                    "code": r[0],
+                    "name": r[1],
+                    "active": recent > 0,
+                    "inactive": recent == 0 and not new,
+                    "ineffective": recent > 0 and window < MIN_CONTRIBUTIONS and not new,
+                    "contact": bool(r[5] or r[6]),
+                    "area": r[3],
+                    "sector": r[4],
+                }
+            )
         if not members and not quota:
             continue
         required_sectors = SECTORS if quota else []
         out[unit] = {
-            "required": quota, "appointed": len(rows), "active": sum(r["active"] for r in rows),
-            "inactive": sum(r["inactive"] for r in rows), "ineffective": sum(r["ineffective"] for r in rows),
+            "required": quota,
+            "appointed": len(rows),
+            "active": sum(r["active"] for r in rows),
+            "inactive": sum(r["inactive"] for r in rows),
+            "ineffective": sum(r["ineffective"] for r in rows),
             "vacancies": max(quota - len(rows), 0),
             "areas": [a for a in AREAS.get(unit, []) if quota and a not in {r["area"] for r in rows}],
             "sectors": [s for s in required_sectors if s not in {r["sector"] for r in rows}],
@@ -135,8 +153,9 @@ def _write_inputs(root: Path) -> list[Path]:
         w = csv.writer(fh)
         w.writerow(["DANH SÁCH CỘNG TÁC VIÊN DƯ LUẬN XÃ HỘI"])
         w.writerow(["Phạm vi: toàn tỉnh"])
-        w.writerow(["Mã CTV", "Họ và tên", "Đơn vị", "Địa bàn", "Lĩnh vực", "Số điện thoại", "Email", "Ngày quyết định",
-                    "Ngày thôi", "Lý do thôi"])
+        w.writerow(
+            ["Mã CTV", "Họ và tên", "Đơn vị", "Địa bàn", "Lĩnh vực", "Số điện thoại", "Email", "Ngày quyết định", "Ngày thôi", "Lý do thôi"]
+        )
         w.writerows(ROSTER)
     forms = []
     for unit in sorted({u for u, *_ in CONTRIBUTIONS}):
@@ -191,9 +210,15 @@ def _q(conn, sql: str, params=()) -> list[tuple]:
 
 
 def test_mart_matches_the_independent_figures(built):
-    got = {u: {"appointed": a, "active": ac, "inactive": i, "ineffective": ie, "vacancies": v}
-           for u, a, ac, i, ie, v in _q(built, """select unit_code, appointed, active, inactive, ineffective, vacancies
-                                                 from marts.mart_collaborator_network where period_month = %s""", (MONTH,))}
+    got = {
+        u: {"appointed": a, "active": ac, "inactive": i, "ineffective": ie, "vacancies": v}
+        for u, a, ac, i, ie, v in _q(
+            built,
+            """select unit_code, appointed, active, inactive, ineffective, vacancies
+                                                 from marts.mart_collaborator_network where period_month = %s""",
+            (MONTH,),
+        )
+    }
     want = {u: {k: e[k] for k in ("appointed", "active", "inactive", "ineffective", "vacancies")} for u, e in expected().items()}
     assert {u: g for u, g in got.items() if u in want} == want
     assert all(not any(g.values()) for u, g in got.items() if u not in want)
@@ -206,8 +231,12 @@ def test_network_suite_names_the_units_with_gaps(built):
     from expectations.runner import validate_month
 
     result = validate_month(MONTH)
-    rows = _q(built, """select expectation, success, offending_keys from quality.validation_results
-                        where run_id = %s and suite = 'dlxh_network_complete'""", (result.run_id,))
+    rows = _q(
+        built,
+        """select expectation, success, offending_keys from quality.validation_results
+                        where run_id = %s and suite = 'dlxh_network_complete'""",
+        (result.run_id,),
+    )
     got = {e: (ok, keys) for e, ok, keys in rows}
     exp = expected()
 
@@ -226,7 +255,10 @@ def test_network_suite_names_the_units_with_gaps(built):
     assert "dlxh_network_complete" not in result.skipped_suites
     text = result.render()
     assert "Mạng lưới cộng tác viên đầy đủ (dlxh_network_complete): đạt" in text
-    assert f"Đơn vị chưa đủ mạng lưới cộng tác viên (chỉ tiêu, địa bàn, lĩnh vực, liên hệ): {', '.join(sorted(set(sum(want.values(), []))))}" in text
+    assert (
+        f"Đơn vị chưa đủ mạng lưới cộng tác viên (chỉ tiêu, địa bàn, lĩnh vực, liên hệ): {', '.join(sorted(set(sum(want.values(), []))))}"
+        in text
+    )
     assert "phát hiện nghiệp vụ" in text
     # the Data Docs page of the suite says findings, not failures
     from expectations.context import data_docs_dir
@@ -244,9 +276,13 @@ def mail(built, monkeypatch):
     smtp = SmtpServer(sink)
     smtp.start()
     for name, value in {
-        "DLXH_ALERT_CHANNELS": "email", "DLXH_SMTP_HOST": "127.0.0.1", "DLXH_SMTP_PORT": str(smtp.port),
-        "DLXH_SMTP_SECURITY": "none", "DLXH_SMTP_FROM": "LĐLĐ tỉnh Lai Châu <noreply@ldld.example.vn>",
-        "DLXH_SMTP_TIMEOUT": "5", "DLXH_OFFICE_EMAIL": OFFICE,
+        "DLXH_ALERT_CHANNELS": "email",
+        "DLXH_SMTP_HOST": "127.0.0.1",
+        "DLXH_SMTP_PORT": str(smtp.port),
+        "DLXH_SMTP_SECURITY": "none",
+        "DLXH_SMTP_FROM": "LĐLĐ tỉnh Lai Châu <noreply@ldld.example.vn>",
+        "DLXH_SMTP_TIMEOUT": "5",
+        "DLXH_OFFICE_EMAIL": OFFICE,
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("DLXH_NETWORK_NOTICE_DAY", raising=False)
@@ -274,15 +310,20 @@ def test_notices_once_with_own_names_and_independent_figures(built, mail):
     assert run.ok, run.render()
     got = _network_mail(mail)
     exp = expected()
-    notified = {u for u, e in exp.items() if _unit_in_registry(u, MONTH)
-                and (e["vacancies"] or e["areas"] or e["sectors"] or e["review"] or e["no_contact"])}
+    notified = {
+        u
+        for u, e in exp.items()
+        if _unit_in_registry(u, MONTH) and (e["vacancies"] or e["areas"] or e["sectors"] or e["review"] or e["no_contact"])
+    }
     assert set(got) == {("network_notice", EMAIL[u]) for u in notified} | {("network_digest", OFFICE)}
     everyone = {r[1] for r in ROSTER}
     for unit in notified:
         e = exp[unit]
         body = got[("network_notice", EMAIL[unit])].get_body(("plain",)).get_content()
-        assert (f"Chỉ tiêu: {e['required']} · Đã công nhận: {e['appointed']} · Đang hoạt động: {e['active']} · "
-                f"Không hoạt động: {e['inactive']} · Hoạt động chưa hiệu quả: {e['ineffective']} · Còn thiếu: {e['vacancies']}") in body
+        assert (
+            f"Chỉ tiêu: {e['required']} · Đã công nhận: {e['appointed']} · Đang hoạt động: {e['active']} · "
+            f"Không hoạt động: {e['inactive']} · Hoạt động chưa hiệu quả: {e['ineffective']} · Còn thiếu: {e['vacancies']}"
+        ) in body
         listed = {n for n in everyone if n in body}
         assert listed == set(e["review"]) | set(e["no_contact"])  # its own collaborators only, those to follow up
         review = re.findall(r"^  - (.+?) \(CTV-", body, flags=re.M)
@@ -294,8 +335,10 @@ def test_notices_once_with_own_names_and_independent_figures(built, mail):
     digest = got[("network_digest", OFFICE)].get_body(("plain",)).get_content()
     assert not {n for n in everyone if n in digest}  # counts only
     for unit, e in exp.items():
-        assert (f"({unit}): {e['required']} / {e['appointed']} / {e['active']} / {e['inactive']} / {e['ineffective']} / "
-                f"{e['vacancies']} / {len(e['areas'])} địa bàn, {len(e['sectors'])} lĩnh vực / {len(e['no_contact'])}") in digest
+        assert (
+            f"({unit}): {e['required']} / {e['appointed']} / {e['active']} / {e['inactive']} / {e['ineffective']} / "
+            f"{e['vacancies']} / {len(e['areas'])} địa bàn, {len(e['sectors'])} lĩnh vực / {len(e['no_contact'])}"
+        ) in digest
     assert "(H-C)" in digest and "không còn trong danh mục" in digest
 
     sent = len(_network_mail(mail))

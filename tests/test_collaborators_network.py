@@ -26,21 +26,71 @@ REGISTRY = [
 
 # (code, name, gender, ethnicity, position, area, sector, phone, email, decision, appointed, ended, reason)
 TD_ROWS = [
-    ("CTV-TD-01", "Nguyễn Thị Hoa", "Nữ", "Kinh", "Giáo viên", "Bình Lư", "CĐ Giáo dục", "0912 345 678", "hoa.nt@example.vn",
-     "12/QĐ-LĐLĐ", "15/03/2024", "", ""),
-    ("CTV-TD-02", "Lò Văn Pành", "Nam", "Thái", "Công nhân", "Bản Bo", "Doanh nghiệp", "0987 111 222", "",
-     "12/QĐ-LĐLĐ", "15/03/2024", "10/04/2026", "Thay thế"),
-    ("CTV-TD-03", "Giàng A Sử", "Nam", "H'Mông", "Cán bộ CĐCS", "Sơn Bình", "Y tế", "0977 000 111", "",
-     "12/QĐ-LĐLĐ", "15/03/2024", "14/06/2026", "Chuyển công tác"),
-    ("CTV-TD-04", "Tẩn Thị Mai", "Nữ", "Dao", "Công nhân", "Bình Lư", "Doanh nghiệp", "", "",
-     "21/QĐ-LĐLĐ", "20/04/2026", "", ""),
+    (
+        "CTV-TD-01",
+        "Nguyễn Thị Hoa",
+        "Nữ",
+        "Kinh",
+        "Giáo viên",
+        "Bình Lư",
+        "CĐ Giáo dục",
+        "0912 345 678",
+        "hoa.nt@example.vn",
+        "12/QĐ-LĐLĐ",
+        "15/03/2024",
+        "",
+        "",
+    ),
+    (
+        "CTV-TD-02",
+        "Lò Văn Pành",
+        "Nam",
+        "Thái",
+        "Công nhân",
+        "Bản Bo",
+        "Doanh nghiệp",
+        "0987 111 222",
+        "",
+        "12/QĐ-LĐLĐ",
+        "15/03/2024",
+        "10/04/2026",
+        "Thay thế",
+    ),
+    (
+        "CTV-TD-03",
+        "Giàng A Sử",
+        "Nam",
+        "H'Mông",
+        "Cán bộ CĐCS",
+        "Sơn Bình",
+        "Y tế",
+        "0977 000 111",
+        "",
+        "12/QĐ-LĐLĐ",
+        "15/03/2024",
+        "14/06/2026",
+        "Chuyển công tác",
+    ),
+    ("CTV-TD-04", "Tẩn Thị Mai", "Nữ", "Dao", "Công nhân", "Bình Lư", "Doanh nghiệp", "", "", "21/QĐ-LĐLĐ", "20/04/2026", "", ""),
     ("CTV-TD-05", "Hoàng Văn Minh", "X", "Kinh", "", "Bình Lư", "Y tế", "", "", "", "15/03/2024", "", ""),  # bad gender
     ("CTV-TD-06", "Lê Thị Thu", "Nữ", "Kinh", "", "Bình Lư", "Y tế", "", "", "", "31/02/2025", "", ""),  # no such day
 ]
 PT_ROWS = [  # English headers, scope column
     ("CTV-TD-03", "Giàng A Sử", "H-PT", "Male", "H'Mông", "Mường So", "Health", "0977 000 111", "", "2026-06-15", "", ""),
-    ("CTV-PT-01", "Vàng Thị Dung", "LĐLĐ Phong Thổ", "Female", "Thái", "Mường So", "Education", "", "dung.vt@example.vn",
-     "2025-01-05", "", ""),
+    (
+        "CTV-PT-01",
+        "Vàng Thị Dung",
+        "LĐLĐ Phong Thổ",
+        "Female",
+        "Thái",
+        "Mường So",
+        "Education",
+        "",
+        "dung.vt@example.vn",
+        "2025-01-05",
+        "",
+        "",
+    ),
     ("CTV-SH-01", "Lò Văn Hải", "LĐLĐ huyện Sìn Hồ", "Male", "Thái", "", "", "", "", "2025-01-05", "", ""),  # unknown unit
     ("CTV-TD-09", "Đặng Văn Tú", "H-TD", "Male", "Kinh", "", "", "", "", "2025-01-05", "", ""),  # not this roster's unit
 ]
@@ -78,8 +128,24 @@ def _xlsx_roster(path: Path) -> Path:
     ws.append(["DANH SÁCH CỘNG TÁC VIÊN DƯ LUẬN XÃ HỘI"])
     ws.append(["Đơn vị: LĐLĐ huyện Tam Đường"])
     ws.append(["(Tính đến ngày 30/06/2026)"])
-    ws.append(["STT", "Mã CTV", "Họ và tên", "Giới tính", "Dân tộc", "Chức vụ", "Địa bàn", "Lĩnh vực/Đoàn thể", "Số điện thoại",
-               "Email", "Quyết định công nhận", None, "Ngày thôi", "Lý do thôi"])
+    ws.append(
+        [
+            "STT",
+            "Mã CTV",
+            "Họ và tên",
+            "Giới tính",
+            "Dân tộc",
+            "Chức vụ",
+            "Địa bàn",
+            "Lĩnh vực/Đoàn thể",
+            "Số điện thoại",
+            "Email",
+            "Quyết định công nhận",
+            None,
+            "Ngày thôi",
+            "Lý do thôi",
+        ]
+    )
     ws.append([None] * 10 + ["Số", "Ngày", None, None])
     ws.append([f"({i})" for i in range(1, 15)])
     for col in ("A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "M", "N"):
@@ -99,18 +165,34 @@ def _csv(path: Path, rows: list[list[str]]) -> Path:
 
 
 def _pt_roster(path: Path) -> Path:
-    header = ["Code", "Full name", "Unit", "Gender", "Ethnicity", "Area", "Sector", "Phone", "Email", "Appointment date", "End date",
-              "End reason", "Scope"]
+    header = [
+        "Code",
+        "Full name",
+        "Unit",
+        "Gender",
+        "Ethnicity",
+        "Area",
+        "Sector",
+        "Phone",
+        "Email",
+        "Appointment date",
+        "End date",
+        "End reason",
+        "Scope",
+    ]
     return _csv(path, [header, *[[*r, "H-PT"] for r in PT_ROWS]])
 
 
 def _form(path: Path) -> Path:
-    return _csv(path, [
-        ["PHIẾU TỔNG HỢP Ý KIẾN CỦA CỘNG TÁC VIÊN"],
-        ["Đơn vị: LĐLĐ huyện Tam Đường"],
-        ["STT", "Họ và tên CTV", "Ngày", "Chủ đề", "Tóm tắt ý kiến"],
-        *[[str(i), *r] for i, r in enumerate(FORM_ROWS, start=1)],
-    ])
+    return _csv(
+        path,
+        [
+            ["PHIẾU TỔNG HỢP Ý KIẾN CỦA CỘNG TÁC VIÊN"],
+            ["Đơn vị: LĐLĐ huyện Tam Đường"],
+            ["STT", "Họ và tên CTV", "Ngày", "Chủ đề", "Tóm tắt ý kiến"],
+            *[[str(i), *r] for i, r in enumerate(FORM_ROWS, start=1)],
+        ],
+    )
 
 
 # -- the independent computation -------------------------------------------------------------------
@@ -180,8 +262,12 @@ def _expected_network() -> dict[tuple[str, date], dict[str, int]]:
             members = [v for v in _versions() if v[1] == unit and v[2] <= end and (v[3] is None or v[3] >= end)]
             window = [m.replace(month=m.month - k) for k in range(3)]
             active = [v for v in members if sum(activity.get((v[0], w), 0) for w in window) > 0]
-            out[(unit, m)] = {"appointed": len(members), "active": len(active), "inactive": len(members) - len(active),
-                              "vacancies": max(4 - len(members), 0)}
+            out[(unit, m)] = {
+                "appointed": len(members),
+                "active": len(active),
+                "inactive": len(members) - len(active),
+                "vacancies": max(4 - len(members), 0),
+            }
     return out
 
 
@@ -223,8 +309,9 @@ def built(module_warehouse, tmp_path_factory):
         conn.autocommit = True
         build(as_of=AS_OF)
         conn.autocommit = False
-        summaries["form_again"] = run_ingest(get_source("collaborators"), [_form(folder / "phieu_y_kien_CTV_T6 (1).csv")], conn,
-                                             progress=None)
+        summaries["form_again"] = run_ingest(
+            get_source("collaborators"), [_form(folder / "phieu_y_kien_CTV_T6 (1).csv")], conn, progress=None
+        )
         summaries["td_again"] = run_ingest(get_source("collaborators"), [folder / "Danh sach CTV Tam Duong.xlsx"], conn, progress=None)
         conn.autocommit = True
         build(as_of=AS_OF)
@@ -262,8 +349,11 @@ def test_roster_rows_loaded_or_quarantined_with_file_row_field(built):
 
 def test_merged_header_and_vietnamese_values_are_read(built):
     conn, _ = built
-    rows = _q(conn, """select collaborator_code, gender, ethnicity, decision_no, appointed_on, ended_on, end_reason
-                       from raw.collaborator_roster_rows where unit_code = 'H-TD' order by 1""")
+    rows = _q(
+        conn,
+        """select collaborator_code, gender, ethnicity, decision_no, appointed_on, ended_on, end_reason
+                       from raw.collaborator_roster_rows where unit_code = 'H-TD' order by 1""",
+    )
     assert rows[1] == ("CTV-TD-02", "male", "Thái", "12/QĐ-LĐLĐ", date(2024, 3, 15), date(2026, 4, 10), "replaced")
     assert rows[2][2] == "H'Mông" and rows[2][6] == "moved"
     assert rows[0][1] == "female"
@@ -289,8 +379,11 @@ def test_network_counts_month_by_month(built):
     conn, _ = built
     got = {
         (u, m): {"appointed": a, "active": ac, "inactive": i, "vacancies": v}
-        for u, m, a, ac, i, v in _q(conn, """select unit_code, period_month, appointed, active, inactive, vacancies
-                                           from marts.mart_collaborator_network where unit_code in ('H-TD', 'H-PT')""")
+        for u, m, a, ac, i, v in _q(
+            conn,
+            """select unit_code, period_month, appointed, active, inactive, vacancies
+                                           from marts.mart_collaborator_network where unit_code in ('H-TD', 'H-PT')""",
+        )
     }
     assert got == _expected_network()
     # the mover: Tam Đường to May, Phong Thổ from June; the replaced one counted to March only
@@ -301,16 +394,25 @@ def test_network_counts_month_by_month(built):
 
 def test_coverage_gaps_and_mix(built):
     conn, _ = built
-    rows = dict(((u, m), rest) for u, m, *rest in _q(conn, """
+    rows = dict(
+        ((u, m), rest)
+        for u, m, *rest in _q(
+            conn,
+            """
         select unit_code, period_month, areas_uncovered_list, sectors_uncovered_list, female, male, ethnicity_minority,
                unmatched_contributions, active_without_contact
-        from marts.mart_collaborator_network"""))
+        from marts.mart_collaborator_network""",
+        )
+    )
     # June, Tam Đường: Hoa (Bình Lư, Giáo dục) and Mai (Bình Lư, Doanh nghiệp) are left
     assert rows[("H-TD", date(2026, 6, 1))][:2] == ["Bản Bo; Sơn Bình", "Y tế"]
     # two women, no man, one minority: cells under min_cell_size (5) could name someone, so both mixes are suppressed
     assert rows[("H-TD", date(2026, 6, 1))][2:5] == [None, None, None]
-    assert _q(conn, """select gender_is_suppressed, ethnicity_is_suppressed from marts.mart_collaborator_network
-                       where unit_code = 'H-TD' and period_month = '2026-06-01'""") == [(True, True)]
+    assert _q(
+        conn,
+        """select gender_is_suppressed, ethnicity_is_suppressed from marts.mart_collaborator_network
+                       where unit_code = 'H-TD' and period_month = '2026-06-01'""",
+    ) == [(True, True)]
     # Phong Thổ: sectors written in English match nothing of the Vietnamese list (no silent translation)
     assert rows[("H-PT", date(2026, 7, 1))][1] == "Doanh nghiệp; Giáo dục; Y tế"
     assert rows[("H-PT", date(2026, 7, 1))][5] == 1  # s5's collector «Điều tra viên»
@@ -321,11 +423,14 @@ def test_coverage_gaps_and_mix(built):
 def test_activity_fact_matches_independent_counts(built):
     conn, _ = built
     got = {}
-    for code, m, n in _q(conn, """select r.collaborator_code, f.period_month, sum(f.contributions)
+    for code, m, n in _q(
+        conn,
+        """select r.collaborator_code, f.period_month, sum(f.contributions)
                                   from marts.fct_collaborator_activity f
                                   join (select distinct collaborator_code, md5(concat_ws('|', collaborator_code)) as k
                                         from raw.collaborator_roster_rows) r on r.k = f.collaborator_key
-                                  group by 1, 2"""):
+                                  group by 1, 2""",
+    ):
         got[(code, m)] = int(n)
     assert got == _expected_activity()
     assert _q(conn, "select count(*) from marts.fct_collaborator_activity where not is_matched") == [(2,)]
@@ -333,11 +438,20 @@ def test_activity_fact_matches_independent_counts(built):
 
 def test_dim_collaborator_scd2_without_names(built):
     conn, _ = built
-    versions = _q(conn, """select unit_code, valid_from, valid_to, version_no, is_current from marts.dim_collaborator
-                           where collaborator_key = md5('CTV-TD-03') order by version_no""")
+    versions = _q(
+        conn,
+        """select unit_code, valid_from, valid_to, version_no, is_current from marts.dim_collaborator
+                           where collaborator_key = md5('CTV-TD-03') order by version_no""",
+    )
     assert versions == [("H-TD", date(2024, 3, 15), date(2026, 6, 14), 1, False), ("H-PT", date(2026, 6, 15), None, 2, True)]
-    columns = {c for (c,) in _q(conn, "select column_name from information_schema.columns where table_schema = 'marts' "
-                                      "and table_name in ('dim_collaborator', 'fct_collaborator_activity', 'mart_collaborator_network')")}
+    columns = {
+        c
+        for (c,) in _q(
+            conn,
+            "select column_name from information_schema.columns where table_schema = 'marts' "
+            "and table_name in ('dim_collaborator', 'fct_collaborator_activity', 'mart_collaborator_network')",
+        )
+    }
     assert not columns & {"full_name", "phone", "email", "collaborator_code"}
 
 
@@ -354,8 +468,13 @@ def test_bi_reader_cannot_read_names(built, warehouse_target):
         with conn.cursor() as cur:
             cur.execute("select sum(appointed) from marts.mart_collaborator_network")
             assert cur.fetchone()[0] > 0
-            for table in ("restricted.collaborator_people", "restricted.collaborator_contribution_text",
-                          "raw.collaborator_roster_rows", "intermediate.int_collaborator_status", "staging.stg_collaborators__people"):
+            for table in (
+                "restricted.collaborator_people",
+                "restricted.collaborator_contribution_text",
+                "raw.collaborator_roster_rows",
+                "intermediate.int_collaborator_status",
+                "staging.stg_collaborators__people",
+            ):
                 with pytest.raises(psycopg2.errors.InsufficientPrivilege):
                     cur.execute(f"select * from {table} limit 1")
             cur.execute("select string_agg(t::text, ' ') from marts.dim_collaborator t")
@@ -375,6 +494,7 @@ def test_source_added_without_orchestration_edits():
 
     spec = spec_of("collaborators")
     assert spec.dag_id == "dlxh_ingest_collaborators" and spec.asset == "warehouse.raw.collaborators"
-    out = subprocess.run([sys.executable, "-m", "dlxh.cli", "ingest", "collaborators", "--help"], capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "dlxh.cli", "ingest", "collaborators", "--help"], capture_output=True, text=True, check=True
+    ).stdout
     assert "--scope" in out

@@ -71,9 +71,11 @@ def run_dag(pipeline, dag_id: str, conf: dict | None = None):
     dr = dag.test(logical_date=datetime.now(LOCAL), run_conf=conf)
     seconds = time.perf_counter() - t0
     with create_session() as session:
-        rows = session.query(TaskInstance.task_id, TaskInstance.state).filter(
-            TaskInstance.dag_id == dag_id, TaskInstance.run_id == dr.run_id
-        ).all()
+        rows = (
+            session.query(TaskInstance.task_id, TaskInstance.state)
+            .filter(TaskInstance.dag_id == dag_id, TaskInstance.run_id == dr.run_id)
+            .all()
+        )
     states = {task_id: str(state) if state is not None else None for task_id, state in rows}
     print(f"\n{dag_id}: {dr.state} in {seconds:.1f}s ({len(states)} tasks)")
     return str(dr.state), states, seconds
@@ -102,8 +104,7 @@ def test_ingest_reports_dag_lands_reports_then_short_circuits(pipeline):
     reports = scalar(conn, "select count(*) from raw.reports")
     files = scalar(conn, "select count(*) from ops.files where source = 'reports'")
     assert reports > 0 and files > 0
-    assert scalar(conn, "select count(*) from raw.reports where unit_code = 'LDLD-SH' and period_month = %s",
-                  (pipeline["latest"],)) == 1
+    assert scalar(conn, "select count(*) from raw.reports where unit_code = 'LDLD-SH' and period_month = %s", (pipeline["latest"],)) == 1
 
     # Nothing new in the inbox: the sensor short-circuits, the ingest and publish tasks are skipped
     # (no asset event: the build is not triggered), nothing is loaded.
@@ -168,12 +169,14 @@ def test_validate_dag_records_a_run_per_month(pipeline):
     assert scalar(conn, "select count(*) from quality.source_freshness where source_table = 'raw.reports' and status = 'pass'") >= 1
     assert scalar(conn, "select count(*) from quality.validation_runs where period_month = %s", (latest,)) > before
     # The missing CDVC report is a business finding stored with the run, not a task failure.
-    assert scalar(
-        conn,
-        "select count(*) from quality.validation_results where period_month = %s and not success "
-        "and 'CDVC' = any(offending_keys)",
-        (latest,),
-    ) >= 1
+    assert (
+        scalar(
+            conn,
+            "select count(*) from quality.validation_results where period_month = %s and not success and 'CDVC' = any(offending_keys)",
+            (latest,),
+        )
+        >= 1
+    )
 
 
 def test_alerts_dag_logs_alerts_for_the_day(pipeline):
@@ -242,10 +245,15 @@ def test_build_dag_retries_a_model_that_failed_once(pipeline):
     def restore_when_retrying() -> None:
         while not stop.wait(0.5):
             with create_session() as session:
-                retrying = session.query(TaskInstance).filter(
-                    TaskInstance.dag_id == "dlxh_build", TaskInstance.task_id == model_task,
-                    TaskInstance.state == "up_for_retry",
-                ).count()
+                retrying = (
+                    session.query(TaskInstance)
+                    .filter(
+                        TaskInstance.dag_id == "dlxh_build",
+                        TaskInstance.task_id == model_task,
+                        TaskInstance.state == "up_for_retry",
+                    )
+                    .count()
+                )
             if retrying:
                 with conn.cursor() as cur:
                     cur.execute("alter table raw.scan_items rename column canonical_url_away to canonical_url")
@@ -266,10 +274,15 @@ def test_build_dag_retries_a_model_that_failed_once(pipeline):
     assert state == "success", {t: s for t, s in tasks.items() if s != "success"}
     assert tasks[model_task] == "success" and tasks["publish_marts"] == "success"
     with create_session() as session:
-        tries = dict(session.query(TaskInstance.task_id, TaskInstance.try_number).filter(
-            TaskInstance.dag_id == "dlxh_build",
-            TaskInstance.task_id.in_([model_task, fine_task]),
-        ).order_by(TaskInstance.start_date).all())
+        tries = dict(
+            session.query(TaskInstance.task_id, TaskInstance.try_number)
+            .filter(
+                TaskInstance.dag_id == "dlxh_build",
+                TaskInstance.task_id.in_([model_task, fine_task]),
+            )
+            .order_by(TaskInstance.start_date)
+            .all()
+        )
     assert tries[model_task] == 2, tries  # failed in the producer's build, succeeded on its retry
     assert tries[fine_task] == 1, tries  # models that built fine are not re-run
     # The model and what is built from it hold the data again.

@@ -21,17 +21,55 @@ from dlxh.core.calendar import LOCAL, monthly_due_at, status
 
 REGISTRY_ROWS = [
     # STT, Mã ĐV, Tên đơn vị, Tên viết tắt, Loại, Trực thuộc, Ngày thành lập, Ngày giải thể, Email
-    (1, "LĐ.TINH", "Liên đoàn Lao động tỉnh Lâm Viên", "LĐLĐ tỉnh", "ldld_tinh", "Tổng LĐLĐ Việt Nam", datetime(2004, 1, 1), None,
-     "vp@ldld.lamvien.vn"),
+    (
+        1,
+        "LĐ.TINH",
+        "Liên đoàn Lao động tỉnh Lâm Viên",
+        "LĐLĐ tỉnh",
+        "ldld_tinh",
+        "Tổng LĐLĐ Việt Nam",
+        datetime(2004, 1, 1),
+        None,
+        "vp@ldld.lamvien.vn",
+    ),
     (2, "LĐ.TP", "Liên đoàn Lao động thành phố Lâm Viên", "LĐLĐ TP", "LĐLĐ TP", "LĐLĐ tỉnh", datetime(2010, 5, 1), None, None),
     (3, "LĐ.NH", "Liên đoàn Lao động huyện Ngọc Hà", "LĐLĐ Ngọc Hà", "LĐLĐ cấp huyện", "LĐLĐ tỉnh", datetime(2004, 1, 1), None, None),
     (4, "ld_suoitien", "Liên đoàn Lao động huyện Suối Tiên", "LĐLĐ Suối Tiên", "LĐLĐ huyện", "LĐLĐ tỉnh", "15/04/2013", None, None),
     (5, "LĐ.BM", "Liên đoàn Lao động thị xã Bình Minh", "LĐLĐ TX Bình Minh", "LĐLĐ thị xã", "LĐLĐ tỉnh", datetime(2008, 9, 1), None, None),
-    (6, "CDN-CT", "Công đoàn ngành Công Thương tỉnh Lâm Viên", "CĐN Công Thương", "CĐ ngành", "LĐLĐ tỉnh", datetime(2006, 3, 1), None, None),
-    (7, "CDN-XD", "Công đoàn ngành Xây dựng tỉnh Lâm Viên", "CĐN Xây dựng", "CĐ ngành", "LĐLĐ tỉnh", datetime(2006, 3, 1),
-     datetime(2025, 2, 1), None),
+    (
+        6,
+        "CDN-CT",
+        "Công đoàn ngành Công Thương tỉnh Lâm Viên",
+        "CĐN Công Thương",
+        "CĐ ngành",
+        "LĐLĐ tỉnh",
+        datetime(2006, 3, 1),
+        None,
+        None,
+    ),
+    (
+        7,
+        "CDN-XD",
+        "Công đoàn ngành Xây dựng tỉnh Lâm Viên",
+        "CĐN Xây dựng",
+        "CĐ ngành",
+        "LĐLĐ tỉnh",
+        datetime(2006, 3, 1),
+        datetime(2025, 2, 1),
+        None,
+    ),
     (8, "CĐVC", "Công đoàn Viên chức tỉnh Lâm Viên", "CĐVC tỉnh", "Công đoàn Viên chức", "LĐLĐ tỉnh", datetime(2008, 9, 5), None, None),
-    (9, "CĐDN-HP", "Công đoàn Công ty Cổ phần Hưng Phát", "CĐ Cty Hưng Phát", "doanh nghiệp", "LĐLĐ Ngọc Hà", datetime(2019, 6, 1), None, None),
+    (
+        9,
+        "CĐDN-HP",
+        "Công đoàn Công ty Cổ phần Hưng Phát",
+        "CĐ Cty Hưng Phát",
+        "doanh nghiệp",
+        "LĐLĐ Ngọc Hà",
+        datetime(2019, 6, 1),
+        None,
+        None,
+    ),
 ]
 OWING = ["LĐ.TP", "LĐ.NH", "LD_SUOITIEN", "LĐ.BM", "CDN-CT", "CĐVC"]  # CDN-XD dissolved before March; province and company owe nothing
 
@@ -71,7 +109,9 @@ def test_registry_in_the_federations_own_codes_loads_every_row(warehouse, tmp_pa
     summary = _ingest("units", [write_registry(tmp_path / "DS don vi LĐLĐ tinh.xlsx")], warehouse)
     t = summary.totals()
     assert (t["rows_read"], t["rows_loaded"], t["rows_quarantined"]) == (9, 9, 0), summary.render()
-    got = {r[0]: r[1:] for r in _rows(warehouse, "select unit_code, unit_type, parent_code, valid_from, valid_to, short_name from raw.units")}
+    got = {
+        r[0]: r[1:] for r in _rows(warehouse, "select unit_code, unit_type, parent_code, valid_from, valid_to, short_name from raw.units")
+    }
     assert got["LĐ.TINH"][:2] == ("province", None)  # «Tổng LĐLĐ Việt Nam» is not a unit of this registry
     assert got["LĐ.TP"][:2] == ("district", "LĐ.TINH")  # parent written as the short name «LĐLĐ tỉnh»
     assert got["LD_SUOITIEN"][0] == "district" and got["LD_SUOITIEN"][2] == date(2013, 4, 15)  # founding date typed as text
@@ -117,10 +157,14 @@ def test_a_snapshot_that_drops_units_is_refused_unless_replace(warehouse, tmp_pa
     assert f.status == "quarantined" and f.quarantined[0].reason_code == "registry_shrinks"
     assert refused.reconciles() and refused.totals()["rows_quarantined"] == 3
     assert "LD_SUOITIEN" in f.quarantined[0].reason and "--replace" in f.quarantined[0].reason
-    assert _rows(warehouse, "select count(distinct unit_code) from raw.units where load_id = (select max(load_id) from raw.units)") == [(9,)]
+    assert _rows(warehouse, "select count(distinct unit_code) from raw.units where load_id = (select max(load_id) from raw.units)") == [
+        (9,)
+    ]
 
     # A change file touches only the units it names.
-    renamed = [(3, "LĐ.NH", "Liên đoàn Lao động huyện Ngọc Hà mới", "LĐLĐ Ngọc Hà", "LĐLĐ huyện", "LĐLĐ tỉnh", datetime(2004, 1, 1), None, None)]
+    renamed = [
+        (3, "LĐ.NH", "Liên đoàn Lao động huyện Ngọc Hà mới", "LĐLĐ Ngọc Hà", "LĐLĐ huyện", "LĐLĐ tỉnh", datetime(2004, 1, 1), None, None)
+    ]
     changes = _ingest("units", [write_registry(tmp_path / "changes.xlsx", renamed)], warehouse, changes=True)
     assert changes.totals()["rows_loaded"] == 1 and changes.files[0].detail["carried_over_units"] == 8
     latest = dict(_rows(warehouse, "select unit_code, unit_name from raw.units where load_id = (select max(load_id) from raw.units)"))
@@ -136,31 +180,62 @@ def test_a_snapshot_that_drops_units_is_refused_unless_replace(warehouse, tmp_pa
 
 # -- the config folder ----------------------------------------------------------------------------
 BAD_CONFIGS = [
-    ("unit_types.csv", "unit_type,name_vi,level,owes_reports,is_territorial,aliases\nx,X,district,maybe,true,\n",
-     "line 2, field owes_reports"),
+    (
+        "unit_types.csv",
+        "unit_type,name_vi,level,owes_reports,is_territorial,aliases\nx,X,district,maybe,true,\n",
+        "line 2, field owes_reports",
+    ),
     ("unit_types.csv", "unit_type,name_vi,level,owes_reports\nx,X,district,true\n", "line 1: missing column(s) is_territorial"),
-    ("unit_types.csv", "unit_type,name_vi,level,owes_reports,is_territorial,colour\nx,X,district,true,true,red\n",
-     "line 1: unknown column(s) colour"),
+    (
+        "unit_types.csv",
+        "unit_type,name_vi,level,owes_reports,is_territorial,colour\nx,X,district,true,true,red\n",
+        "line 1: unknown column(s) colour",
+    ),
     ("unit_types.csv", "unit_type,name_vi,level,owes_reports,is_territorial,aliases\nx,X,galaxy,true,true,\n", "line 2, field level"),
-    ("unit_types.csv", "unit_type,name_vi,level,owes_reports,is_territorial,aliases\nx,X,district,true,true,\nx,Y,district,true,true,\n",
-     "line 3, field unit_type"),
-    ("unit_types.csv", "unit_type,name_vi,level,owes_reports,is_territorial,aliases\nx,X,district,true,true,huyện\ny,Y,sector,true,false,huyen\n",
-     "line 3, field aliases"),
-    ("unit_types.csv", "unit_type,name_vi,level,owes_reports,is_territorial,aliases\nx,X,district,false,true,\n", "no unit type owes reports"),
+    (
+        "unit_types.csv",
+        "unit_type,name_vi,level,owes_reports,is_territorial,aliases\nx,X,district,true,true,\nx,Y,district,true,true,\n",
+        "line 3, field unit_type",
+    ),
+    (
+        "unit_types.csv",
+        "unit_type,name_vi,level,owes_reports,is_territorial,aliases\nx,X,district,true,true,huyện\ny,Y,sector,true,false,huyen\n",
+        "line 3, field aliases",
+    ),
+    (
+        "unit_types.csv",
+        "unit_type,name_vi,level,owes_reports,is_territorial,aliases\nx,X,district,false,true,\n",
+        "no unit type owes reports",
+    ),
     ("topic_aliases.csv", "alias,topic_code,scope,note\nVIEC_LAM,T99,,\n", "line 2, field topic_code"),
     ("topics.csv", "topic_code,parent_code,sort_order,name_vi,name_en,keywords\nA,,first,Một,,\n", "line 2, field sort_order"),
     ("topics.csv", "topic_code,parent_code,sort_order,name_vi,name_en,keywords\nA,Z,1,Một,,\n", "line 2, field parent_code"),
     ("places.csv", "place_name,place_type,unit_code,district_name\nXã Một,village,U1,\n", "line 2, field place_type"),
-    ("report_types.csv", "report_type,name_vi,is_periodic,due_day,due_time_local,description\nmonthly,Tháng,true,,00:00,\nad_hoc,Đột xuất,false,,,\n",
-     "line 2, field due_day"),
-    ("report_types.csv", "report_type,name_vi,is_periodic,due_day,due_time_local,description\nmonthly,Tháng,true,20,00:00,\n",
-     "'ad_hoc' is required"),
-    ("adhoc_requests.csv", "request_code,title_vi,period_month,due_at,owed_by_unit_types\nDX1,Vụ việc,2025-03,2025-03-25 17:00,phuong\n",
-     "line 2, field owed_by_unit_types"),
-    ("adhoc_requests.csv", "request_code,title_vi,period_month,due_at,owed_by_unit_types\nDX1,Vụ việc,2025-03,ngày mai,\n",
-     "line 2, field due_at"),
-    ("adhoc_requests.csv", "request_code,title_vi,period_month,due_at,owed_by_unit_types\nDX1,Vụ việc, có dấu phẩy,2025-03,2025-03-25 17:00,\n",
-     "line 2: more cells than columns"),
+    (
+        "report_types.csv",
+        "report_type,name_vi,is_periodic,due_day,due_time_local,description\nmonthly,Tháng,true,,00:00,\nad_hoc,Đột xuất,false,,,\n",
+        "line 2, field due_day",
+    ),
+    (
+        "report_types.csv",
+        "report_type,name_vi,is_periodic,due_day,due_time_local,description\nmonthly,Tháng,true,20,00:00,\n",
+        "'ad_hoc' is required",
+    ),
+    (
+        "adhoc_requests.csv",
+        "request_code,title_vi,period_month,due_at,owed_by_unit_types\nDX1,Vụ việc,2025-03,2025-03-25 17:00,phuong\n",
+        "line 2, field owed_by_unit_types",
+    ),
+    (
+        "adhoc_requests.csv",
+        "request_code,title_vi,period_month,due_at,owed_by_unit_types\nDX1,Vụ việc,2025-03,ngày mai,\n",
+        "line 2, field due_at",
+    ),
+    (
+        "adhoc_requests.csv",
+        "request_code,title_vi,period_month,due_at,owed_by_unit_types\nDX1,Vụ việc, có dấu phẩy,2025-03,2025-03-25 17:00,\n",
+        "line 2: more cells than columns",
+    ),
     ("topics.csv", b"topic_code,parent_code,sort_order,name_vi,name_en,keywords\nA,,1,M\xe9t,,\n", "not UTF-8"),
 ]
 
@@ -209,7 +284,9 @@ def test_config_init_copies_the_defaults_once(tmp_path):
     env = {"DLXH_CONFIG_DIR": str(tmp_path / "cfg"), "DLXH_HOME": str(tmp_path / "home")}
     first = _cli(["config", "init"], env)
     assert first.returncode == 0 and (tmp_path / "cfg" / "unit_types.csv").is_file()
-    (tmp_path / "cfg" / "topics.csv").write_text("topic_code,parent_code,sort_order,name_vi,name_en,keywords\nA,,1,Một,,\n", encoding="utf-8")
+    (tmp_path / "cfg" / "topics.csv").write_text(
+        "topic_code,parent_code,sort_order,name_vi,name_en,keywords\nA,,1,Một,,\n", encoding="utf-8"
+    )
     again = _cli(["config", "init"], env)
     assert again.returncode == 0 and "nothing written" in again.stdout
     assert (tmp_path / "cfg" / "topics.csv").read_text(encoding="utf-8").count("\n") == 2  # the deployment's file stays
@@ -221,7 +298,8 @@ def test_topic_aliases_resolve_the_owners_codes(tmp_path, monkeypatch):
     folder = tmp_path / "config"
     folder.mkdir()
     (folder / "topic_aliases.csv").write_text(
-        "alias,topic_code,scope,note\nNGUOI_LAO_DONG,T11,,\nXUYEN_TAC,T12,,\nAN_NINH,T08,tool_a,tool A's own code\nAN_NINH,T07,,\n", encoding="utf-8"
+        "alias,topic_code,scope,note\nNGUOI_LAO_DONG,T11,,\nXUYEN_TAC,T12,,\nAN_NINH,T08,tool_a,tool A's own code\nAN_NINH,T07,,\n",
+        encoding="utf-8",
     )
     monkeypatch.setenv("DLXH_CONFIG_DIR", str(folder))
     assert resolve_topic("NGUOI_LAO_DONG") == "T11"
@@ -256,9 +334,9 @@ def lam_vien(module_warehouse, tmp_path_factory):
         + _form_row("ld_suoitien", "tháng 3 năm 2025", "07/BC-LĐLĐ", "20/03/2025 08:15")  # late by 8 h 15
         + _form_row("CĐ ngành CT", "T3/2025", "05/BC-CĐN", "2025-03-12 10:00", parts=2)  # on time, incomplete
         + _form_row("CĐVC tỉnh", "2025-03", "04/BC-CĐVC", "2025-03-14 15:30")
-        + _form_row("LĐLĐ TP", "2025-03", "12/BC-LĐLĐ", "2025-03-18 09:00")
+        + _form_row("LĐLĐ TP", "2025-03", "12/BC-LĐLĐ", "2025-03-18 09:00"),
         # LĐ.BM (thị xã Bình Minh) sends nothing: missing
-        , encoding="utf-8",
+        encoding="utf-8",
     )
     summary = _ingest("reports", [forms], module_warehouse)
     assert summary.totals()["rows_quarantined"] == 0, summary.render()
@@ -269,17 +347,22 @@ def lam_vien(module_warehouse, tmp_path_factory):
 def test_march_statuses_on_the_federations_registry(lam_vien, module_warehouse):
     got = {
         r[0]: r[1:]
-        for r in _rows(module_warehouse, "select unit_code, status, is_complete, received_at from marts.fct_report_submission "
-                                         "where report_type = 'monthly'")
+        for r in _rows(
+            module_warehouse,
+            "select unit_code, status, is_complete, received_at from marts.fct_report_submission where report_type = 'monthly'",
+        )
     }
     # The calendar starts at the first month with a received report (March), not at 2004.
     assert _rows(module_warehouse, "select distinct period_month from marts.fct_report_submission") == [(date(2025, 3, 1),)]
     assert sorted(got) == sorted(OWING)
     due = monthly_due_at(date(2025, 3, 1))
     received = {
-        "LĐ.NH": datetime(2025, 3, 19, 23, 50, tzinfo=LOCAL), "LD_SUOITIEN": datetime(2025, 3, 20, 8, 15, tzinfo=LOCAL),
-        "CDN-CT": datetime(2025, 3, 12, 10, 0, tzinfo=LOCAL), "CĐVC": datetime(2025, 3, 14, 15, 30, tzinfo=LOCAL),
-        "LĐ.TP": datetime(2025, 3, 18, 9, 0, tzinfo=LOCAL), "LĐ.BM": None,
+        "LĐ.NH": datetime(2025, 3, 19, 23, 50, tzinfo=LOCAL),
+        "LD_SUOITIEN": datetime(2025, 3, 20, 8, 15, tzinfo=LOCAL),
+        "CDN-CT": datetime(2025, 3, 12, 10, 0, tzinfo=LOCAL),
+        "CĐVC": datetime(2025, 3, 14, 15, 30, tzinfo=LOCAL),
+        "LĐ.TP": datetime(2025, 3, 18, 9, 0, tzinfo=LOCAL),
+        "LĐ.BM": None,
     }
     as_of = datetime(2025, 3, 31, 23, 59, 59, tzinfo=LOCAL)
     for code, when in received.items():

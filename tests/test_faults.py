@@ -149,8 +149,7 @@ def _retry_cleanly(source: str, args: list[str], stale_load: int, expect_rows: i
         if expect_rows is not None:
             assert run["totals"]["rows_loaded"] == expect_rows
         # Nothing of the killed attempt landed: one more run finds every file already loaded.
-        again = json.loads(subprocess.run([DLXH, "ingest", *args, "--json", "--quiet"], capture_output=True, text=True,
-                                          check=True).stdout)
+        again = json.loads(subprocess.run([DLXH, "ingest", *args, "--json", "--quiet"], capture_output=True, text=True, check=True).stdout)
         assert all(f["status"] == "duplicate" for f in again["files"])
     finally:
         conn.close()
@@ -167,8 +166,17 @@ def test_server_stopped_while_a_file_is_being_loaded(warehouse, demo, source):
     with blocker.cursor() as cur:
         cur.execute("select pg_advisory_xact_lock(%s, hashtext(%s))", (0x444C5832, source))
         proc = _spawn(args)
-        _wait_for(lambda: _scalar(warehouse, "select count(*) from pg_stat_activity where application_name = 'dlxh' "
-                                  "and wait_event_type = 'Lock' and wait_event = 'advisory'") >= 1, "the ingest to wait on the lock")
+        _wait_for(
+            lambda: (
+                _scalar(
+                    warehouse,
+                    "select count(*) from pg_stat_activity where application_name = 'dlxh' "
+                    "and wait_event_type = 'Lock' and wait_event = 'advisory'",
+                )
+                >= 1
+            ),
+            "the ingest to wait on the lock",
+        )
         load_id = _scalar(warehouse, "select max(load_id) from ops.loads where status = 'running'")
         warehouse.close()
         _stop_immediately()
@@ -200,17 +208,28 @@ def test_server_stopped_while_a_large_survey_export_is_written(warehouse, dlxh_h
             proc = _spawn(args)
             # Once the load runs (the schema is applied, which would wait on this transaction's
             # insert), claim a submission of the third chunk before the ingest gets there.
-            _wait_for(lambda: _scalar(warehouse, "select count(*) from ops.loads where status = 'running'") >= 1
-                      or proc.poll() is not None, "the load to start")
+            _wait_for(
+                lambda: _scalar(warehouse, "select count(*) from ops.loads where status = 'running'") >= 1 or proc.poll() is not None,
+                "the load to start",
+            )
             cur.execute(
                 """insert into raw.survey_responses (submission_uuid, form_id, unit_code, submitted_at, period_month,
                                                      content_hash, load_id, source_file, file_hash)
                    values (%s, 'x', 'x', now(), '2026-10-01', 'x', 0, 'x', 'x')""",
                 (answers[12_345].uuid,),
             )
-            _wait_for(lambda: _scalar(warehouse, "select count(*) from pg_stat_activity where application_name = 'dlxh' "
-                                      "and wait_event_type = 'Lock' and wait_event = 'transactionid'") >= 1
-                      or proc.poll() is not None, "the ingest to reach the third chunk")
+            _wait_for(
+                lambda: (
+                    _scalar(
+                        warehouse,
+                        "select count(*) from pg_stat_activity where application_name = 'dlxh' "
+                        "and wait_event_type = 'Lock' and wait_event = 'transactionid'",
+                    )
+                    >= 1
+                    or proc.poll() is not None
+                ),
+                "the ingest to reach the third chunk",
+            )
             assert proc.poll() is None, proc.communicate()
             load_id = _scalar(warehouse, "select max(load_id) from ops.loads where status = 'running'")
             warehouse.close()

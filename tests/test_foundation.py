@@ -17,7 +17,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def dlxh(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "dlxh.cli", *args], capture_output=True, text=True, env={**os.environ, **(env or {})}, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "dlxh.cli", *args], capture_output=True, text=True, env={**os.environ, **(env or {})}, cwd=ROOT
+    )
 
 
 def test_embedded_server_is_idempotent_and_reports_status(warehouse_target):
@@ -150,10 +152,12 @@ def test_excel_vietnamese_csv_form_loads(warehouse, tmp_path):
     units.write_text("Mã đơn vị,Tên đơn vị,Loại đơn vị,Hiệu lực từ\nLDLD-PT,Liên đoàn Lao động huyện Phong Thổ,district,2025-01-01\n")
     run_ingest(UnitsSource(), [units], warehouse, progress=None)
     form = tmp_path / "PT_T10.csv"
-    form.write_bytes(to_cp1258(
-        "Tên đơn vị;Kỳ báo cáo;Thời gian nhận;Chủ đề;Tình hình;Sắc thái;Điểm nóng;Đề xuất, kiến nghị\r\n"
-        "LĐLĐ huyện Phong Thổ;tháng 10/2026;15/10/2026 09:30;T11;Công nhân lo mất việc, chậm lương.;tiêu cực;có;Hỗ trợ chuyển đổi nghề.\r\n"
-    ))
+    form.write_bytes(
+        to_cp1258(
+            "Tên đơn vị;Kỳ báo cáo;Thời gian nhận;Chủ đề;Tình hình;Sắc thái;Điểm nóng;Đề xuất, kiến nghị\r\n"
+            "LĐLĐ huyện Phong Thổ;tháng 10/2026;15/10/2026 09:30;T11;Công nhân lo mất việc, chậm lương.;tiêu cực;có;Hỗ trợ chuyển đổi nghề.\r\n"
+        )
+    )
     summary = run_ingest(ReportsSource(), [form], warehouse, progress=None)
     assert summary.totals()["rows_loaded"] == 1, summary.render()
     with warehouse.cursor() as cur:

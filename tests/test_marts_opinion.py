@@ -11,10 +11,36 @@ import pytest
 from dlxh.core.calendar import LOCAL
 
 UNIT_COLS = ["load_id", "source_file", "file_hash", "row_number", "unit_code", "unit_name", "unit_type", "parent_code", "valid_from"]
-RESPONSE_COLS = ["submission_uuid", "form_id", "respondent_hash", "unit_code", "submitted_at", "period_month", "content_hash",
-                 "load_id", "source_file", "file_hash"]
-SCAN_COLS = ["item_key", "url", "text_hash", "first_captured_at", "last_captured_at", "period_month", "likes", "shares", "comments",
-             "views", "sentiment", "topic_codes", "unit_code", "load_id", "source_file", "file_hash"]
+RESPONSE_COLS = [
+    "submission_uuid",
+    "form_id",
+    "respondent_hash",
+    "unit_code",
+    "submitted_at",
+    "period_month",
+    "content_hash",
+    "load_id",
+    "source_file",
+    "file_hash",
+]
+SCAN_COLS = [
+    "item_key",
+    "url",
+    "text_hash",
+    "first_captured_at",
+    "last_captured_at",
+    "period_month",
+    "likes",
+    "shares",
+    "comments",
+    "views",
+    "sentiment",
+    "topic_codes",
+    "unit_code",
+    "load_id",
+    "source_file",
+    "file_hash",
+]
 SEPT = date(2026, 9, 1)
 
 
@@ -23,8 +49,24 @@ def _at(month: date, day: int = 10) -> datetime:
 
 
 def _scan(key: str, unit: str, month: date, sentiment: float, topic: str = "T12") -> tuple:
-    return (key, f"https://example.vn/bai/{key}", f"h-{key}", _at(month), _at(month), month, 10, 2, 3, 100, sentiment,
-            "{" + topic + "}", unit, 1, "scan.csv", "scan-file")
+    return (
+        key,
+        f"https://example.vn/bai/{key}",
+        f"h-{key}",
+        _at(month),
+        _at(month),
+        month,
+        10,
+        2,
+        3,
+        100,
+        sentiment,
+        "{" + topic + "}",
+        unit,
+        1,
+        "scan.csv",
+        "scan-file",
+    )
 
 
 def _response(uuid: str, unit: str, month: date) -> tuple:
@@ -72,11 +114,16 @@ def _load(conn, table: str, cols: list[str], rows: list[tuple]) -> None:
 def built(conn):
     from dlxh.build import build
 
-    _load(conn, "raw.units", UNIT_COLS, [
-        (1, "units.csv", "u", 1, "LDLD-TINH", "Liên đoàn Lao động tỉnh", "province", None, date(2000, 1, 1)),
-        (1, "units.csv", "u", 2, "U-A", "Liên đoàn Lao động huyện A", "district", "LDLD-TINH", date(2026, 1, 1)),
-        (1, "units.csv", "u", 3, "U-B", "Công đoàn ngành B", "sector", "LDLD-TINH", date(2026, 1, 1)),
-    ])
+    _load(
+        conn,
+        "raw.units",
+        UNIT_COLS,
+        [
+            (1, "units.csv", "u", 1, "LDLD-TINH", "Liên đoàn Lao động tỉnh", "province", None, date(2000, 1, 1)),
+            (1, "units.csv", "u", 2, "U-A", "Liên đoàn Lao động huyện A", "district", "LDLD-TINH", date(2026, 1, 1)),
+            (1, "units.csv", "u", 3, "U-B", "Công đoàn ngành B", "sector", "LDLD-TINH", date(2026, 1, 1)),
+        ],
+    )
     with conn, conn.cursor() as cur:
         cur.execute("""insert into raw.survey_forms (form_id, title, platform, source_file, file_hash, load_id)
                        values ('F1', 'Khảo sát tâm tư người lao động', 'kobo', 'form.xlsx', 'f', 1)""")
@@ -105,19 +152,34 @@ def built(conn):
 
 
 def test_survey_cells_below_k_are_suppressed(built, conn):
-    rows = dict(_q(conn, """select unit_code, (respondents, sentiment, weight, is_suppressed)::text
-                            from marts.fct_opinion_signal where source = 'survey' and topic_code = 'T11'"""))
+    rows = dict(
+        _q(
+            conn,
+            """select unit_code, (respondents, sentiment, weight, is_suppressed)::text
+                            from marts.fct_opinion_signal where source = 'survey' and topic_code = 'T11'""",
+        )
+    )
     assert rows["U-B"] == "(,,,t)"
-    mart = _q(conn, """select survey_respondents, survey_mean_score, survey_is_suppressed from marts.mart_unit_topic_month
-                       where unit_code = 'U-B' and topic_code = 'T11' and period_month = %s""", (SEPT,))
+    mart = _q(
+        conn,
+        """select survey_respondents, survey_mean_score, survey_is_suppressed from marts.mart_unit_topic_month
+                       where unit_code = 'U-B' and topic_code = 'T11' and period_month = %s""",
+        (SEPT,),
+    )
     assert mart == [(None, None, True)]
 
 
 def test_survey_mean_score_matches_independent_computation(built, conn):
     expected_t11 = sum(_survey_score(s)[0] for s in UA_SCORES) / len(UA_SCORES)
     expected_t04 = sum(_survey_score(s)[1] for s in UA_SCORES) / len(UA_SCORES)
-    got = dict(_q(conn, """select topic_code, survey_mean_score from marts.mart_unit_topic_month
-                           where unit_code = 'U-A' and period_month = %s and survey_respondents = 6""", (SEPT,)))
+    got = dict(
+        _q(
+            conn,
+            """select topic_code, survey_mean_score from marts.mart_unit_topic_month
+                           where unit_code = 'U-A' and period_month = %s and survey_respondents = 6""",
+            (SEPT,),
+        )
+    )
     assert float(got["T11"]) == pytest.approx(expected_t11, abs=1e-4)
     assert float(got["T04"]) == pytest.approx(expected_t04, abs=1e-4)
 
@@ -128,24 +190,40 @@ def test_marts_expose_no_respondent_hash_or_restricted_text(built, conn):
     assert _q(conn, "select count(*) from marts.fct_opinion_signal where evidence_ref like %s", ("%resp-%",)) == [(0,)]
     # A scanned item's headline is public (the monthly report lists the most engaged by title);
     # the post text stays in restricted: no mart value carries it.
-    assert _q(conn, """select count(*) from marts.dim_scan_item d join restricted.scan_item_text r using (item_key)
-                       where r.text is not null and r.text <> '' and d.title = r.text""") == [(0,)]
+    assert _q(
+        conn,
+        """select count(*) from marts.dim_scan_item d join restricted.scan_item_text r using (item_key)
+                       where r.text is not null and r.text <> '' and d.title = r.text""",
+    ) == [(0,)]
 
 
 def test_negative_spike_raises_a_hot_spot_with_evidence(built, conn):
-    hot = _q(conn, """select unit_code, rules, negative_signals, baseline_negative_signals, evidence_refs
-                      from marts.mart_hot_spots where topic_code = 'T12' and period_month = %s""", (SEPT,))
+    hot = _q(
+        conn,
+        """select unit_code, rules, negative_signals, baseline_negative_signals, evidence_refs
+                      from marts.mart_hot_spots where topic_code = 'T12' and period_month = %s""",
+        (SEPT,),
+    )
     assert [(u, r, n, b) for u, r, n, b, _ in hot] == [("U-A", ["negative_spike"], 8, Decimal("1.0000"))]
     assert len(hot[0][4]) == 8 and all(ref.startswith("https://example.vn/bai/a-spike-") for ref in hot[0][4])
 
 
 def _snapshot(conn) -> tuple[list, list, list]:
-    signals = _q(conn, """select signal_id, source, unit_code, topic_code, period_month, sentiment, weight, respondents, is_suppressed
-                          from marts.fct_opinion_signal order by signal_id""")
-    months = _q(conn, """select unit_topic_month_key, signals, survey_respondents, survey_mean_score, scan_items, mean_sentiment,
-                                negative_signals, mean_sentiment_change from marts.mart_unit_topic_month order by 1""")
-    hot = _q(conn, """select hot_spot_key, unit_code, topic_code, period_month, rules, negative_signals, baseline_negative_signals,
-                             evidence_refs from marts.mart_hot_spots order by 1""")
+    signals = _q(
+        conn,
+        """select signal_id, source, unit_code, topic_code, period_month, sentiment, weight, respondents, is_suppressed
+                          from marts.fct_opinion_signal order by signal_id""",
+    )
+    months = _q(
+        conn,
+        """select unit_topic_month_key, signals, survey_respondents, survey_mean_score, scan_items, mean_sentiment,
+                                negative_signals, mean_sentiment_change from marts.mart_unit_topic_month order by 1""",
+    )
+    hot = _q(
+        conn,
+        """select hot_spot_key, unit_code, topic_code, period_month, rules, negative_signals, baseline_negative_signals,
+                             evidence_refs from marts.mart_hot_spots order by 1""",
+    )
     return signals, months, hot
 
 
@@ -157,8 +235,12 @@ def test_incremental_run_equals_full_refresh(built, conn):
     _load(conn, "raw.scan_items", SCAN_COLS, [_scan("a-oct", "U-A", october, -0.2), _scan("b-oct", "U-B", october, 0.4, topic="T04")])
     # A late survey response moves U-B's September cell above k: it must be recomputed, not appended.
     _load(conn, "raw.survey_responses", RESPONSE_COLS, [_response("U-B-late-1", "U-B", SEPT), _response("U-B-late-2", "U-B", SEPT)])
-    _load(conn, "raw.survey_answers", ["submission_uuid", "question_name", "numeric_score"],
-          _answers("U-B-late-1", (3, 3, 3)) + _answers("U-B-late-2", (2, 2, 2)))
+    _load(
+        conn,
+        "raw.survey_answers",
+        ["submission_uuid", "question_name", "numeric_score"],
+        _answers("U-B-late-1", (3, 3, 3)) + _answers("U-B-late-2", (2, 2, 2)),
+    )
     # 18 late negative August items: August becomes a spike and raises September's baseline to 4, so
     # September's only hot spot (8 is not > 2 x 4) must disappear from an incremental run too.
     august = date(2026, 8, 1)
@@ -168,11 +250,18 @@ def test_incremental_run_equals_full_refresh(built, conn):
     assert len(incremental[0]) == before + 2 + 18
     hot = _q(conn, "select period_month, negative_signals, baseline_negative_signals from marts.mart_hot_spots where topic_code = 'T12'")
     assert hot == [(august, 19, Decimal("0.8333"))]
-    ub = _q(conn, """select respondents, is_suppressed from marts.fct_opinion_signal
-                     where source = 'survey' and unit_code = 'U-B' and topic_code = 'T11'""")
+    ub = _q(
+        conn,
+        """select respondents, is_suppressed from marts.fct_opinion_signal
+                     where source = 'survey' and unit_code = 'U-B' and topic_code = 'T11'""",
+    )
     assert ub == [(5, False)]
-    change = _q(conn, """select mean_sentiment_change from marts.mart_unit_topic_month
-                         where unit_code = 'U-A' and topic_code = 'T12' and period_month = %s""", (october,))
+    change = _q(
+        conn,
+        """select mean_sentiment_change from marts.mart_unit_topic_month
+                         where unit_code = 'U-A' and topic_code = 'T12' and period_month = %s""",
+        (october,),
+    )
     assert change and change[0][0] is not None
     build(as_of=date(2026, 10, 31), full_refresh=True)
     assert _snapshot(conn) == incremental
@@ -191,9 +280,13 @@ def test_items_moving_to_another_month_leave_no_stale_cells(built, conn):
     build(as_of=date(2026, 11, 30))
     incremental = _snapshot(conn)
     assert _q(conn, "select count(*) from marts.mart_unit_topic_month where period_month = %s and scan_items > 0", (october,)) == [(0,)]
-    moved = _q(conn, """select period_month, unit_code, topic_code, scan_items from marts.mart_unit_topic_month
+    moved = _q(
+        conn,
+        """select period_month, unit_code, topic_code, scan_items from marts.mart_unit_topic_month
                         where (unit_code, topic_code, period_month) in (('U-B', 'T04', %s), ('U-A', 'T12', %s))
-                        order by period_month""", (november, august))
+                        order by period_month""",
+        (november, august),
+    )
     assert moved == [(august, "U-A", "T12", 20), (november, "U-B", "T04", 1)]
     build(as_of=date(2026, 11, 30), full_refresh=True)
     assert _snapshot(conn) == incremental
@@ -207,7 +300,10 @@ def test_fact_built_before_previous_period_month_gets_the_column(built, conn):
         cur.execute("alter table marts.fct_opinion_signal drop column previous_period_month")
         cur.execute("update raw.scan_items set updated_at = now() where item_key = 'pos-1'")
     build(as_of=date(2026, 11, 30))
-    cols = _q(conn, """select column_name from information_schema.columns
-                       where table_schema = 'marts' and table_name = 'fct_opinion_signal' and column_name = 'previous_period_month'""")
+    cols = _q(
+        conn,
+        """select column_name from information_schema.columns
+                       where table_schema = 'marts' and table_name = 'fct_opinion_signal' and column_name = 'previous_period_month'""",
+    )
     assert cols == [("previous_period_month",)]
     assert _q(conn, "select count(*) from marts.fct_opinion_signal where signal_group_key = 'scan|pos-1'") == [(1,)]

@@ -45,10 +45,22 @@ def built(conn, dlxh_home: Path):
         )
         source_file, period_month = cur.fetchone()
         copy_rows(
-            cur, "raw.document_register",
+            cur,
+            "raw.document_register",
             ["load_id", "source_file", "file_hash", "row_number", "received_at", "sender", "unit_code", "doc_number", "attachment_name"],
-            [(0, "so_cong_van_den.xlsx", "test-register", 1, monthly_due_at(period_month) + timedelta(days=2), "LĐLĐ thành phố", "LDLD-TP", None,
-              Path(source_file).name)],
+            [
+                (
+                    0,
+                    "so_cong_van_den.xlsx",
+                    "test-register",
+                    1,
+                    monthly_due_at(period_month) + timedelta(days=2),
+                    "LĐLĐ thành phố",
+                    "LDLD-TP",
+                    None,
+                    Path(source_file).name,
+                )
+            ],
         )
     summary = build(as_of=AS_OF, full_refresh=True)
     return summary
@@ -113,7 +125,9 @@ def test_dissolved_unit_owes_nothing_after_valid_to(built, conn):
 
 
 def test_rename_gives_two_dim_unit_versions(built, conn):
-    rows = _rows(conn, "select unit_name, valid_from, valid_to, is_current from marts.dim_unit where unit_code = 'CDN-GD' order by valid_from")
+    rows = _rows(
+        conn, "select unit_name, valid_from, valid_to, is_current from marts.dim_unit where unit_code = 'CDN-GD' order by valid_from"
+    )
     assert len(rows) == 2
     assert rows[0][2] is not None and rows[0][3] is False
     assert rows[1][2] is None and rows[1][3] is True
@@ -164,13 +178,21 @@ def test_bi_reader_reads_marts_only(built, dlxh_home: Path, warehouse_target):
     from dlxh.core.settings import load_settings
 
     target = warehouse_target
-    conn = psycopg2.connect(host=target.host, port=target.port, dbname=target.dbname, user="bi_reader", password=bi_password(load_settings()))
+    conn = psycopg2.connect(
+        host=target.host, port=target.port, dbname=target.dbname, user="bi_reader", password=bi_password(load_settings())
+    )
     conn.autocommit = True
     try:
         with conn.cursor() as cur:
             cur.execute("select count(*) from marts.fct_report_submission")
             assert cur.fetchone()[0] > 0
-            for table in ("raw.reports", "restricted.survey_free_text", "ops.loads", "staging.stg_raw__reports", "intermediate.int_report_versions"):
+            for table in (
+                "raw.reports",
+                "restricted.survey_free_text",
+                "ops.loads",
+                "staging.stg_raw__reports",
+                "intermediate.int_report_versions",
+            ):
                 with pytest.raises(psycopg2.errors.InsufficientPrivilege):
                     cur.execute(f"select 1 from {table} limit 1")
             with pytest.raises(psycopg2.errors.InsufficientPrivilege):
@@ -217,24 +239,39 @@ def test_every_marts_column_has_a_comment(built, conn):
     )
     assert len(columns) > 200  # the demo's marts: about 270 columns over 18 relations
     assert [(r, col, comment) for r, col, comment in columns if not vietnamese(comment)] == []
-    (comment,) = _rows(conn, "select col_description('marts.fct_report_submission'::regclass, "
-                             "(select attnum from pg_attribute where attrelid = 'marts.fct_report_submission'::regclass and attname = 'status_vi'))")[0]
+    (comment,) = _rows(
+        conn,
+        "select col_description('marts.fct_report_submission'::regclass, "
+        "(select attnum from pg_attribute where attrelid = 'marts.fct_report_submission'::regclass and attname = 'status_vi'))",
+    )[0]
     assert "Đúng hạn" in comment and " · Tình trạng" in comment
     (comment,) = _rows(conn, "select obj_description('marts.mart_report_compliance_unit_month'::regclass, 'pg_class')")[0]
     assert comment.startswith("Reporting compliance per unit") and "· Tình hình báo cáo theo đơn vị và tháng" in comment
 
 
 def test_compliance_grains_split_into_one_grain_each(built, conn):
-    whole = _rows(conn, """select grain, sum(expected), sum(on_time), sum(missing) from marts.mart_report_compliance
-                           where report_type = 'monthly' group by 1 order by 1""")
-    submissions = _rows(conn, """select count(*), count(*) filter (where status = 'on_time'), count(*) filter (where status = 'missing')
-                                 from marts.fct_report_submission where report_type = 'monthly'""")[0]
+    whole = _rows(
+        conn,
+        """select grain, sum(expected), sum(on_time), sum(missing) from marts.mart_report_compliance
+                           where report_type = 'monthly' group by 1 order by 1""",
+    )
+    submissions = _rows(
+        conn,
+        """select count(*), count(*) filter (where status = 'on_time'), count(*) filter (where status = 'missing')
+                                 from marts.fct_report_submission where report_type = 'monthly'""",
+    )[0]
     # Each grain alone adds up to the facts; the table as a whole counts every report three times.
     assert [tuple(v) for _, *v in whole] == [submissions] * 3
     for view in ("mart_report_compliance_unit_month", "mart_report_compliance_month", "mart_report_compliance_year"):
-        assert _rows(conn, f"select sum(expected), sum(on_time), sum(missing) from marts.{view} where report_type = 'monthly'") == [submissions], view
+        assert _rows(conn, f"select sum(expected), sum(on_time), sum(missing) from marts.{view} where report_type = 'monthly'") == [
+            submissions
+        ], view
     labels = _rows(conn, "select distinct grain, grain_vi from marts.mart_report_compliance order by 1")
-    assert labels == [("province_month", "Toàn tỉnh theo tháng"), ("province_year", "Toàn tỉnh theo năm"), ("unit_month", "Đơn vị theo tháng")]
+    assert labels == [
+        ("province_month", "Toàn tỉnh theo tháng"),
+        ("province_year", "Toàn tỉnh theo năm"),
+        ("unit_month", "Đơn vị theo tháng"),
+    ]
 
 
 def test_dim_unit_current_one_row_per_unit_dissolved_kept(built, conn):
@@ -248,13 +285,20 @@ def test_dim_unit_current_one_row_per_unit_dissolved_kept(built, conn):
     renamed = _rows(conn, "select unit_code, max(valid_from) from marts.dim_unit group by 1 having count(*) > 1")
     assert renamed
     for code, latest in renamed:
-        assert _rows(conn, "select valid_from, version_count > 1 from marts.dim_unit_current where unit_code = %s", (code,)) == [(latest, True)]
-    dissolved = _rows(conn, """select unit_code, max(valid_to) from raw.units group by 1
-                               having bool_and(valid_to is not null) and max(valid_to) < date %s""", (AS_OF,))
+        assert _rows(conn, "select valid_from, version_count > 1 from marts.dim_unit_current where unit_code = %s", (code,)) == [
+            (latest, True)
+        ]
+    dissolved = _rows(
+        conn,
+        """select unit_code, max(valid_to) from raw.units group by 1
+                               having bool_and(valid_to is not null) and max(valid_to) < date %s""",
+        (AS_OF,),
+    )
     assert dissolved
     for code, ended in dissolved:
-        assert _rows(conn, "select ended_on, unit_state, unit_state_vi, is_active from marts.dim_unit_current where unit_code = %s", (code,)) == [
-            (ended, "ended", "Đã giải thể hoặc sáp nhập", False)]
+        assert _rows(
+            conn, "select ended_on, unit_state, unit_state_vi, is_active from marts.dim_unit_current where unit_code = %s", (code,)
+        ) == [(ended, "ended", "Đã giải thể hoặc sáp nhập", False)]
 
 
 def test_every_status_and_code_has_a_vietnamese_label(built, conn):

@@ -22,9 +22,15 @@ ROOT = Path(__file__).resolve().parents[1]
 AS_OF = date(2026, 11, 26)
 MONTH = date(2026, 10, 1)
 TINY_MONTH = date(2026, 8, 1)  # a survey month with fewer respondents per cell than the threshold
-HEADINGS = ["I. TÌNH HÌNH THỰC HIỆN CHẾ ĐỘ BÁO CÁO", "II. TÌNH HÌNH TƯ TƯỞNG, DƯ LUẬN XÃ HỘI THEO CHỦ ĐỀ",
-            "III. KẾT QUẢ KHẢO SÁT", "IV. KẾT QUẢ RÀ QUÉT THÔNG TIN", "V. ĐIỂM NÓNG VÀ CÔNG TÁC ỨNG PHÓ",
-            "VI. DỰ BÁO VÀ ĐỀ XUẤT, KIẾN NGHỊ", "VII. MẠNG LƯỚI CỘNG TÁC VIÊN"]
+HEADINGS = [
+    "I. TÌNH HÌNH THỰC HIỆN CHẾ ĐỘ BÁO CÁO",
+    "II. TÌNH HÌNH TƯ TƯỞNG, DƯ LUẬN XÃ HỘI THEO CHỦ ĐỀ",
+    "III. KẾT QUẢ KHẢO SÁT",
+    "IV. KẾT QUẢ RÀ QUÉT THÔNG TIN",
+    "V. ĐIỂM NÓNG VÀ CÔNG TÁC ỨNG PHÓ",
+    "VI. DỰ BÁO VÀ ĐỀ XUẤT, KIẾN NGHỊ",
+    "VII. MẠNG LƯỚI CỘNG TÁC VIÊN",
+]
 STATUS_VI = {"on_time": "Đúng hạn", "late": "Trễ hạn", "missing": "Chưa gửi", "pending": "Chưa đến hạn"}
 
 
@@ -43,11 +49,30 @@ def mail(tmp_path_factory):
     sink = MailSink()
     server = SmtpServer(sink)
     server.start()
-    saved = {k: os.environ.get(k) for k in ("DLXH_ALERT_CHANNELS", "DLXH_SMTP_HOST", "DLXH_SMTP_PORT", "DLXH_SMTP_SECURITY",
-                                             "DLXH_SMTP_FROM", "DLXH_SMTP_TIMEOUT", "DLXH_REPORT_MAIL_TO", "DLXH_OFFICE_EMAIL")}
-    os.environ.update({"DLXH_ALERT_CHANNELS": "email", "DLXH_SMTP_HOST": "127.0.0.1", "DLXH_SMTP_PORT": str(server.port),
-                       "DLXH_SMTP_SECURITY": "none", "DLXH_SMTP_FROM": "LĐLĐ tỉnh <noreply@ldld.example.vn>", "DLXH_SMTP_TIMEOUT": "5",
-                       "DLXH_REPORT_MAIL_TO": "bantuyengiao@ldld.example.vn"})
+    saved = {
+        k: os.environ.get(k)
+        for k in (
+            "DLXH_ALERT_CHANNELS",
+            "DLXH_SMTP_HOST",
+            "DLXH_SMTP_PORT",
+            "DLXH_SMTP_SECURITY",
+            "DLXH_SMTP_FROM",
+            "DLXH_SMTP_TIMEOUT",
+            "DLXH_REPORT_MAIL_TO",
+            "DLXH_OFFICE_EMAIL",
+        )
+    }
+    os.environ.update(
+        {
+            "DLXH_ALERT_CHANNELS": "email",
+            "DLXH_SMTP_HOST": "127.0.0.1",
+            "DLXH_SMTP_PORT": str(server.port),
+            "DLXH_SMTP_SECURITY": "none",
+            "DLXH_SMTP_FROM": "LĐLĐ tỉnh <noreply@ldld.example.vn>",
+            "DLXH_SMTP_TIMEOUT": "5",
+            "DLXH_REPORT_MAIL_TO": "bantuyengiao@ldld.example.vn",
+        }
+    )
     os.environ.pop("DLXH_OFFICE_EMAIL", None)
     yield sink
     server.stop()
@@ -131,7 +156,9 @@ def test_header_number_title_and_layout(docx_text, report_v1):
     for heading in HEADINGS:
         assert any(p.startswith(heading) for p in paragraphs), heading
     s = d.sections[0]
-    mm = {k: round(getattr(s, k).mm, 1) for k in ("page_width", "page_height", "top_margin", "bottom_margin", "left_margin", "right_margin")}
+    mm = {
+        k: round(getattr(s, k).mm, 1) for k in ("page_width", "page_height", "top_margin", "bottom_margin", "left_margin", "right_margin")
+    }
     assert (mm["page_width"], mm["page_height"]) == (210, 297)
     assert 20 <= mm["top_margin"] <= 25 and 20 <= mm["bottom_margin"] <= 25
     assert 30 <= mm["left_margin"] <= 35 and 15 <= mm["right_margin"] <= 20
@@ -145,8 +172,12 @@ def test_header_number_title_and_layout(docx_text, report_v1):
 def test_section_one_every_unit_and_counts_equal_sql(docx_text, warehouse_demo):
     conn = warehouse_demo[0]
     _d, paragraphs, tables = docx_text
-    expected = _rows(conn, """select unit_name, status from marts.fct_report_submission
-                              where period_month = %s and report_type = 'monthly'""", (MONTH,))
+    expected = _rows(
+        conn,
+        """select unit_name, status from marts.fct_report_submission
+                              where period_month = %s and report_type = 'monthly'""",
+        (MONTH,),
+    )
     units = _table(tables, ["STT", "Đơn vị"])
     shown = {row[1]: row[3] for row in units[1:]}
     assert shown == {name: STATUS_VI[status] for name, status in expected}
@@ -156,25 +187,45 @@ def test_section_one_every_unit_and_counts_equal_sql(docx_text, warehouse_demo):
     missing = sum(1 for _, s in expected if s == "missing")
     text = _flat(" ".join(paragraphs))
     assert f"có {n} đơn vị phải gửi báo cáo" in text
-    assert f"Đã nhận {on_time + late} báo cáo, trong đó {on_time} báo cáo đúng hạn và {late} báo cáo trễ hạn; {missing} đơn vị chưa gửi" in text
-    (rate,) = _rows(conn, """select on_time_rate from marts.mart_report_compliance
-                             where grain = 'province_month' and report_type = 'monthly' and period_start = %s""", (MONTH,))[0]
+    assert (
+        f"Đã nhận {on_time + late} báo cáo, trong đó {on_time} báo cáo đúng hạn và {late} báo cáo trễ hạn; {missing} đơn vị chưa gửi"
+        in text
+    )
+    (rate,) = _rows(
+        conn,
+        """select on_time_rate from marts.mart_report_compliance
+                             where grain = 'province_month' and report_type = 'monthly' and period_start = %s""",
+        (MONTH,),
+    )[0]
     assert f"đạt {float(rate) * 100:.1f}%".replace(".", ",") in text
 
 
 def test_section_two_topics_equal_sql_with_attributed_quotes(docx_text, warehouse_demo):
     conn = warehouse_demo[0]
     _d, paragraphs, tables = docx_text
-    expected = dict(_rows(conn, """select t.name_vi, count(distinct m.unit_code) from marts.mart_unit_topic_month m
+    expected = dict(
+        _rows(
+            conn,
+            """select t.name_vi, count(distinct m.unit_code) from marts.mart_unit_topic_month m
                                    join marts.dim_topic t using (topic_code)
                                    where m.period_month = %s and m.report_mentions > 0 and m.unit_code is not null
-                                   group by t.name_vi""", (MONTH,)))
+                                   group by t.name_vi""",
+            (MONTH,),
+        )
+    )
     topics = _table(tables, ["STT", "Chủ đề", "Số đơn vị đề cập"])
     assert {row[1]: int(row[2]) for row in topics[1:] if int(row[2]) > 0} == expected
     # quotes are text units wrote in their current report for the month, attributed to a unit
-    written = {r[0] for r in _rows(conn, """select i.summary from marts.fct_report_submission s
+    written = {
+        r[0]
+        for r in _rows(
+            conn,
+            """select i.summary from marts.fct_report_submission s
                                           join raw.report_items i on i.report_key = s.current_report_key
-                                          where s.period_month = %s""", (MONTH,))}
+                                          where s.period_month = %s""",
+            (MONTH,),
+        )
+    }
     unit_names = {r[0] for r in _rows(conn, "select unit_name from marts.fct_report_submission where period_month = %s", (MONTH,))}
     quotes = [p for p in paragraphs if p.startswith("“")]
     assert quotes
@@ -188,15 +239,25 @@ def test_sections_three_to_five_equal_sql(docx_text, warehouse_demo):
     conn = warehouse_demo[0]
     _d, paragraphs, tables = docx_text
     text = _flat(" ".join(paragraphs))
-    survey = dict(_rows(conn, """select t.name_vi, sum(m.survey_respondents) from marts.mart_unit_topic_month m
+    survey = dict(
+        _rows(
+            conn,
+            """select t.name_vi, sum(m.survey_respondents) from marts.mart_unit_topic_month m
                                  join marts.dim_topic t using (topic_code)
                                  where m.period_month = %s and not m.survey_is_suppressed and m.survey_respondents is not null
-                                 group by t.name_vi""", (MONTH,)))
+                                 group by t.name_vi""",
+            (MONTH,),
+        )
+    )
     assert survey
     shown = _table(tables, ["Chủ đề", "Số người trả lời", "Điểm bình quân"])
     assert {row[0]: int(row[1].replace(".", "")) for row in shown[1:]} == survey
-    (items,) = _rows(conn, """select count(distinct signal_group_key) from marts.fct_opinion_signal
-                              where source = 'scan' and period_month = %s""", (MONTH,))[0]
+    (items,) = _rows(
+        conn,
+        """select count(distinct signal_group_key) from marts.fct_opinion_signal
+                              where source = 'scan' and period_month = %s""",
+        (MONTH,),
+    )[0]
     assert items > 0 and f"ghi nhận {items} tin, bài" in text
     platforms = _table(tables, ["Nền tảng", "Số tin, bài"])
     assert sum(int(r[1]) for r in platforms[1:]) == items
@@ -205,9 +266,13 @@ def test_sections_three_to_five_equal_sql(docx_text, warehouse_demo):
     rows = _table(tables, ["STT", "Đơn vị", "Chủ đề", "Căn cứ"])[1:]
     assert len(rows) == hot and f"phát hiện {hot} điểm nóng" in text
     # Each hot spot's case from the marts: case number and status in the table; scenario, owner and steps below it.
-    cases = _rows(conn, """select c.case_id, c.status_vi, c.owner_name, c.scenario_code
+    cases = _rows(
+        conn,
+        """select c.case_id, c.status_vi, c.owner_name, c.scenario_code
                            from marts.mart_hot_spots h join marts.fct_hot_spot_case c on h.hot_spot_key = any(c.hot_spot_keys)
-                           where h.period_month = %s order by c.case_id""", (MONTH,))
+                           where h.period_month = %s order by c.case_id""",
+        (MONTH,),
+    )
     assert len(cases) == hot  # every hot spot of the month has its case (one unit x topic each)
     assert sorted(r[-1] for r in rows) == sorted(f"Vụ việc #{cid}: {status}" for cid, status, _o, _s in cases)
     assert "Chưa có kịch bản ứng phó" not in text
@@ -217,8 +282,12 @@ def test_sections_three_to_five_equal_sql(docx_text, warehouse_demo):
     for case_id, status, owner, scenario in cases:
         assert _flat(f"Vụ việc #{case_id} (") in text and _flat(f"kịch bản «{names[scenario]}»") in text
         assert _flat(f"trạng thái «{status}», phụ trách: {owner}.") in text
-        steps = _rows(conn, """select what, lead_body from marts.fct_hot_spot_case_step
-                               where case_id = %s and is_current_cycle order by step_no""", (case_id,))
+        steps = _rows(
+            conn,
+            """select what, lead_body from marts.fct_hot_spot_case_step
+                               where case_id = %s and is_current_cycle order by step_no""",
+            (case_id,),
+        )
         assert steps and all(_flat(f"{what} (chủ trì: {lead}") in text for what, lead in steps)
     assert "Chưa có dữ liệu mạng lưới cộng tác viên." in text
 
@@ -230,23 +299,46 @@ def test_report_reads_marts_only_and_new_marts_are_for_bi(warehouse_demo):
     for mart in ("fct_report_evidence", "dim_scan_item", "fct_hot_spot_case_step"):
         assert _rows(conn, "select has_table_privilege('bi_reader', %s, 'select')", (f"marts.{mart}",)) == [(True,)]
     # the evidence mart holds the units' text of every version, the scan dimension every unique item
-    (evidence,) = _rows(conn, """select count(*) from marts.fct_report_evidence e join marts.fct_report_submission s
-                                 on s.current_report_key = e.report_key where s.period_month = %s""", (MONTH,))[0]
+    (evidence,) = _rows(
+        conn,
+        """select count(*) from marts.fct_report_evidence e join marts.fct_report_submission s
+                                 on s.current_report_key = e.report_key where s.period_month = %s""",
+        (MONTH,),
+    )[0]
     (items,) = _rows(conn, "select count(*) from raw.scan_items")[0]
     assert evidence > 0 and _rows(conn, "select count(*) from marts.dim_scan_item") == [(items,)]
-    assert _rows(conn, """select count(*) from information_schema.columns where table_schema = 'marts'
-                          and table_name = 'dim_scan_item' and column_name like 'author%%'""") == [(0,)]
+    assert _rows(
+        conn,
+        """select count(*) from information_schema.columns where table_schema = 'marts'
+                          and table_name = 'dim_scan_item' and column_name like 'author%%'""",
+    ) == [(0,)]
 
 
 def test_section_six_forecasts_and_proposals_are_the_units_own(docx_text, warehouse_demo):
     conn = warehouse_demo[0]
     _d, paragraphs, _tables = docx_text
-    parts = {r[0] for r in _rows(conn, """select unnest(array[i.forecast, i.proposal]) from marts.fct_report_submission s
+    parts = {
+        r[0]
+        for r in _rows(
+            conn,
+            """select unnest(array[i.forecast, i.proposal]) from marts.fct_report_submission s
                                         join raw.report_items i on i.report_key = s.current_report_key
-                                        where s.period_month = %s""", (MONTH,)) if r[0]}
-    parts |= {r[0] for r in _rows(conn, """select unnest(array[r.forecast, r.proposals]) from marts.fct_report_submission s
+                                        where s.period_month = %s""",
+            (MONTH,),
+        )
+        if r[0]
+    }
+    parts |= {
+        r[0]
+        for r in _rows(
+            conn,
+            """select unnest(array[r.forecast, r.proposals]) from marts.fct_report_submission s
                                          join raw.reports r on r.report_key = s.current_report_key
-                                         where s.period_month = %s""", (MONTH,)) if r[0]}
+                                         where s.period_month = %s""",
+            (MONTH,),
+        )
+        if r[0]
+    }
     start = next(i for i, p in enumerate(paragraphs) if p.startswith("VI. "))
     end = next(i for i, p in enumerate(paragraphs) if p.startswith("VII. "))
     bullets = [p for p in paragraphs[start:end] if p.startswith("- ")]
@@ -260,10 +352,18 @@ def test_pdf_text_and_pages_are_real(pdf_text, report_v1, tmp_path):
     from PIL import Image
 
     flat = _flat(pdf_text)
-    for phrase in ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "BAN TUYÊN GIÁO", "/BC-LĐLĐ",
-                   "Lai Châu, ngày 25 tháng 11 năm 2026", "BÁO CÁO",
-                   "Tình hình tư tưởng, dư luận xã hội trong đoàn viên, người lao động tháng 10 năm 2026",
-                   "Nơi nhận:", "TM. BAN THƯỜNG VỤ", *HEADINGS]:
+    for phrase in [
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "BAN TUYÊN GIÁO",
+        "/BC-LĐLĐ",
+        "Lai Châu, ngày 25 tháng 11 năm 2026",
+        "BÁO CÁO",
+        "Tình hình tư tưởng, dư luận xã hội trong đoàn viên, người lao động tháng 10 năm 2026",
+        "Nơi nhận:",
+        "TM. BAN THƯỜNG VỤ",
+        *HEADINGS,
+    ]:
         assert phrase in flat, phrase
     info = subprocess.run(["pdfinfo", report_v1.paths["pdf"]], capture_output=True, text=True, check=True).stdout
     assert "A4" in info
@@ -291,7 +391,9 @@ def test_privacy_suppressed_cells_and_scan_authors_never_shown(warehouse_demo, r
     from dlxh.monthly_report.render import SUPPRESSED
 
     conn, _root, tiny = warehouse_demo
-    suppressed = _rows(conn, "select count(*) from marts.mart_unit_topic_month where period_month = %s and survey_is_suppressed", (TINY_MONTH,))
+    suppressed = _rows(
+        conn, "select count(*) from marts.mart_unit_topic_month where period_month = %s and survey_is_suppressed", (TINY_MONTH,)
+    )
     assert suppressed[0][0] > 0
     tiny_report = generate_report(TINY_MONTH, out_dir=dlxh_home / "monthly-tiny", issued_on=date(2026, 11, 25), mail=False)
     d = docx.Document(tiny_report.paths["docx"])
@@ -302,16 +404,22 @@ def test_privacy_suppressed_cells_and_scan_authors_never_shown(warehouse_demo, r
     import csv
 
     with tiny.open(encoding="utf-8-sig") as fh:
-        people = [v for row in csv.DictReader(fh) for k, v in row.items() if v and k and ("name" in k.lower() or "phone" in k.lower()
-                                                                                          or "tên" in k.lower() or "điện thoại" in k.lower())]
+        people = [
+            v
+            for row in csv.DictReader(fh)
+            for k, v in row.items()
+            if v and k and ("name" in k.lower() or "phone" in k.lower() or "tên" in k.lower() or "điện thoại" in k.lower())
+        ]
     handles = [r[0] for r in _rows(conn, "select author_hash from raw.scan_items where author_hash is not null")]
     texts = [r[0] for r in _rows(conn, "select text from restricted.scan_item_text where text is not null")]
     assert texts and handles
     outputs = []
     for result in (report_v1, tiny_report):
         outputs.append(Path(result.paths["html"]).read_text(encoding="utf-8"))
-        outputs.append("\n".join(p.text for p in docx.Document(result.paths["docx"]).paragraphs)
-                       + "\n".join(c.text for t in docx.Document(result.paths["docx"]).tables for row in t.rows for c in row.cells))
+        outputs.append(
+            "\n".join(p.text for p in docx.Document(result.paths["docx"]).paragraphs)
+            + "\n".join(c.text for t in docx.Document(result.paths["docx"]).tables for row in t.rows for c in row.cells)
+        )
         outputs.append(subprocess.run(["pdftotext", result.paths["pdf"], "-"], capture_output=True, text=True, check=True).stdout)
     for out in outputs:
         flat = _flat(out)
@@ -332,32 +440,59 @@ def test_same_figures_no_new_version_late_report_makes_v2_mailed_once(warehouse_
     assert (again.version, again.is_new, again.paths) == (1, False, report_v1.paths)
     assert len(mail.messages) == 1
 
-    missing = _rows(conn, """select unit_code, unit_name from marts.fct_report_submission
-                             where period_month = %s and report_type = 'monthly' and status = 'missing' order by unit_code""", (MONTH,))
+    missing = _rows(
+        conn,
+        """select unit_code, unit_name from marts.fct_report_submission
+                             where period_month = %s and report_type = 'monthly' and status = 'missing' order by unit_code""",
+        (MONTH,),
+    )
     assert missing, "the demo month has a missing unit"
     code, name = missing[0]
     received = datetime(2026, 11, 10, 9, 0, tzinfo=LOCAL)
-    late = _write_csv(dlxh_home / "late-report" / f"BC_{code}_2026-10.csv", FORM_HEADER, [[
-        code, name, "2026-10", "Tháng", "31/BC-CĐ", received.strftime("%Y-%m-%d %H:%M"), "T11",
-        "Người lao động phản ánh bị cắt giảm giờ làm, thu nhập giảm.", "Tiêu cực", "Không",
-        "Đơn hàng giảm.", "Có thể phát sinh đơn thư.", "Đề nghị doanh nghiệp công khai kế hoạch sản xuất."]], mtime=received)
+    late = _write_csv(
+        dlxh_home / "late-report" / f"BC_{code}_2026-10.csv",
+        FORM_HEADER,
+        [
+            [
+                code,
+                name,
+                "2026-10",
+                "Tháng",
+                "31/BC-CĐ",
+                received.strftime("%Y-%m-%d %H:%M"),
+                "T11",
+                "Người lao động phản ánh bị cắt giảm giờ làm, thu nhập giảm.",
+                "Tiêu cực",
+                "Không",
+                "Đơn hàng giảm.",
+                "Có thể phát sinh đơn thư.",
+                "Đề nghị doanh nghiệp công khai kế hoạch sản xuất.",
+            ]
+        ],
+        mtime=received,
+    )
     run_ingest(get_source("reports"), [late], conn, progress=None)
     assert build(as_of=AS_OF).ok
 
     # Another alert already due in the outbox: the report's mail step must leave it to its own sender.
     with conn, conn.cursor() as cur:
-        cur.execute("""insert into ops.alert_log (unit_code, period_month, report_type, rule, recipient, channel, as_of, subject,
+        cur.execute(
+            """insert into ops.alert_log (unit_code, period_month, report_type, rule, recipient, channel, as_of, subject,
                                                   status, next_attempt_at)
                        values (%s, %s, 'monthly', 'reminder_before_due', 'other@ldld.example.vn', 'email', %s,
                                'Nhắc hạn báo cáo', 'pending', now() - interval '1 hour')
-                       returning alert_id""", (code, MONTH, AS_OF))
+                       returning alert_id""",
+            (code, MONTH, AS_OF),
+        )
         other_id = cur.fetchone()[0]
 
     v2 = generate_report(MONTH, issued_on=date(2026, 11, 26))
     assert v2.version == 2 and v2.is_new and v2.fingerprint != report_v1.fingerprint
     assert all(Path(p).is_file() for p in report_v1.paths.values())  # version 1 kept
     assert all("-v2." in p for p in v2.paths.values())
-    versions = _rows(conn, "select version, figures -> 'counts' from ops.monthly_reports where period_month = %s order by version", (MONTH,))
+    versions = _rows(
+        conn, "select version, figures -> 'counts' from ops.monthly_reports where period_month = %s order by version", (MONTH,)
+    )
     assert [v for v, _ in versions] == [1, 2]
     assert versions[1][1]["late"] == versions[0][1]["late"] + 1 and versions[1][1]["missing"] == versions[0][1]["missing"] - 1
     pdf = _flat(subprocess.run(["pdftotext", v2.paths["pdf"], "-"], capture_output=True, text=True, check=True).stdout)

@@ -33,8 +33,14 @@ def wheel(tmp_path_factory) -> zipfile.ZipFile:
     out = tmp_path_factory.mktemp("wheel")
     # sdist first, then the wheel from the sdist (uv build's default): both must carry the data,
     # and nothing is written into the working tree.
-    proc = subprocess.run([uv, "build", "--out-dir", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "UV_PYTHON": sys.executable})
+    proc = subprocess.run(
+        [uv, "build", "--out-dir", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "UV_PYTHON": sys.executable},
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     (path,) = out.glob("*.whl")
     return zipfile.ZipFile(path)
@@ -50,8 +56,15 @@ def test_wheel_carries_every_data_file_of_the_packages(wheel):
 
 @pytest.mark.parametrize(
     "pattern",
-    ["dlxh/core/sql/*.sql", "dlxh/core/config/defaults/*.csv", "dlxh/core/config/defaults/scan_tools/*.toml", "dlxh/core/config/defaults/*.toml",
-     "alerts/templates/*.j2", "dlxh/monthly_report/templates/*", "expectations/static/vendor/*.js"],
+    [
+        "dlxh/core/sql/*.sql",
+        "dlxh/core/config/defaults/*.csv",
+        "dlxh/core/config/defaults/scan_tools/*.toml",
+        "dlxh/core/config/defaults/*.toml",
+        "alerts/templates/*.j2",
+        "dlxh/monthly_report/templates/*",
+        "expectations/static/vendor/*.js",
+    ],
 )
 def test_wheel_holds_each_kind_of_run_time_data(wheel, pattern):
     import fnmatch

@@ -21,8 +21,9 @@ FEB = date(2025, 2, 1)
 
 
 def _unreadable(path):
-    spec = CorpusReport("x.txt", "ocr_txt", "NAM_LU", FEB, "04/BC-LĐLĐ", date(2025, 2, 14), datetime(2025, 2, 15, 9, 0, tzinfo=LOCAL),
-                        ("T10",))
+    spec = CorpusReport(
+        "x.txt", "ocr_txt", "NAM_LU", FEB, "04/BC-LĐLĐ", date(2025, 2, 14), datetime(2025, 2, 15, 9, 0, tzinfo=LOCAL), ("T10",)
+    )
     write_ocr_txt(spec, path)
     lines = path.read_text(encoding="utf-8").splitlines()
     # The scan's top was torn: the issuer lines are unreadable marks.
@@ -45,8 +46,9 @@ def setup(warehouse_target, tmp_path_factory):
     run_ingest(get_source("units"), [write_registry(root / "units.csv")], conn, progress=None)
     unreadable = _unreadable(root / "scan_0231.txt")
     forwarded = root / "BC T2-2025 chuyen tiep.txt"
-    spec = CorpusReport("f.txt", "ocr_txt", "KHE_LIM", FEB, "05/BC-LĐLĐ", date(2025, 2, 13), datetime(2025, 2, 14, 10, 0, tzinfo=LOCAL),
-                        ("T11",))
+    spec = CorpusReport(
+        "f.txt", "ocr_txt", "KHE_LIM", FEB, "05/BC-LĐLĐ", date(2025, 2, 13), datetime(2025, 2, 14, 10, 0, tzinfo=LOCAL), ("T11",)
+    )
     write_ocr_txt(spec, forwarded)
     # No register row: the inbox time (the file's modification time as it arrived) is the received time.
     set_mtime(unreadable, datetime(2025, 2, 15, 9, 0, tzinfo=LOCAL))
@@ -74,14 +76,21 @@ def test_round_trip_through_the_marts(setup, capsys):
     listing = capsys.readouterr().out
     assert str(unreadable) in listing and "unknown_unit" in listing and "(không đọc được)" in listing
 
-    assert main(["reports", "assign", str(unreadable), "--unit", "NAM_LU", "--month", "2025-02", "--why", "Văn thư xác nhận qua điện thoại"]) == 0
-    assert main(["reports", "assign", str(forwarded), "--unit", "pac_rao", "--month", "2025-02", "--why", "Báo cáo của Pác Rào gửi nhờ"]) == 0
+    assert (
+        main(["reports", "assign", str(unreadable), "--unit", "NAM_LU", "--month", "2025-02", "--why", "Văn thư xác nhận qua điện thoại"])
+        == 0
+    )
+    assert (
+        main(["reports", "assign", str(forwarded), "--unit", "pac_rao", "--month", "2025-02", "--why", "Báo cáo của Pác Rào gửi nhờ"]) == 0
+    )
     out = capsys.readouterr().out
     assert "Đã ghi quyết định" in out and "NAM_LU" in out and "PAC_RAO" in out
     with conn, conn.cursor() as cur:
         cur.execute("select unit_code, assigned_by, why from ops.report_assignments order by assignment_id")
-        assert cur.fetchall() == [("NAM_LU", getpass.getuser(), "Văn thư xác nhận qua điện thoại"),
-                                  ("PAC_RAO", getpass.getuser(), "Báo cáo của Pác Rào gửi nhờ")]
+        assert cur.fetchall() == [
+            ("NAM_LU", getpass.getuser(), "Văn thư xác nhận qua điện thoại"),
+            ("PAC_RAO", getpass.getuser(), "Báo cáo của Pác Rào gửi nhờ"),
+        ]
     assert main(["reports", "assign", str(forwarded), "--unit", "NO_SUCH", "--month", "2025-02"]) == 2
 
     again = run_ingest(get_source("reports"), [unreadable, forwarded], conn, progress=None)

@@ -67,8 +67,11 @@ def test_register_rows_are_all_kept_with_meaning(pipeline):
     n_reports = len(written["reports"])
     assert reg.rows_read == n_reports + 5 and reg.rows_loaded == reg.rows_read and not reg.quarantined
     assert reg.detail["rows_without_unit"] == 3  # Tỉnh ủy, Sở Nội vụ, a grassroots union (CĐCS)
-    rows = _rows(conn, """select sender, unit_code, row_kind, report_type, replaces_doc_number, received_time_raw, doc_number
-                          from raw.document_register""")
+    rows = _rows(
+        conn,
+        """select sender, unit_code, row_kind, report_type, replaces_doc_number, received_time_raw, doc_number
+                          from raw.document_register""",
+    )
     kinds = {s: (u, k) for s, u, k, *_ in rows}
     assert kinds["Tỉnh ủy LC"] == (None, "other") and kinds["CĐCS Cty CP Thủy điện Suối Mây"] == (None, "other")
     assert sum(1 for _, _, k, *_ in rows if k == "unit_report") == n_reports
@@ -76,7 +79,9 @@ def test_register_rows_are_all_kept_with_meaning(pipeline):
     assert sum(1 for r in rows if r[3] == "ad_hoc") == 2
     # Nậm Lư's Tờ trình and its paper report on another subject are kept, and are not its monthly report.
     assert {r[6]: (r[1], r[2]) for r in rows if r[6] in ("05/TTR-LĐLĐ", "06/BC-LĐLĐ")} == {
-        "05/TTR-LĐLĐ": ("NAM_LU", "other"), "06/BC-LĐLĐ": ("NAM_LU", "other")}
+        "05/TTR-LĐLĐ": ("NAM_LU", "other"),
+        "06/BC-LĐLĐ": ("NAM_LU", "other"),
+    }
     assert {r[5] for r in rows} >= {"8h15", "16h48", "10 giờ 05", "08:47"}  # typed times kept as written
     # Re-ingesting the same register changes nothing.
     from ingestion.framework import run_ingest
@@ -107,8 +112,13 @@ def test_corpus_score(pipeline):
     for r in written["reports"]:
         g = got[r.file_name]
         ok = {
-            "unit": g[1] == r.unit, "month": g[2] == r.month, "type": g[3] == r.report_type, "number": g[4] == r.doc_number,
-            "received": g[5] == r.received and g[6] == "register", "due": g[12] == r.due_at, "replaces": g[13] == r.replaces,
+            "unit": g[1] == r.unit,
+            "month": g[2] == r.month,
+            "type": g[3] == r.report_type,
+            "number": g[4] == r.doc_number,
+            "received": g[5] == r.received and g[6] == "register",
+            "due": g[12] == r.due_at,
+            "replaces": g[13] == r.replaces,
         }
         for k, v in ok.items():
             score[k] += v
@@ -119,14 +129,16 @@ def test_corpus_score(pipeline):
         tp, fp, fn = tp + len(found & expected), fp + len(found - expected), fn + len(expected - found)
         mark = lambda b: "ok " if b else "XX "  # noqa: E731
         table.append(
-            f"{r.file_name[:58]:58} {r.fmt:16} " + "".join(mark(ok[k]) for k in ("unit", "month", "type", "number", "received", "due"))
+            f"{r.file_name[:58]:58} {r.fmt:16} "
+            + "".join(mark(ok[k]) for k in ("unit", "month", "type", "number", "received", "due"))
             + f"{len(have & set(r.parts))}/{len(r.parts)}{'' if have == set(r.parts) else '!'}   "
             + f"+{sorted(found - expected)} -{sorted(expected - found)}"
         )
     n = len(written["reports"])
     precision, recall = tp / (tp + fp), tp / (tp + fn)
     table.append(
-        f"{n} reports: " + ", ".join(f"{k} {v}/{n}" for k, v in score.items())
+        f"{n} reports: "
+        + ", ".join(f"{k} {v}/{n}" for k, v in score.items())
         + f"; parts {parts_right}/{parts_total} ({parts_right / parts_total:.1%}); topics precision {precision:.2f} recall {recall:.2f}"
     )
     print("\n" + "\n".join(table))
@@ -173,8 +185,9 @@ def test_march_gx_results_name_the_units(pipeline):
     conn, _, _, _ = pipeline
     result = validate_month(MARCH)
     assert not result.success
-    rows = _rows(conn, "select suite, expectation, success, offending_keys from quality.validation_results where run_id = %s",
-                 (result.run_id,))
+    rows = _rows(
+        conn, "select suite, expectation, success, offending_keys from quality.validation_results where run_id = %s", (result.run_id,)
+    )
     by_suite: dict[str, set[str]] = {}
     for suite, _, _, keys in rows:
         by_suite.setdefault(suite, set()).update(keys)
@@ -188,6 +201,7 @@ def test_march_gx_results_name_the_units(pipeline):
 
 def test_february_is_clean(pipeline):
     conn, _, _, _ = pipeline
-    rows = _rows(conn, "select unit_code, status, is_complete from marts.fct_report_submission where period_month = %s",
-                 (date(2025, 2, 1),))
+    rows = _rows(
+        conn, "select unit_code, status, is_complete from marts.fct_report_submission where period_month = %s", (date(2025, 2, 1),)
+    )
     assert len(rows) == 10 and all(s == "on_time" and c for _, s, c in rows), rows

@@ -126,8 +126,19 @@ def test_part_headings_however_numbered_or_damaged(line, part):
 
 
 def test_split_parts_stops_at_recipients_and_keeps_subheadings_as_text():
-    lines = ["I. Tình hình", "1. Tình hình chung", "Ổn định.", "II. Nguyên nhân: do thời tiết", "2. Tình hình việc làm giảm",
-             "III. Dự báo", "Ổn định.", "IV. Đề xuất, kiến nghị", "Tăng cường tuyên truyền.", "Nơi nhận:", "- Lưu VT."]
+    lines = [
+        "I. Tình hình",
+        "1. Tình hình chung",
+        "Ổn định.",
+        "II. Nguyên nhân: do thời tiết",
+        "2. Tình hình việc làm giảm",
+        "III. Dự báo",
+        "Ổn định.",
+        "IV. Đề xuất, kiến nghị",
+        "Tăng cường tuyên truyền.",
+        "Nơi nhận:",
+        "- Lưu VT.",
+    ]
     parts = split_parts(lines)
     assert parts.get("situation") == "1. Tình hình chung\nỔn định."
     assert parts.get("causes") == "do thời tiết\n2. Tình hình việc làm giảm"
@@ -136,8 +147,10 @@ def test_split_parts_stops_at_recipients_and_keeps_subheadings_as_text():
 
 
 def test_topics_multi_label_with_evidence_and_hot_spots():
-    text = ("Người lao động phản ánh chậm lương, nợ đọng bảo hiểm xã hội; đây là điểm nóng.\n"
-            "Dư luận đồng tình xử phạt theo Nghị định 168/2024/NĐ-CP. Mưa bão gây thiệt hại.")
+    text = (
+        "Người lao động phản ánh chậm lương, nợ đọng bảo hiểm xã hội; đây là điểm nóng.\n"
+        "Dư luận đồng tình xử phạt theo Nghị định 168/2024/NĐ-CP. Mưa bão gây thiệt hại."
+    )
     found = {t.topic_code: t for t in find_topics(text)}
     assert set(found) == {"T06", "T07", "T11"}  # "bảo hiểm" is not "bão"
     assert found["T11"].is_hot_spot and not found["T07"].is_hot_spot

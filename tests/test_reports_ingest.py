@@ -20,17 +20,31 @@ def build_inbox(root):
         fx.ReportSpec(issuer="LĐLĐ HUYỆN PHONG THỔ", place="Phong Thổ", doc_number="8/BC-LĐLĐ", title_period="tháng 03/2025"),
         inbox / "2025-03" / "phongtho.pdf",
     )
-    fx.write_image(fx.ReportSpec(issuer="CÔNG ĐOÀN VIÊN CHỨC TỈNH", place="Lai Châu", doc_number="3/BC-CĐVC", issued=(15, 2, 2025),
-                                 title_period="T2/2025"), inbox / "2025-02" / "cdvc_anh_chup.jpg")
-    fx.write_text(fx.ReportSpec(issuer="LĐLĐ HUYỆN THAN UYÊN", place="Than Uyên", doc_number="11/BC-LĐLĐ"),
-                  inbox / "2025-03" / "thanuyen.txt", "cp1258")
-    fx.write_text(fx.ReportSpec(issuer="LĐLĐ HUYỆN TÂN UYÊN", place="Tân Uyên", doc_number="9/BC-LĐLĐ", title_period="tháng 2 năm 2025"),
-                  inbox / "2025-02" / "tanuyen_ocr.txt", damage=True)
-    fx.write_form_csv(inbox / "2025-03" / "gd_form.csv",
-                      fx.form_rows("CDN-GD", "Công đoàn ngành Giáo dục tỉnh Lai Châu", "2025-03", "2025-03-12 09:30", "5/BC-CĐN"),
-                      header=fx.FORM_HEADER_ASCII)
-    fx.write_form_xlsx(inbox / "2025-02" / "gd_form.xlsx",
-                       fx.form_rows("CDN-GD", "Công đoàn ngành Giáo dục tỉnh Lai Châu", "tháng 2 năm 2025", "2025-02-21 08:00"))
+    fx.write_image(
+        fx.ReportSpec(
+            issuer="CÔNG ĐOÀN VIÊN CHỨC TỈNH", place="Lai Châu", doc_number="3/BC-CĐVC", issued=(15, 2, 2025), title_period="T2/2025"
+        ),
+        inbox / "2025-02" / "cdvc_anh_chup.jpg",
+    )
+    fx.write_text(
+        fx.ReportSpec(issuer="LĐLĐ HUYỆN THAN UYÊN", place="Than Uyên", doc_number="11/BC-LĐLĐ"),
+        inbox / "2025-03" / "thanuyen.txt",
+        "cp1258",
+    )
+    fx.write_text(
+        fx.ReportSpec(issuer="LĐLĐ HUYỆN TÂN UYÊN", place="Tân Uyên", doc_number="9/BC-LĐLĐ", title_period="tháng 2 năm 2025"),
+        inbox / "2025-02" / "tanuyen_ocr.txt",
+        damage=True,
+    )
+    fx.write_form_csv(
+        inbox / "2025-03" / "gd_form.csv",
+        fx.form_rows("CDN-GD", "Công đoàn ngành Giáo dục tỉnh Lai Châu", "2025-03", "2025-03-12 09:30", "5/BC-CĐN"),
+        header=fx.FORM_HEADER_ASCII,
+    )
+    fx.write_form_xlsx(
+        inbox / "2025-02" / "gd_form.xlsx",
+        fx.form_rows("CDN-GD", "Công đoàn ngành Giáo dục tỉnh Lai Châu", "tháng 2 năm 2025", "2025-02-21 08:00"),
+    )
     fx.write_form_json(inbox / "2025-02" / "td_online.json", fx.form_rows("LDLD-TD", "", "02/2025", "2025-02-10 10:00", "4/BC-LĐLĐ"))
     # bad inputs: each quarantined with a reason, the batch goes on
     (inbox / "bad").mkdir()
@@ -39,10 +53,14 @@ def build_inbox(root):
     (inbox / "bad" / "hong.xlsx").write_bytes(b"PK\x03\x04" + b"not really a workbook" * 20)
     fx.write_docx(fx.ReportSpec(issuer="LĐLĐ HUYỆN ĐIỆN BIÊN ĐÔNG", place="Điện Biên Đông"), inbox / "bad" / "donvi_la.docx")
     fx.write_docx(fx.ReportSpec(title_period="năm 2025"), inbox / "bad" / "khong_thang.docx")
-    register = fx.write_csv(root / "register" / "so_cong_van_den.csv", fx.REGISTER_HEADER, [
-        ["17/03/2025 15:20", "LĐLĐ huyện Tam Đường", "Số: 15/BC-LĐLĐ", "BC_TamDuong_T3.docx"],
-        ["2025-03-21 08:05", "LDLD huyen Phong Tho", "8 / BC-LDLD", ""],
-    ])
+    register = fx.write_csv(
+        root / "register" / "so_cong_van_den.csv",
+        fx.REGISTER_HEADER,
+        [
+            ["17/03/2025 15:20", "LĐLĐ huyện Tam Đường", "Số: 15/BC-LĐLĐ", "BC_TamDuong_T3.docx"],
+            ["2025-03-21 08:05", "LDLD huyen Phong Tho", "8 / BC-LDLD", ""],
+        ],
+    )
     return inbox, register
 
 

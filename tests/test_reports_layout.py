@@ -40,8 +40,13 @@ def test_header_read_from_flattened_columns_in_either_order(swap):
     left = ["LĐLĐ TỈNH LÂM CAO", "LĐLĐ HUYỆN THAN SƠN", "Số: 21a/BC-LĐLĐ"]
     right = ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "Than Sơn, ngày 13 tháng 3 năm 2025"]
     head = [f"{r} {le}" if swap else f"{le} {r}" for le, r in zip(left, right, strict=True)]
-    lines = [*head, "BÁO CÁO", "Tình hình tư tưởng, dư luận xã hội tháng 3 năm 2025",
-             "(Báo cáo này thay thế Báo cáo số 21/BC-LĐLĐ ngày 11/3/2025)", "I. TÌNH HÌNH"]
+    lines = [
+        *head,
+        "BÁO CÁO",
+        "Tình hình tư tưởng, dư luận xã hội tháng 3 năm 2025",
+        "(Báo cáo này thay thế Báo cáo số 21/BC-LĐLĐ ngày 11/3/2025)",
+        "I. TÌNH HÌNH",
+    ]
     h = extract_header(lines)
     assert h.issuer_lines == ["LĐLĐ TỈNH LÂM CAO", "LĐLĐ HUYỆN THAN SƠN"]
     assert h.doc_number == "21a/BC-LĐLĐ" and h.replaces_doc_number == "21/BC-LĐLĐ"
@@ -58,17 +63,30 @@ def test_ocr_numbers():
 def test_deadline_phrases_are_whole_words_and_the_report_back_deadline_wins():
     # "hạn" inside "Than Sơn" is no deadline.
     assert find_stated_deadline("Than Sơn, ngày 08 tháng 3 năm 2025\nCông ty trả lương vào ngày 15/3/2025.") is None
-    text = ("Công ty cam kết trả 50% số nợ trước ngày 15/3/2025 và trả hết trước ngày 30/4/2025.\n"
-            "Hạn báo cáo kết quả: LĐLĐ huyện sẽ báo cáo kết quả giải quyết về Ban Thường vụ LĐLĐ tỉnh trước ngày 28/3/2025.")
+    text = (
+        "Công ty cam kết trả 50% số nợ trước ngày 15/3/2025 và trả hết trước ngày 30/4/2025.\n"
+        "Hạn báo cáo kết quả: LĐLĐ huyện sẽ báo cáo kết quả giải quyết về Ban Thường vụ LĐLĐ tỉnh trước ngày 28/3/2025."
+    )
     assert find_stated_deadline(text) == datetime(2025, 3, 28, tzinfo=LOCAL)
-    assert find_stated_deadline("đề nghị báo cáo đột xuất, thời hạn báo cáo chậm nhất ngày 25/3/2025") == datetime(2025, 3, 25,
-                                                                                                                tzinfo=LOCAL)
+    assert find_stated_deadline("đề nghị báo cáo đột xuất, thời hạn báo cáo chậm nhất ngày 25/3/2025") == datetime(
+        2025, 3, 25, tzinfo=LOCAL
+    )
     assert find_stated_deadline("Hạn gửi trước 17 giờ ngày 25/3/2025.") == datetime(2025, 3, 25, 17, 0, tzinfo=LOCAL)
 
 
-@pytest.mark.parametrize(("typed", "expected"), [("16h48", time(16, 48)), ("8h47", time(8, 47)), ("8 giờ 47", time(8, 47)),
-                                                 ("08:47", time(8, 47)), ("08:47:00", time(8, 47)), ("8h", time(8, 0)),
-                                                 ("Bản giấy", None), ("", None)])
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("16h48", time(16, 48)),
+        ("8h47", time(8, 47)),
+        ("8 giờ 47", time(8, 47)),
+        ("08:47", time(8, 47)),
+        ("08:47:00", time(8, 47)),
+        ("8h", time(8, 0)),
+        ("Bản giấy", None),
+        ("", None),
+    ],
+)
 def test_register_typed_times(typed, expected):
     assert parse_time_text(typed) == expected
 
@@ -82,10 +100,19 @@ def test_register_date_and_time_columns():
 
 
 def test_register_row_meaning():
-    assert classify({"doc_number": "15a/BC-LĐLĐ", "summary": "BC tình hình tư tưởng, DLXH tháng 3/2025 (thay thế BC số 15/BC-LĐLĐ "
-                     "ngày 11/3/2025)", "sender": "LĐLĐ TP"}, "TP_LAMCAO") == ("unit_report", "monthly", "15/BC-LĐLĐ")
-    assert classify({"doc_number": "18/BC-LĐLĐ", "summary": "BC đột xuất vụ việc nợ lương", "sender": "LĐLĐ Than Sơn"},
-                    "THAN_SON") == ("unit_report", "ad_hoc", None)
+    assert classify(
+        {
+            "doc_number": "15a/BC-LĐLĐ",
+            "summary": "BC tình hình tư tưởng, DLXH tháng 3/2025 (thay thế BC số 15/BC-LĐLĐ ngày 11/3/2025)",
+            "sender": "LĐLĐ TP",
+        },
+        "TP_LAMCAO",
+    ) == ("unit_report", "monthly", "15/BC-LĐLĐ")
+    assert classify({"doc_number": "18/BC-LĐLĐ", "summary": "BC đột xuất vụ việc nợ lương", "sender": "LĐLĐ Than Sơn"}, "THAN_SON") == (
+        "unit_report",
+        "ad_hoc",
+        None,
+    )
     assert classify({"doc_number": "05/TTr-LĐLĐ", "summary": "Tờ trình đề nghị hỗ trợ", "sender": "LĐLĐ h. Nậm Lư"}, "NAM_LU")[0] == "other"
     assert classify({"doc_number": "03/BC-CĐCS", "summary": "BC kết quả thương lượng tập thể", "sender": "CĐCS Cty A"}, None)[0] == "other"
 

@@ -19,10 +19,12 @@ FEB = date(2025, 2, 1)
 
 
 def _write(root):
-    torn = CorpusReport("scan_0231.txt", "ocr_txt", "NAM_LU", FEB, "04/BC-LĐLĐ", date(2025, 2, 14),
-                        datetime(2025, 2, 15, 9, 0, tzinfo=LOCAL), ("T10",))
-    whole = CorpusReport("BC thang 2.txt", "ocr_txt", "KHE_LIM", FEB, "05/BC-LĐLĐ", date(2025, 2, 13),
-                         datetime(2025, 2, 14, 10, 0, tzinfo=LOCAL), ("T11",))
+    torn = CorpusReport(
+        "scan_0231.txt", "ocr_txt", "NAM_LU", FEB, "04/BC-LĐLĐ", date(2025, 2, 14), datetime(2025, 2, 15, 9, 0, tzinfo=LOCAL), ("T10",)
+    )
+    whole = CorpusReport(
+        "BC thang 2.txt", "ocr_txt", "KHE_LIM", FEB, "05/BC-LĐLĐ", date(2025, 2, 13), datetime(2025, 2, 14, 10, 0, tzinfo=LOCAL), ("T11",)
+    )
     paths = {}
     for spec in (torn, whole):
         path = root / spec.file_name

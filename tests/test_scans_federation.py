@@ -126,8 +126,11 @@ TOPIC_TRUTH = [
     ("THIEN_TAI", "DISASTER", "T06"),
     ("GIAI_TRI", "CELEBRITY", None),
 ]
-TEXTS = ["Ý kiến của người dân về tình hình địa phương.", "Bài viết chia sẻ trên mạng về một sự việc gần đây.",
-         "Phản ánh của bạn đọc gửi tòa soạn."]  # no place names and no taxonomy keywords
+TEXTS = [
+    "Ý kiến của người dân về tình hình địa phương.",
+    "Bài viết chia sẻ trên mạng về một sự việc gần đây.",
+    "Phản ánh của bạn đọc gửi tòa soạn.",
+]  # no place names and no taxonomy keywords
 
 
 @dataclass
@@ -159,8 +162,17 @@ def generate(seed: int = 13, n: int = 90) -> list[Item]:
     items = []
     for i in range(n):
         published = datetime(2025, rng.choice([5, 6, 7]), rng.randint(1, 28), rng.randint(0, 23), rng.randint(0, 59), tzinfo=LOCAL)
-        items.append(Item(i, rng.randrange(len(PLACE_TRUTH)), rng.randrange(len(TOPIC_TRUTH)), published,
-                          ("v", "a", "va")[i % 3], rng.randint(0, 300), rng.choice([-1.0, 0.0, 1.0])))
+        items.append(
+            Item(
+                i,
+                rng.randrange(len(PLACE_TRUTH)),
+                rng.randrange(len(TOPIC_TRUTH)),
+                published,
+                ("v", "a", "va")[i % 3],
+                rng.randint(0, 300),
+                rng.choice([-1.0, 0.0, 1.0]),
+            )
+        )
     return items
 
 
@@ -177,12 +189,24 @@ def vnlisten_csv(path: Path, items: list[Item]) -> Path:
     labels = {-1.0: "Tiêu cực", 0.0: "Trung lập", 1.0: "Tích cực"}
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(["STT", "Tiêu đề", "Đường dẫn", "Nền tảng", "Thời gian đăng", "Chủ đề", "Địa bàn", "Sắc thái", "Lượt tương tác",
-                "Nội dung tóm tắt"])
+    w.writerow(
+        ["STT", "Tiêu đề", "Đường dẫn", "Nền tảng", "Thời gian đăng", "Chủ đề", "Địa bàn", "Sắc thái", "Lượt tương tác", "Nội dung tóm tắt"]
+    )
     for k, it in enumerate(x for x in items if "v" in x.tools):
-        w.writerow([k + 1, f"Tin số {it.n}", f"https://www.facebook.com/groups/dlxh/posts/{it.n}/?fbclid=vn{it.n}",
-                    "Mạng xã hội Facebook", it.published.strftime("%d/%m/%Y %H:%M"), TOPIC_TRUTH[it.topic][0],
-                    PLACE_TRUTH[it.place][0], labels[it.tone], f"{it.likes:,}".replace(",", "."), TEXTS[it.n % 3]])
+        w.writerow(
+            [
+                k + 1,
+                f"Tin số {it.n}",
+                f"https://www.facebook.com/groups/dlxh/posts/{it.n}/?fbclid=vn{it.n}",
+                "Mạng xã hội Facebook",
+                it.published.strftime("%d/%m/%Y %H:%M"),
+                TOPIC_TRUTH[it.topic][0],
+                PLACE_TRUTH[it.place][0],
+                labels[it.tone],
+                f"{it.likes:,}".replace(",", "."),
+                TEXTS[it.n % 3],
+            ]
+        )
     path.write_bytes(buf.getvalue().encode("utf-8-sig"))
     return path
 
@@ -190,8 +214,12 @@ def vnlisten_csv(path: Path, items: list[Item]) -> Path:
 def apimon_record(it: Item) -> dict:
     return {
         "id": f"am-{it.n}",
-        "post": {"permalink": f"https://m.facebook.com/groups/dlxh/posts/{it.n}?utm_source=apimon", "title": f"Tin số {it.n}",
-                 "content": TEXTS[it.n % 3], "published_at": it.published.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")},
+        "post": {
+            "permalink": f"https://m.facebook.com/groups/dlxh/posts/{it.n}?utm_source=apimon",
+            "title": f"Tin số {it.n}",
+            "content": TEXTS[it.n % 3],
+            "published_at": it.published.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        },
         "fetched_at": (it.published + timedelta(hours=3)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "channel": {"kind": "facebook"},
         "metrics": {"reactions": it.likes, "shares": 1, "comments": 2, "views": 10 * it.likes},
@@ -283,7 +311,8 @@ def test_unmatched_places_and_topics_are_listed_in_the_import_summary(federation
     assert v_detail["unmatched_topics"] == {"GIAI_TRI": want_v_topics}
     assert v_detail["unmatched_places"] == {"Hà Nội": sum("v" in i.tools and i.unit is None for i in items)}
     assert sum(d.get("unmatched_topics", {}).get("CELEBRITY", 0) for d in a_details) == sum(
-        "a" in i.tools and i.topic_code is None for i in items)
+        "a" in i.tools and i.topic_code is None for i in items
+    )
     assert sum(d.get("unmatched_places", {}).get("Ha Noi", 0) for d in a_details) == sum("a" in i.tools and i.unit is None for i in items)
     assert any("«Nậm Xe»" in p and "LDLD.NX" in p for p in v_detail["place_problems"])
     assert any("GIAI_TRI" in n and "topic_aliases.csv" in n for n in v_detail["notes"])
@@ -342,8 +371,12 @@ def test_malformed_mapping_exits_2_naming_file_and_field(warehouse_target, tmp_p
     if name in ("format5.toml", "columns_text.toml", "syntax.toml"):  # the CLI path, each kind once
         export = tmp_path / "export.csv"
         export.write_text("Link\nhttps://a.vn/1\n", encoding="utf-8")
-        proc = subprocess.run([sys.executable, "-m", "dlxh.cli", "ingest", "scans", str(export), "--tool", str(path)],
-                              capture_output=True, text=True, env=os.environ.copy())
+        proc = subprocess.run(
+            [sys.executable, "-m", "dlxh.cli", "ingest", "scans", str(export), "--tool", str(path)],
+            capture_output=True,
+            text=True,
+            env=os.environ.copy(),
+        )
         assert proc.returncode == 2, proc.stderr
         assert str(path) in proc.stderr and field in proc.stderr and "Traceback" not in proc.stderr
 

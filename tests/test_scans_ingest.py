@@ -127,7 +127,9 @@ def test_quarantine_reasons_are_vietnamese_and_specific(warehouse, tmp_path: Pat
     ingest(warehouse, "reputa", reputa_csv(tmp_path / "reputa.csv"))
     ingest(warehouse, "newsmon", newsmon_jsonl(tmp_path / "newsmon.jsonl"))
     with warehouse, warehouse.cursor() as cur:
-        cur.execute("select reason_code, row_number, field, reason from ops.quarantine where source = 'scans' order by file_path, row_number")
+        cur.execute(
+            "select reason_code, row_number, field, reason from ops.quarantine where source = 'scans' order by file_path, row_number"
+        )
         rows = cur.fetchall()
     codes = {(r[0], r[1]) for r in rows}
     assert codes == {("no_url_no_text", 5), ("bad_date", 6), ("unknown_sentiment", 7), ("sentiment_out_of_scale", 5), ("bad_json", 6)}
@@ -149,8 +151,22 @@ def test_file_without_url_or_text_column_is_quarantined(warehouse, tmp_path: Pat
 def test_text_with_tabs_newlines_and_backslashes_is_stored_verbatim(warehouse, tmp_path: Path) -> None:
     """COPY lines are built by hand (records.copy_line): special characters must survive."""
     text = "Dòng 1\tcột\\n thật\r\nDòng 2 \\ gạch \\N"
-    row = ["https://baolaichau.vn/a\\b", "Báo điện tử", "05/03/2025 08:15", "06/03/2025 09:00", "Tiêu đề\tcó tab", text,
-           "", "1", "", "", "", "Trung tính", "", ""]
+    row = [
+        "https://baolaichau.vn/a\\b",
+        "Báo điện tử",
+        "05/03/2025 08:15",
+        "06/03/2025 09:00",
+        "Tiêu đề\tcó tab",
+        text,
+        "",
+        "1",
+        "",
+        "",
+        "",
+        "Trung tính",
+        "",
+        "",
+    ]
     s = ingest(warehouse, "reputa", reputa_csv(tmp_path / "special.csv", [row]))
     assert s.totals()["rows_loaded"] == 1, s.render()
     with warehouse, warehouse.cursor() as cur:
@@ -168,8 +184,10 @@ def _snapshot(conn) -> tuple:
                from raw.scan_items order by item_key"""
         )
         stored = cur.fetchall()
-        cur.execute("select item_key, tool, captured_at, likes, shares, comments, views, row_number from raw.scan_captures "
-                    "order by item_key, tool, captured_at, row_number")
+        cur.execute(
+            "select item_key, tool, captured_at, likes, shares, comments, views, row_number from raw.scan_captures "
+            "order by item_key, tool, captured_at, row_number"
+        )
         captures = cur.fetchall()
         cur.execute("select item_key, text from restricted.scan_item_text order by item_key")
         return stored, captures, cur.fetchall()
@@ -198,10 +216,14 @@ def test_merging_in_parts_equals_merging_whole_files(warehouse, tmp_path: Path) 
         # part: the reputa file names the FB post twice, the mobile share link first (rows 1 and 2:
         # split by one-row parts, in one part of two rows).
         for got, want in zip(stored, whole[1][0], strict=True):
-            assert got[:url_col] + got[url_col + 1:] == want[:url_col] + want[url_col + 1:]
+            assert got[:url_col] + got[url_col + 1 :] == want[:url_col] + want[url_col + 1 :]
         urls = {r[1]: (r[url_col], w[url_col]) for r, w in zip(stored, whole[1][0], strict=True) if r[url_col] != w[url_col]}
-        split = {"https://facebook.com/groups/123/posts/456": (
-            "https://m.facebook.com/groups/123/posts/456/?fbclid=IwAR0abc", "https://www.facebook.com/groups/123/posts/456")}
+        split = {
+            "https://facebook.com/groups/123/posts/456": (
+                "https://m.facebook.com/groups/123/posts/456/?fbclid=IwAR0abc",
+                "https://www.facebook.com/groups/123/posts/456",
+            )
+        }
         assert urls == (split if part_rows == 1 else {})
 
 

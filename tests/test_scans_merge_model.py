@@ -56,8 +56,18 @@ def reputa_export(path: Path, rows: list[dict], rng: random.Random) -> Path:
     w.writerow(REPUTA_HEADERS)
     for r in rows:
         local = r["captured"] + LOCAL
-        w.writerow([_url(r["item"], rng), "01/03/2025 08:00", local.strftime("%d/%m/%Y %H:%M:%S"), f"bài số {r['item']}",
-                    _text(r["likes"]), _text(r["shares"]), _text(r["comments"]), _text(r["views"])])
+        w.writerow(
+            [
+                _url(r["item"], rng),
+                "01/03/2025 08:00",
+                local.strftime("%d/%m/%Y %H:%M:%S"),
+                f"bài số {r['item']}",
+                _text(r["likes"]),
+                _text(r["shares"]),
+                _text(r["comments"]),
+                _text(r["views"]),
+            ]
+        )
     path.write_text(buf.getvalue(), encoding="utf-8")
     return path
 
@@ -66,8 +76,17 @@ def newsmon_export(path: Path, rows: list[dict], rng: random.Random) -> Path:
     lines = []
     for r in rows:
         engagement = {k: r[k] for k in ("likes", "shares", "comments", "views") if r[k] is not None}
-        lines.append(json.dumps({"link": _url(r["item"], rng), "published": "2025-03-01T01:00:00Z",
-                                 "crawled_at": r["captured"].isoformat(), "body": f"bài số {r['item']}", "engagement": engagement}))
+        lines.append(
+            json.dumps(
+                {
+                    "link": _url(r["item"], rng),
+                    "published": "2025-03-01T01:00:00Z",
+                    "crawled_at": r["captured"].isoformat(),
+                    "body": f"bài số {r['item']}",
+                    "engagement": engagement,
+                }
+            )
+        )
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
@@ -129,8 +148,15 @@ def test_merge_follows_the_rules_whatever_the_parts(warehouse, tmp_path: Path, s
         cur.execute("select count(*) from raw.scan_captures")
         captures_stored = cur.fetchone()[0]
     expected = {
-        item: (it["latest"]["likes"], it["latest"]["shares"], it["latest"]["comments"], it["latest"]["views"],
-               it["first"], it["last"], sorted(it["tools"]))
+        item: (
+            it["latest"]["likes"],
+            it["latest"]["shares"],
+            it["latest"]["comments"],
+            it["latest"]["views"],
+            it["first"],
+            it["last"],
+            sorted(it["tools"]),
+        )
         for item, it in model.items.items()
     }
     assert stored == expected

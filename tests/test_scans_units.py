@@ -52,7 +52,13 @@ def test_text_hash_fallback_ignores_case_accents_normal_form_and_spacing() -> No
 
 @pytest.mark.parametrize(
     "text",
-    ["Đường vào xã Pa Ủ bị sạt lở", unicodedata.normalize("NFD", "Công nhân Tân Uyên nợ lương"), "Ñandú café ü ø 中文 đĐ", "a\u0301  b\tc", ""],
+    [
+        "Đường vào xã Pa Ủ bị sạt lở",
+        unicodedata.normalize("NFD", "Công nhân Tân Uyên nợ lương"),
+        "Ñandú café ü ø 中文 đĐ",
+        "a\u0301  b\tc",
+        "",
+    ],
 )
 def test_fast_fold_equals_shared_fold(text: str) -> None:
     assert fast_fold(text) == fold(text)
@@ -98,33 +104,42 @@ def _registry():
     from ingestion.reference.units import UnitRegistry, UnitVersion
 
     d0 = date(2000, 1, 1)
-    return UnitRegistry([
-        UnitVersion("LDLD.LC", "Liên đoàn Lao động tỉnh Lai Châu", d0, None, "province", None, "LĐLĐ tỉnh"),
-        UnitVersion("LDLD.TP", "Liên đoàn Lao động thành phố Lai Châu", d0, None, "district", "LDLD.LC", "LĐLĐ TP"),
-        UnitVersion("LDLD.TD", "Liên đoàn Lao động huyện Tam Đường", d0, date(2025, 6, 30), "district", "LDLD.LC"),
-        UnitVersion("LDLD.MT", "LĐLĐ huyện Mường Tè", d0, None, "district", "LDLD.LC"),
-        UnitVersion("LDLD.TU", "Liên đoàn Lao động huyện Than Uyên", d0, None, "district", "LDLD.LC"),
-        UnitVersion("LDLD.TNU", "Liên đoàn Lao động huyện Tân Uyên", d0, None, "district", "LDLD.LC"),
-        UnitVersion("CDKV.1", "Công đoàn khu vực Tam Đường - Phong Thổ", date(2025, 7, 1), None, "sector", "LDLD.LC"),
-        UnitVersion("CDN-GD", "Công đoàn ngành Giáo dục tỉnh Lai Châu", d0, None, "sector", "LDLD.LC", "CĐN Giáo dục"),
-    ])
+    return UnitRegistry(
+        [
+            UnitVersion("LDLD.LC", "Liên đoàn Lao động tỉnh Lai Châu", d0, None, "province", None, "LĐLĐ tỉnh"),
+            UnitVersion("LDLD.TP", "Liên đoàn Lao động thành phố Lai Châu", d0, None, "district", "LDLD.LC", "LĐLĐ TP"),
+            UnitVersion("LDLD.TD", "Liên đoàn Lao động huyện Tam Đường", d0, date(2025, 6, 30), "district", "LDLD.LC"),
+            UnitVersion("LDLD.MT", "LĐLĐ huyện Mường Tè", d0, None, "district", "LDLD.LC"),
+            UnitVersion("LDLD.TU", "Liên đoàn Lao động huyện Than Uyên", d0, None, "district", "LDLD.LC"),
+            UnitVersion("LDLD.TNU", "Liên đoàn Lao động huyện Tân Uyên", d0, None, "district", "LDLD.LC"),
+            UnitVersion("CDKV.1", "Công đoàn khu vực Tam Đường - Phong Thổ", date(2025, 7, 1), None, "sector", "LDLD.LC"),
+            UnitVersion("CDN-GD", "Công đoàn ngành Giáo dục tỉnh Lai Châu", d0, None, "sector", "LDLD.LC", "CĐN Giáo dục"),
+        ]
+    )
 
 
 def _gazetteer(places=()):
     from ingestion.reference.places import Gazetteer
 
     return Gazetteer.build(
-        _registry(), places, territorial_types=["province", "district"],
-        levels={"province": "province", "district": "district", "sector": "sector"}, successors={"LDLD.TD": "CDKV.1"},
+        _registry(),
+        places,
+        territorial_types=["province", "district"],
+        levels={"province": "province", "district": "district", "sector": "sector"},
+        successors={"LDLD.TD": "CDKV.1"},
     )
 
 
 def test_gazetteer_derives_places_from_territorial_unit_names() -> None:
     from datetime import date
 
-    g = _gazetteer([{"place_name": "Bình Lư", "place_type": "commune", "unit_code": "ldld_td"},
-                    {"place_name": "Ka Lăng", "place_type": "commune", "unit_code": "LDLD.MT"},
-                    {"place_name": "Nậm Xe", "place_type": "commune", "unit_code": "LDLD.XX"}])
+    g = _gazetteer(
+        [
+            {"place_name": "Bình Lư", "place_type": "commune", "unit_code": "ldld_td"},
+            {"place_name": "Ka Lăng", "place_type": "commune", "unit_code": "LDLD.MT"},
+            {"place_name": "Nậm Xe", "place_type": "commune", "unit_code": "LDLD.XX"},
+        ]
+    )
     march, august = date(2025, 3, 1), date(2025, 8, 1)
 
     def unit(text, on=march):
@@ -156,12 +171,14 @@ def test_gazetteer_skips_a_unit_before_it_exists_and_ambiguous_names() -> None:
     from ingestion.reference.units import UnitRegistry, UnitVersion
 
     d0 = date(2000, 1, 1)
-    reg = UnitRegistry([
-        UnitVersion("A", "Liên đoàn Lao động huyện Sìn Hồ", d0, date(2024, 12, 31), "district"),
-        UnitVersion("B", "Liên đoàn Lao động huyện Sìn Hồ", date(2025, 1, 1), None, "district"),
-        UnitVersion("C", "Liên đoàn Lao động huyện Nậm Nhùn", d0, None, "district"),
-        UnitVersion("D", "LĐLĐ huyện Nậm Nhùn mới", d0, None, "district"),
-    ])
+    reg = UnitRegistry(
+        [
+            UnitVersion("A", "Liên đoàn Lao động huyện Sìn Hồ", d0, date(2024, 12, 31), "district"),
+            UnitVersion("B", "Liên đoàn Lao động huyện Sìn Hồ", date(2025, 1, 1), None, "district"),
+            UnitVersion("C", "Liên đoàn Lao động huyện Nậm Nhùn", d0, None, "district"),
+            UnitVersion("D", "LĐLĐ huyện Nậm Nhùn mới", d0, None, "district"),
+        ]
+    )
     g = Gazetteer.build(reg, territorial_types=["district"], levels={"district": "district"})
     assert g.find(fast_fold("Sìn Hồ"), date(2024, 6, 1)).unit_code == "A"
     assert g.find(fast_fold("Sìn Hồ"), date(2025, 6, 1)).unit_code == "B"
@@ -191,7 +208,16 @@ def test_topic_keywords_from_shared_taxonomy() -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("1234", 1234), ("1.234", 1234), ("1,234,567", 1234567), ("1,2K", 1200), ("3 nghìn", 3000), ("1.5M", 1_500_000), ("2 tr", 2_000_000), ("", None)],
+    [
+        ("1234", 1234),
+        ("1.234", 1234),
+        ("1,234,567", 1234567),
+        ("1,2K", 1200),
+        ("3 nghìn", 3000),
+        ("1.5M", 1_500_000),
+        ("2 tr", 2_000_000),
+        ("", None),
+    ],
 )
 def test_engagement_counts(value: str, expected: int | None) -> None:
     assert parse_count(value) == expected
@@ -232,8 +258,20 @@ def test_numeric_date_fast_path_equals_strptime() -> None:
 
     from ingestion.scans.mapping import DateFormat, _numeric_pattern
 
-    values = ["05/03/2025 08:15", "5/3/2025 8:15:07", " 5/03/2025", "05/ 3/2025", "31/02/2025", "32/13/2025 10:00",
-              "05/03/2025  08:15", "05/03/2025 24:00", "05/03/2025 23:59:61", "05/03/25", "05/03/2025T08:15", "١٢/03/2025"]
+    values = [
+        "05/03/2025 08:15",
+        "5/3/2025 8:15:07",
+        " 5/03/2025",
+        "05/ 3/2025",
+        "31/02/2025",
+        "32/13/2025 10:00",
+        "05/03/2025  08:15",
+        "05/03/2025 24:00",
+        "05/03/2025 23:59:61",
+        "05/03/25",
+        "05/03/2025T08:15",
+        "١٢/03/2025",
+    ]
     for fmt in ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y"):
         assert _numeric_pattern(fmt) is not None
         dates = DateFormat((fmt,), UTC)
@@ -381,9 +419,9 @@ def test_jsonl_records_equal_json_loads_whatever_the_decoder() -> None:
         '{"body": "e\\u0301 \\ud800", "engagement": {"likes": NaN}}\n',  # lone surrogate, NaN: json.loads only
         '{"body": "dup", "body": "last wins", "engagement": {"likes": 123456789012345678901234567890}}\n',
         '{"Body": "accent-insensitive key", "Engagement": {"Likes": 7}, "geo": {"admin2": "Than Uyên"}}\n',
-        '\n',
+        "\n",
         '{"body": "cut"\n',
-        '[1, 2]\n',
+        "[1, 2]\n",
     ]
     rows = list(_jsonl_rows(iter(lines), columns))
     assert [n for n, _ in rows] == [1, 2, 3, 4, 6, 7]

@@ -37,8 +37,9 @@ def _bi_connect(dbname: str = "warehouse"):
     from dlxh.core.settings import load_settings
 
     t = warehouse_target()
-    return psycopg2.connect(host=t.host, port=t.port, user="bi_reader", password=bi_password(load_settings()), dbname=dbname,
-                            connect_timeout=10)
+    return psycopg2.connect(
+        host=t.host, port=t.port, user="bi_reader", password=bi_password(load_settings()), dbname=dbname, connect_timeout=10
+    )
 
 
 def _fails(conn, statement: str, *kinds) -> str:
@@ -128,8 +129,13 @@ def test_airflow_api_server_binds_loopback(airflow_env):
     env = {**os.environ, **airflow_env}
     out = subprocess.run([airflow_bin(), "config", "get-value", "api", "host"], env=env, capture_output=True, text=True, timeout=300)
     assert out.stdout.strip() == "127.0.0.1", out.stderr[-2000:]
-    out = subprocess.run([airflow_bin(), "config", "get-value", "core", "simple_auth_manager_all_admins"], env=env,
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [airflow_bin(), "config", "get-value", "core", "simple_auth_manager_all_admins"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.stdout.strip() == "True", out.stderr[-2000:]
 
 
@@ -176,8 +182,9 @@ def test_airflow_api_server_listens_on_loopback_only(airflow_env, dlxh_home: Pat
         port = s.getsockname()[1]
     env = {**os.environ, **airflow_env, "AIRFLOW__API__PORT": str(port)}
     log = (dlxh_home / "api-server-security.log").open("w")
-    proc = subprocess.Popen([airflow_bin(), "api-server", "--workers", "1"], env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [airflow_bin(), "api-server", "--workers", "1"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
     try:
         deadline = time.monotonic() + 240
         listening: list = []
@@ -231,12 +238,21 @@ def test_dlxh_airflow_standalone_listens_on_loopback_only(airflow_env, dlxh_home
     port = ports[0]
     # Log-server ports of our own, so another Airflow on the machine holding 8793/8794 cannot
     # hide a log server of ours that would listen on every interface.
-    env = {**os.environ, "DLXH_AIRFLOW_PORT": str(port), "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(ports[1]),
-           "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(ports[2])}
+    env = {
+        **os.environ,
+        "DLXH_AIRFLOW_PORT": str(port),
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(ports[1]),
+        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(ports[2]),
+    }
     log_path = dlxh_home / "standalone-security.log"
     log = log_path.open("w")
-    proc = subprocess.Popen([str(Path(sys.executable).with_name("dlxh")), "airflow", "standalone"], env=env, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).with_name("dlxh")), "airflow", "standalone"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
     def tree() -> list[psutil.Process]:
         root = psutil.Process(proc.pid)
@@ -250,8 +266,10 @@ def test_dlxh_airflow_standalone_listens_on_loopback_only(airflow_env, dlxh_home
         conn = connect(airflow_target())
         try:
             with conn, conn.cursor() as cur:
-                cur.execute("select job_type, latest_heartbeat from job where state = 'running'"
-                            " and job_type in ('SchedulerJob', 'TriggererJob') and latest_heartbeat > now() - interval '1 minute'")
+                cur.execute(
+                    "select job_type, latest_heartbeat from job where state = 'running'"
+                    " and job_type in ('SchedulerJob', 'TriggererJob') and latest_heartbeat > now() - interval '1 minute'"
+                )
                 for job_type, beat in cur.fetchall():
                     beats.setdefault(job_type, set()).add(beat)
         finally:

@@ -11,10 +11,22 @@ def test_stale_scan_source_is_reported_in_vietnamese(warehouse) -> None:
 
     old = datetime.now(UTC) - timedelta(days=40)
     with warehouse, warehouse.cursor() as cur:
-        copy_rows(cur, "raw.scan_items",
-                  ["item_key", "text_hash", "first_captured_at", "last_captured_at", "period_month", "load_id", "source_file",
-                   "file_hash", "updated_at"],
-                  [("u1", "h1", old, old, old.date().replace(day=1), 1, "reputa.csv", "f1", old)])
+        copy_rows(
+            cur,
+            "raw.scan_items",
+            [
+                "item_key",
+                "text_hash",
+                "first_captured_at",
+                "last_captured_at",
+                "period_month",
+                "load_id",
+                "source_file",
+                "file_hash",
+                "updated_at",
+            ],
+            [("u1", "h1", old, old, old.date().replace(day=1), 1, "reputa.csv", "f1", old)],
+        )
     report = check_freshness()
     by_table = {s.table: s for s in report.sources}
     scans = by_table["raw.scan_items"]

@@ -46,7 +46,7 @@ def test_declared_keys_are_the_tables_primary_keys(warehouse):
                 assert cur.fetchall() == []
 
 
-PILOT_SPEC = '''
+PILOT_SPEC = """
 from pathlib import Path
 
 from ingestion.spec import RawTable, SourceSpec
@@ -62,7 +62,7 @@ SPEC = SourceSpec(
     order=90,
     package_dir=Path(__file__).parent,
 )
-'''
+"""
 
 PILOT_DDL = """
 create table if not exists raw.pilot_rows (
@@ -75,7 +75,7 @@ create table if not exists raw.pilot_rows (
 );
 """
 
-PILOT_SOURCE = '''
+PILOT_SOURCE = """
 import csv
 import io
 from datetime import date
@@ -105,7 +105,7 @@ class PilotSource:
             )
             outcome.rows_loaded += cur.rowcount
             outcome.rows_unchanged += 1 - cur.rowcount
-'''
+"""
 
 
 @pytest.fixture()

@@ -107,13 +107,27 @@ questions:
     name: luoi
     type: multiple choice grid
 """
-SECRETS = {"y_kien": "Tôi là Lò Văn Tâm ở bản Nà Luông, đề nghị giữ kín", "gop_y": "SĐT 0912345678",
-           "xep_hang": "3 1 2", "xa": "Xã Bản Bo", "luoi": "Hàng 1: Tốt; Hàng 2: Kém"}
+SECRETS = {
+    "y_kien": "Tôi là Lò Văn Tâm ở bản Nà Luông, đề nghị giữ kín",
+    "gop_y": "SĐT 0912345678",
+    "xep_hang": "3 1 2",
+    "xa": "Xã Bản Bo",
+    "luoi": "Hàng 1: Tốt; Hàng 2: Kém",
+}
 
 
 def _google_export(path: Path, n: int) -> tuple[Path, list[tuple[str, int, int]]]:
-    header = ["Dấu thời gian", "Đơn vị của anh/chị", "Anh/chị yên tâm về việc làm hiện nay", "Số năm công tác",
-              "Ý kiến, kiến nghị của anh/chị", "Góp ý ngắn", "Xếp hạng ưu tiên", "Xã nơi làm việc", "Đánh giá theo lưới"]
+    header = [
+        "Dấu thời gian",
+        "Đơn vị của anh/chị",
+        "Anh/chị yên tâm về việc làm hiện nay",
+        "Số năm công tác",
+        "Ý kiến, kiến nghị của anh/chị",
+        "Góp ý ngắn",
+        "Xếp hạng ưu tiên",
+        "Xã nơi làm việc",
+        "Đánh giá theo lưới",
+    ]
     units = [("CĐN Giáo dục", "CDN-GD"), ("Liên đoàn Lao động huyện Tam Đường", "LDLD.TD"), ("CĐVC tỉnh", "CDVC")]
     likert = dict(fx.LIKERT)
     rows, truth = [], []
@@ -121,8 +135,7 @@ def _google_export(path: Path, n: int) -> tuple[Path, list[tuple[str, int, int]]
         when = datetime(2025, 5, 3, 8, 0, tzinfo=UTC) + timedelta(hours=7 * i)
         label, code = units[i % 3]
         score = 1 + (i * 3) % 5
-        rows.append([(when + timedelta(hours=7)).strftime("%d/%m/%Y %H:%M:%S"), label, likert[str(score)], str(i + 1),
-                     *SECRETS.values()])
+        rows.append([(when + timedelta(hours=7)).strftime("%d/%m/%Y %H:%M:%S"), label, likert[str(score)], str(i + 1), *SECRETS.values()])
         truth.append((code, score, i + 1))
     with path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
@@ -141,8 +154,13 @@ def test_google_forms_mapping_with_xlsform_types_and_default_deny(owner_env, tmp
     detail = summary.files[0].detail
     assert detail["unit_question"] == {"question": "don_vi_cua_anh_chi", "found_by": "choices", "choices": 3, "resolved": 3}
     restricted = {r["question"]: r["why"] for r in detail["restricted_questions"]}
-    assert restricted == {"y_kien": "free_text", "gop_y": "free_text", "xep_hang": "not_numeric_or_choice",
-                          "xa": "not_numeric_or_choice", "luoi": "unknown_type"}
+    assert restricted == {
+        "y_kien": "free_text",
+        "gop_y": "free_text",
+        "xep_hang": "not_numeric_or_choice",
+        "xa": "not_numeric_or_choice",
+        "luoi": "unknown_type",
+    }
     warning = "\n".join(detail["warnings"])
     for name in ("xep_hang", "xa", "luoi"):
         assert f"«{name}»" in warning and "restricted.survey_free_text" in warning
@@ -156,7 +174,8 @@ def test_google_forms_mapping_with_xlsform_types_and_default_deny(owner_env, tmp
     free = _rows(owner_env, "select question_name, answer_text from restricted.survey_free_text")
     assert sorted(free) == sorted((q, v) for q, v in SECRETS.items() for _ in truth)
     raw_text = "\n".join(
-        r[0] for table in ("survey_responses", "survey_answers", "survey_questions", "survey_choices", "survey_forms")
+        r[0]
+        for table in ("survey_responses", "survey_answers", "survey_questions", "survey_choices", "survey_forms")
         for r in _rows(owner_env, f"select t::text from raw.{table} t")
     )
     raw_text += "\n".join(r[0] for r in _rows(owner_env, "select coalesce(record::text, '') || reason from ops.quarantine"))

@@ -50,11 +50,18 @@ def test_kobo_reexport_loads_each_submission_exactly_once(loaded_units, examples
     assert (t["rows_read"], t["rows_loaded"], t["rows_updated"], t["rows_unchanged"], t["rows_quarantined"]) == (21, 6, 1, 11, 3)
     assert second.reconciles()
     assert _scalar(conn, "select count(*) from raw.survey_responses") == 18
-    assert _scalar(conn, "select count(*) from (select submission_uuid, question_name from raw.survey_answers group by 1, 2 having count(*) > 1) d") == 0
+    assert (
+        _scalar(
+            conn, "select count(*) from (select submission_uuid, question_name from raw.survey_answers group by 1, 2 having count(*) > 1) d"
+        )
+        == 0
+    )
     # the edited submission carries its new answer
     edited = sample.generate(1, (2025, 3))
     first_uuid = next(edited).uuid
-    new_score = _scalar(conn, "select raw_value from raw.survey_answers where submission_uuid = %s and question_name = 'hl_tien_luong'", (first_uuid,))
+    new_score = _scalar(
+        conn, "select raw_value from raw.survey_answers where submission_uuid = %s and question_name = 'hl_tien_luong'", (first_uuid,)
+    )
     original = next(sample.generate(1, (2025, 3))).likert["hl_tien_luong"]
     assert new_score == str(5 if original != 5 else 4)
 
@@ -196,8 +203,9 @@ def test_google_forms_csv_loads(loaded_units, examples, tmp_path, vietnamese_loc
         cur.execute("select choice_codes from raw.survey_answers where question_name = 'van_de' order by submission_uuid")
         assert sorted(sorted(r[0]) for r in cur.fetchall()) == sorted(sorted(a.issues) for a in answers if a.issues)
     # a second download of the same responses is unchanged
-    again = sample.google_forms_export(tmp_path / "gf2.csv", answers + list(sample.generate(1, (2025, 3), seed=99)),
-                                       vietnamese_locale=vietnamese_locale)
+    again = sample.google_forms_export(
+        tmp_path / "gf2.csv", answers + list(sample.generate(1, (2025, 3), seed=99)), vietnamese_locale=vietnamese_locale
+    )
     t = _ingest(conn, [again], examples["google_mapping"]).totals()
     assert (t["rows_read"], t["rows_loaded"], t["rows_unchanged"]) == (7, 1, 6)
 

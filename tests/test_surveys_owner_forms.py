@@ -67,8 +67,7 @@ def corpus(module_warehouse, tmp_path_factory):
         third = ingest_json("surveys", str(reexport), "--form", str(form))
         build(as_of=date(2025, 7, 15))
         loaded = may + june + late
-        yield {"conn": module_warehouse, "form": form, "may": may_rows, "loaded": loaded, "summaries": (first, second, third),
-               "root": root}
+        yield {"conn": module_warehouse, "form": form, "may": may_rows, "loaded": loaded, "summaries": (first, second, third), "root": root}
     finally:
         mp.undo()
 
@@ -87,8 +86,12 @@ def test_import_summary_counts_reconcile_and_name_the_problems(corpus):
         assert t["rows_read"] == t["rows_loaded"] + t["rows_updated"] + t["rows_unchanged"] + t["rows_quarantined"]
     detail = first["files"][0]["detail"]
     # The unit question was found from its choices (not the gender list whose 'nam' looks like Nậm Nhùn).
-    assert detail["unit_question"] == {"question": "don_vi", "found_by": "choices", "choices": len(fx.UNIT_CHOICES),
-                                       "resolved": sum(1 for *_, c in fx.UNIT_CHOICES if c)}
+    assert detail["unit_question"] == {
+        "question": "don_vi",
+        "found_by": "choices",
+        "choices": len(fx.UNIT_CHOICES),
+        "resolved": sum(1 for *_, c in fx.UNIT_CHOICES if c),
+    }
     assert [c["choice"] for c in detail["unit_choices_unresolved"]] == [n for n, _, c in fx.UNIT_CHOICES if c is None]
     assert [c["unit_code"] for c in detail["unit_choices_ended"]] == ["LDLD.SH"]
     assert detail["unresolved_topics"] == {"NHA_O_CN": {"questions": ["q7"], "questions_in_file": 1}}
@@ -142,7 +145,9 @@ def test_answers_units_and_privacy(corpus):
             s = loaded[uuid]
             local = s.submitted_utc + timedelta(hours=7)
             assert (unit, month) == (s.unit_code, date(local.year, local.month, 1))
-        cur.execute("select submission_uuid, question_name, numeric_score, numeric_value from raw.survey_answers where question_name = 'q2'")
+        cur.execute(
+            "select submission_uuid, question_name, numeric_score, numeric_value from raw.survey_answers where question_name = 'q2'"
+        )
         for uuid, _, score, value in cur.fetchall():
             assert (value, score) == (loaded[uuid].scale["q2"], 6 - loaded[uuid].scale["q2"])
         cur.execute("select distinct question_name from raw.survey_answers")

@@ -39,9 +39,21 @@ def _write_inputs(root: Path) -> tuple[Path, Path]:
             if month == MARCH and code in MISSING:
                 continue
             received = due + LATE[code] if month == MARCH and code in LATE else due - timedelta(days=3, hours=2)
-            row = [code, name, f"{month:%Y-%m}", "Tháng", "12/BC", received.strftime("%Y-%m-%d %H:%M"), "T11",
-                   "Người lao động phản ánh chậm lương.", "Tiêu cực", "Không", "Doanh nghiệp khó khăn.",
-                   "Có nguy cơ ngừng việc.", "Đề nghị kiểm tra, đôn đốc."]
+            row = [
+                code,
+                name,
+                f"{month:%Y-%m}",
+                "Tháng",
+                "12/BC",
+                received.strftime("%Y-%m-%d %H:%M"),
+                "T11",
+                "Người lao động phản ánh chậm lương.",
+                "Tiêu cực",
+                "Không",
+                "Doanh nghiệp khó khăn.",
+                "Có nguy cơ ngừng việc.",
+                "Đề nghị kiểm tra, đôn đốc.",
+            ]
             _write_csv(root / "reports" / f"{month:%Y-%m}" / f"BC_{code}.csv", FORM_HEADER, [row], mtime=received)
     return units, root / "reports"
 
@@ -166,7 +178,9 @@ def test_data_docs_render_offline_in_local_time_with_findings(pipeline, dlxh_hom
     assert len(pages) > 3
     for page in pages:
         html = page.read_text(encoding="utf-8")
-        remote = re.findall(r'<(?:script|link|img)[^>]*(?:src|href)="(https?://[^"]+)"', html) + re.findall(r"url\('?(https?://[^)']+)", html)
+        remote = re.findall(r'<(?:script|link|img)[^>]*(?:src|href)="(https?://[^"]+)"', html) + re.findall(
+            r"url\('?(https?://[^)']+)", html
+        )
         assert remote == [], (page, remote)
         for ref in re.findall(r'(?:src|href)="([^"#?:]+\.(?:js|css|png))"', html):
             assert (page.parent / ref).resolve().is_file(), (page, ref)
@@ -175,13 +189,18 @@ def test_data_docs_render_offline_in_local_time_with_findings(pipeline, dlxh_hom
     index = (site / "index.html").read_text(encoding="utf-8")
     run_time = _run_started_local(pipeline, result.run_id)
     assert f"'run_time': '{run_time:%Y-%m-%d %H:%M:%S} (UTC+7)'" in index
-    timeliness = [p for p in pages if "dlxh_timeliness" in p.parts and p.parent.parent.parent.name == "dlxh_timeliness"
-                  and result.gx_run_name in str(p)]
+    timeliness = [
+        p
+        for p in pages
+        if "dlxh_timeliness" in p.parts and p.parent.parent.parent.name == "dlxh_timeliness" and result.gx_run_name in str(p)
+    ]
     assert len(timeliness) == 1
     page = timeliness[0].read_text(encoding="utf-8")
     assert "Phát hiện (findings)" in page and "> Failed\n" not in page
     # A data-quality suite keeps GX's wording.
-    assert "Phát hiện" not in next(p for p in pages if "dlxh_import_reconciliation" in p.parts and result.gx_run_name in str(p)).read_text(encoding="utf-8")
+    assert "Phát hiện" not in next(p for p in pages if "dlxh_import_reconciliation" in p.parts and result.gx_run_name in str(p)).read_text(
+        encoding="utf-8"
+    )
     with pipeline, pipeline.cursor() as cur:
         cur.execute("select distinct data_docs_path from quality.v_latest_validation where run_id = %s", (result.run_id,))
         assert cur.fetchall() == [("gx/index.html",)]

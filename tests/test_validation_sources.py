@@ -42,10 +42,26 @@ def test_import_that_does_not_reconcile_fails(warehouse, marts_built):
     from expectations.runner import validate_month
 
     files = [
-        {"path": "/inbox/surveys/kobo_lech.csv", "file_hash": "h-unaccounted", "status": "loaded",
-         "rows_read": 10, "rows_loaded": 7, "rows_updated": 0, "rows_unchanged": 0, "rows_quarantined": 0},
-        {"path": "/inbox/surveys/kobo_khong_ly_do.csv", "file_hash": "h-no-reason", "status": "partial",
-         "rows_read": 5, "rows_loaded": 3, "rows_updated": 0, "rows_unchanged": 0, "rows_quarantined": 2},
+        {
+            "path": "/inbox/surveys/kobo_lech.csv",
+            "file_hash": "h-unaccounted",
+            "status": "loaded",
+            "rows_read": 10,
+            "rows_loaded": 7,
+            "rows_updated": 0,
+            "rows_unchanged": 0,
+            "rows_quarantined": 0,
+        },
+        {
+            "path": "/inbox/surveys/kobo_khong_ly_do.csv",
+            "file_hash": "h-no-reason",
+            "status": "partial",
+            "rows_read": 5,
+            "rows_loaded": 3,
+            "rows_updated": 0,
+            "rows_unchanged": 0,
+            "rows_quarantined": 2,
+        },
     ]
     with warehouse, warehouse.cursor() as cur:
         cur.execute(

@@ -61,8 +61,7 @@ def plausible_window(today: date | None = None) -> tuple[date, date]:
         from dlxh.core.errors import ConfigError
 
         raise ConfigError(
-            f"DLXH_PLAUSIBLE_FROM must be YYYY-MM-DD and DLXH_PLAUSIBLE_AHEAD_DAYS a number of days "
-            f"(got {raw_from!r}, {raw_ahead!r})"
+            f"DLXH_PLAUSIBLE_FROM must be YYYY-MM-DD and DLXH_PLAUSIBLE_AHEAD_DAYS a number of days (got {raw_from!r}, {raw_ahead!r})"
         ) from None
     today = today or datetime.now(LOCAL).date()
     return first, today + timedelta(days=ahead)
@@ -76,8 +75,10 @@ def check_plausible(value: date | datetime, label: str, raw: str | None = None) 
     """Raise ImplausibleDate when `value` is outside `plausible_window()`; `label` names the field."""
     first, last = plausible_window()
     try:
-        day = value.astimezone(LOCAL).date() if isinstance(value, datetime) and value.tzinfo else (
-            value.date() if isinstance(value, datetime) else value
+        day = (
+            value.astimezone(LOCAL).date()
+            if isinstance(value, datetime) and value.tzinfo
+            else (value.date() if isinstance(value, datetime) else value)
         )
     except OverflowError:  # 9999-12-31 23:00 UTC is already year 10000 in Hanoi
         day = date.max

@@ -160,10 +160,7 @@ class EmbeddedPostgres:
             env["HOME"] = "/tmp"
         proc = subprocess.run(args, capture_output=True, text=True, env=env, cwd="/", **kwargs)
         if check and proc.returncode != 0:
-            raise DatabaseUnavailable(
-                f"`{' '.join(args)}` failed (exit {proc.returncode}):\n{proc.stdout}{proc.stderr}"
-                + self._log_tail()
-            )
+            raise DatabaseUnavailable(f"`{' '.join(args)}` failed (exit {proc.returncode}):\n{proc.stdout}{proc.stderr}" + self._log_tail())
         return proc
 
     def _log_tail(self) -> str:
@@ -216,8 +213,10 @@ class EmbeddedPostgres:
             self._run(
                 [
                     str(bindir / "initdb"),
-                    "-D", str(self.data_dir),
-                    "-U", SUPERUSER,
+                    "-D",
+                    str(self.data_dir),
+                    "-U",
+                    SUPERUSER,
                     f"--pwfile={pwfile}",
                     "--auth-host=scram-sha-256",
                     "--auth-local=peer",
@@ -252,9 +251,7 @@ class EmbeddedPostgres:
             "-c max_connections=200 -c shared_buffers=256MB -c work_mem=32MB -c maintenance_work_mem=256MB "
             "-c max_wal_size=4GB -c timezone=UTC"
         )
-        self._run(
-            [str(bindir / "pg_ctl"), "-D", str(self.data_dir), "-l", str(self.log_file), "-w", "-t", "120", "-o", options, "start"]
-        )
+        self._run([str(bindir / "pg_ctl"), "-D", str(self.data_dir), "-l", str(self.log_file), "-w", "-t", "120", "-o", options, "start"])
         self._wait_ready(port)
 
     def _wait_ready(self, port: int, timeout: float = 60.0) -> None:

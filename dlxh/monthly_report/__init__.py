@@ -73,8 +73,9 @@ def _lock(cur, month: date) -> None:
     cur.execute("select pg_advisory_xact_lock(hashtext('dlxh.monthly_report'), %s)", (month.year * 100 + month.month,))
 
 
-def generate_report(month: date, formats: tuple[str, ...] = FORMATS, out_dir: Path | None = None, issued_on: date | None = None,
-                    mail: bool = True) -> ReportResult:
+def generate_report(
+    month: date, formats: tuple[str, ...] = FORMATS, out_dir: Path | None = None, issued_on: date | None = None, mail: bool = True
+) -> ReportResult:
     from dlxh.core.db import connection, ensure_up
     from dlxh.monthly_report import charts as charts_mod
     from dlxh.monthly_report import figures as figures_mod
@@ -97,7 +98,9 @@ def generate_report(month: date, formats: tuple[str, ...] = FORMATS, out_dir: Pa
                 _lock(cur, month)
                 cur.execute(
                     """select version, fingerprint, out_dir, paths from ops.monthly_reports
-                       where period_month = %s order by version desc limit 1""", (month,))
+                       where period_month = %s order by version desc limit 1""",
+                    (month,),
+                )
                 latest = cur.fetchone()
                 if latest and latest[1] == fingerprint:
                     version, is_new = latest[0], False
@@ -120,8 +123,10 @@ def generate_report(month: date, formats: tuple[str, ...] = FORMATS, out_dir: Pa
                             continue
                         target = folder / file_name(month, version, fmt)
                         if target.exists():
-                            raise ConfigError(f"{target} exists but is not registered for version {version} in "
-                                              "ops.monthly_reports: move it away (files are never overwritten)")
+                            raise ConfigError(
+                                f"{target} exists but is not registered for version {version} in "
+                                "ops.monthly_reports: move it away (files are never overwritten)"
+                            )
                         partial = target.with_name(target.name + ".part")
                         if fmt == "docx":
                             render.write_docx(document, partial)
@@ -135,10 +140,13 @@ def generate_report(month: date, formats: tuple[str, ...] = FORMATS, out_dir: Pa
                     cur.execute(
                         """insert into ops.monthly_reports (period_month, version, fingerprint, figures, out_dir, paths)
                            values (%s, %s, %s, %s, %s, %s)""",
-                        (month, version, fingerprint, json.dumps(figs.data, ensure_ascii=False), str(folder), json.dumps(paths)))
+                        (month, version, fingerprint, json.dumps(figs.data, ensure_ascii=False), str(folder), json.dumps(paths)),
+                    )
                 elif wanted:
-                    cur.execute("update ops.monthly_reports set paths = %s, updated_at = now() where period_month = %s and version = %s",
-                                (json.dumps(paths), month, version))
+                    cur.execute(
+                        "update ops.monthly_reports set paths = %s, updated_at = now() where period_month = %s and version = %s",
+                        (json.dumps(paths), month, version),
+                    )
         result = ReportResult(month, version, fingerprint, is_new, paths)
         if mail and cfg.mail_to:
             _mail(conn, cfg, result, figs.data, issued_on)
@@ -170,10 +178,16 @@ def _mail(conn: Any, cfg, result: ReportResult, data: dict[str, Any], as_of: dat
     deliveries = []
     for address in cfg.mail_to:
         recipient = Recipient(key="office", name=cfg.issuing_body.title(), email=address)
-        alert = PlannedAlert("monthly_report", rule, MAIL_UNIT, month, MAIL_REPORT_TYPE, recipient,
-                             reason=f"báo cáo tháng phiên bản {result.version}")
-        payload = {"recipient_name": recipient.name, "recipient_key": "office", "tag": tag, "attachments": attachments,
-                   "reason": alert.reason}
+        alert = PlannedAlert(
+            "monthly_report", rule, MAIL_UNIT, month, MAIL_REPORT_TYPE, recipient, reason=f"báo cáo tháng phiên bản {result.version}"
+        )
+        payload = {
+            "recipient_name": recipient.name,
+            "recipient_key": "office",
+            "tag": tag,
+            "attachments": attachments,
+            "reason": alert.reason,
+        }
         deliveries.append(Delivery(alert, "email", address, subject, body, None, payload))
     new_ids, _skipped = outbox.claim(conn, deliveries, as_of)
     if not new_ids:

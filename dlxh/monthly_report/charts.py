@@ -117,10 +117,23 @@ def hot_spots_chart(hot_spots: list[dict[str, Any]]) -> Chart | None:
     rows = hot_spots[:15]
     fig, ax = _figure(0.32 * len(rows) + 0.9)
     ax.axis("off")
-    cells = [[_short(h["unit_name"], 34), _short(h["topic_name"], 34), str(h["negative_signals"]),
-              f"{h['baseline_negative_signals']:.1f}".replace(".", ",")] for h in rows]
-    table = ax.table(cellText=cells, colLabels=["Đơn vị", "Chủ đề", "Tín hiệu tiêu cực", "Mức nền 6 tháng"],
-                     loc="center", cellLoc="left", colLoc="left", colWidths=[0.36, 0.36, 0.14, 0.14])
+    cells = [
+        [
+            _short(h["unit_name"], 34),
+            _short(h["topic_name"], 34),
+            str(h["negative_signals"]),
+            f"{h['baseline_negative_signals']:.1f}".replace(".", ","),
+        ]
+        for h in rows
+    ]
+    table = ax.table(
+        cellText=cells,
+        colLabels=["Đơn vị", "Chủ đề", "Tín hiệu tiêu cực", "Mức nền 6 tháng"],
+        loc="center",
+        cellLoc="left",
+        colLoc="left",
+        colWidths=[0.36, 0.36, 0.14, 0.14],
+    )
     table.auto_set_font_size(False)
     table.set_fontsize(8)
     table.scale(1, 1.3)
@@ -134,6 +147,10 @@ def hot_spots_chart(hot_spots: list[dict[str, Any]]) -> Chart | None:
 
 
 def draw_all(data: dict[str, Any]) -> dict[str, Chart]:
-    charts = [on_time_chart(data["history"]), topics_chart(data["topics"]), sentiment_chart(data["sentiment"]),
-              hot_spots_chart(data["hot_spots"])]
+    charts = [
+        on_time_chart(data["history"]),
+        topics_chart(data["topics"]),
+        sentiment_chart(data["sentiment"]),
+        hot_spots_chart(data["hot_spots"]),
+    ]
     return {c.key: c for c in charts if c is not None}

@@ -56,26 +56,36 @@ TOPIC_NAMES = "topic_names as (select topic_code, name_vi, sort_order from marts
 
 
 def _submissions(cur, p) -> list[dict[str, Any]]:
-    return _rows(cur, """
+    return _rows(
+        cur,
+        """
         select s.unit_code, s.unit_name, s.unit_type, s.status,
                to_char(s.received_at at time zone 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY HH24:MI') as received_local,
                s.days_late, s.is_complete, s.has_situation, s.has_causes, s.has_forecast, s.has_proposals, s.version_count
         from marts.fct_report_submission s
         where s.period_month = %(month)s and s.report_type = %(report_type)s
-        order by s.unit_name, s.unit_code""", p)
+        order by s.unit_name, s.unit_code""",
+        p,
+    )
 
 
 def _history(cur, p) -> list[dict[str, Any]]:
-    return _rows(cur, """
+    return _rows(
+        cur,
+        """
         select to_char(period_start, 'YYYY-MM') as month, expected, received, on_time, late, missing, pending, on_time_rate
         from marts.mart_report_compliance
         where grain = 'province_month' and report_type = %(report_type)s
           and period_start between %(history_start)s and %(month)s
-        order by period_start""", p)
+        order by period_start""",
+        p,
+    )
 
 
 def _topics(cur, p) -> list[dict[str, Any]]:
-    return _rows(cur, f"""
+    return _rows(
+        cur,
+        f"""
         with {TOPIC_NAMES},
         cells as (
             select topic_code, period_month, unit_code, report_mentions, report_negative_mentions
@@ -102,13 +112,17 @@ def _topics(cur, p) -> list[dict[str, Any]]:
         left join topic_names on topic_names.topic_code = per_topic.topic_code
         left join hot on hot.topic_code = per_topic.topic_code
         where per_topic.units > 0 or per_topic.units_previous > 0
-        order by per_topic.units desc, topic_names.sort_order, per_topic.topic_code""", p)
+        order by per_topic.units desc, topic_names.sort_order, per_topic.topic_code""",
+        p,
+    )
 
 
 def _quotes(cur, p) -> list[dict[str, Any]]:
     """Short quotes of what units wrote, per topic: hot spots and negative items first; the same
     text from several units is one quote naming them all."""
-    return _rows(cur, """
+    return _rows(
+        cur,
+        """
         with current_reports as (
             select unit_code, unit_name, current_report_key as report_key
             from marts.fct_report_submission
@@ -131,11 +145,15 @@ def _quotes(cur, p) -> list[dict[str, Any]]:
             from grouped
         )
         select topic_code, text, units, is_hot_spot from ranked
-        where rank <= %(quotes_per_topic)s order by topic_code, rank""", p)
+        where rank <= %(quotes_per_topic)s order by topic_code, rank""",
+        p,
+    )
 
 
 def _survey(cur, p) -> list[dict[str, Any]]:
-    return _rows(cur, f"""
+    return _rows(
+        cur,
+        f"""
         with {UNIT_NAMES}, {TOPIC_NAMES}
         select m.topic_code, coalesce(topic_names.name_vi, m.topic_code, 'Chưa xác định chủ đề') as topic_name,
                m.unit_code, coalesce(unit_names.unit_name, m.unit_code, 'Chưa xác định đơn vị') as unit_name,
@@ -146,11 +164,15 @@ def _survey(cur, p) -> list[dict[str, Any]]:
         left join unit_names on unit_names.unit_code = m.unit_code
         left join topic_names on topic_names.topic_code = m.topic_code
         where m.period_month = %(month)s and (m.survey_respondents is not null or m.survey_is_suppressed)
-        order by topic_names.sort_order nulls last, m.topic_code, unit_name""", p)
+        order by topic_names.sort_order nulls last, m.topic_code, unit_name""",
+        p,
+    )
 
 
 def _survey_by_topic(cur, p) -> list[dict[str, Any]]:
-    return _rows(cur, f"""
+    return _rows(
+        cur,
+        f"""
         with {TOPIC_NAMES}
         select m.topic_code, coalesce(topic_names.name_vi, m.topic_code, 'Chưa xác định chủ đề') as topic_name,
                coalesce(sum(m.survey_respondents) filter (where not m.survey_is_suppressed), 0) as respondents,
@@ -162,7 +184,9 @@ def _survey_by_topic(cur, p) -> list[dict[str, Any]]:
         left join topic_names on topic_names.topic_code = m.topic_code
         where m.period_month = %(month)s and (m.survey_respondents is not null or m.survey_is_suppressed)
         group by m.topic_code, topic_names.name_vi, topic_names.sort_order
-        order by topic_names.sort_order nulls last, m.topic_code""", p)
+        order by topic_names.sort_order nulls last, m.topic_code""",
+        p,
+    )
 
 
 SCAN_ITEMS = """
@@ -176,17 +200,23 @@ SCAN_ITEMS = """
 
 
 def _scans(cur, p) -> dict[str, Any]:
-    totals = _rows(cur, f"""
+    totals = _rows(
+        cur,
+        f"""
         with {SCAN_ITEMS}
         select count(distinct signal_group_key) as items,
                count(distinct signal_group_key) filter (where sentiment is not null) as with_sentiment,
                count(distinct signal_group_key) filter (where is_negative) as negative,
                round(count(distinct signal_group_key) filter (where is_negative)::numeric
                      / nullif(count(distinct signal_group_key) filter (where sentiment is not null), 0), 4) as negative_share
-        from scan""", p)[0]
+        from scan""",
+        p,
+    )[0]
 
     def breakdown(expr: str, label: str, order: str) -> list[dict[str, Any]]:
-        return _rows(cur, f"""
+        return _rows(
+            cur,
+            f"""
             with {SCAN_ITEMS}, {UNIT_NAMES}, {TOPIC_NAMES},
             labelled as (
                 select scan.*, {label} as label, {order} as sort_key
@@ -199,14 +229,16 @@ def _scans(cur, p) -> dict[str, Any]:
                    round(count(distinct signal_group_key) filter (where is_negative)::numeric
                          / nullif(count(distinct signal_group_key) filter (where sentiment is not null), 0), 4) as negative_share
             from labelled group by {expr}, label, sort_key
-            order by items desc, sort_key nulls last, label""", p)
+            order by items desc, sort_key nulls last, label""",
+            p,
+        )
 
     by_platform = breakdown("platform", "coalesce(platform, 'Không rõ nền tảng')", "platform")
-    by_topic = breakdown("topic_code", "coalesce(topic_names.name_vi, scan.topic_code, 'Chưa xác định chủ đề')",
-                         "topic_names.sort_order")
-    by_unit = breakdown("unit_code", "coalesce(unit_names.unit_name, scan.unit_code, 'Chưa xác định địa bàn')",
-                        "unit_names.unit_name")
-    top = _rows(cur, f"""
+    by_topic = breakdown("topic_code", "coalesce(topic_names.name_vi, scan.topic_code, 'Chưa xác định chủ đề')", "topic_names.sort_order")
+    by_unit = breakdown("unit_code", "coalesce(unit_names.unit_name, scan.unit_code, 'Chưa xác định địa bàn')", "unit_names.unit_name")
+    top = _rows(
+        cur,
+        f"""
         with {SCAN_ITEMS}, {TOPIC_NAMES},
         items as (
             select scan.signal_group_key, max(scan.title) as title, max(scan.url) as url,
@@ -219,7 +251,9 @@ def _scans(cur, p) -> dict[str, Any]:
                coalesce(items.topics, '{{}}') as topics
         from items
         order by items.engagement desc nulls last, items.url
-        limit %(top_scan_items)s""", p)
+        limit %(top_scan_items)s""",
+        p,
+    )
     return {**totals, "by_platform": by_platform, "by_topic": by_topic, "by_unit": by_unit, "top": top}
 
 
@@ -227,12 +261,21 @@ def _hot_spots(cur, p) -> list[dict[str, Any]]:
     """The month's hot spots, each with its case (if one was opened): scenario, status, owner and the
     steps of the case's current cycle (marts.fct_hot_spot_case, fct_hot_spot_case_step)."""
     cases = _exists(cur, "marts.fct_hot_spot_case") and _exists(cur, "marts.fct_hot_spot_case_step")
-    case_cols = ("c.case_id, c.status as case_status, c.status_vi as case_status_vi, c.scenario_code, c.severity, c.owner_name"
-                 if cases else "null::bigint as case_id, null as case_status, null as case_status_vi, null as scenario_code, "
-                               "null as severity, null as owner_name")
-    case_join = ("left join lateral (select * from marts.fct_hot_spot_case c where h.hot_spot_key = any(c.hot_spot_keys) "
-                 "order by c.case_id limit 1) c on true" if cases else "")
-    rows = _rows(cur, f"""
+    case_cols = (
+        "c.case_id, c.status as case_status, c.status_vi as case_status_vi, c.scenario_code, c.severity, c.owner_name"
+        if cases
+        else "null::bigint as case_id, null as case_status, null as case_status_vi, null as scenario_code, "
+        "null as severity, null as owner_name"
+    )
+    case_join = (
+        "left join lateral (select * from marts.fct_hot_spot_case c where h.hot_spot_key = any(c.hot_spot_keys) "
+        "order by c.case_id limit 1) c on true"
+        if cases
+        else ""
+    )
+    rows = _rows(
+        cur,
+        f"""
         with {UNIT_NAMES}, {TOPIC_NAMES}
         select h.unit_code, coalesce(unit_names.unit_name, h.unit_code, 'Chưa xác định đơn vị') as unit_name,
                h.topic_code, coalesce(topic_names.name_vi, h.topic_code, 'Chưa xác định chủ đề') as topic_name,
@@ -243,17 +286,23 @@ def _hot_spots(cur, p) -> list[dict[str, Any]]:
         left join topic_names on topic_names.topic_code = h.topic_code
         {case_join}
         where h.period_month = %(month)s
-        order by h.negative_signals desc, topic_names.sort_order nulls last, unit_name""", p)
+        order by h.negative_signals desc, topic_names.sort_order nulls last, unit_name""",
+        p,
+    )
     ids = sorted({r["case_id"] for r in rows if r["case_id"] is not None})
     steps: dict[int, list[dict[str, Any]]] = {}
     if ids:
-        for step in _rows(cur, """
+        for step in _rows(
+            cur,
+            """
                 select case_id, step_no, what, lead_body, coordinating,
                        to_char(due_at at time zone 'Asia/Ho_Chi_Minh', 'HH24:MI DD/MM/YYYY') as due_local, is_done,
                        escalated_at is not null as escalated
                 from marts.fct_hot_spot_case_step
                 where is_current_cycle and case_id = any(%(ids)s)
-                order by case_id, step_no""", {**p, "ids": ids}):
+                order by case_id, step_no""",
+            {**p, "ids": ids},
+        ):
             steps.setdefault(step.pop("case_id"), []).append(step)
     for r in rows:
         r["steps"] = steps.get(r["case_id"], []) if r["case_id"] is not None else []
@@ -266,7 +315,9 @@ def _exists(cur, relation: str) -> bool:
 
 
 def _sentiment(cur, p) -> list[dict[str, Any]]:
-    return _rows(cur, f"""
+    return _rows(
+        cur,
+        f"""
         with {TOPIC_NAMES}
         select f.topic_code, coalesce(topic_names.name_vi, f.topic_code) as topic_name, f.source,
                round(sum(f.sentiment * f.weight) / nullif(sum(f.weight), 0), 4) as mean_sentiment,
@@ -276,12 +327,16 @@ def _sentiment(cur, p) -> list[dict[str, Any]]:
         where f.period_month = %(month)s and f.topic_code is not null
           and f.sentiment is not null and f.weight > 0 and not f.is_suppressed
         group by f.topic_code, topic_names.name_vi, topic_names.sort_order, f.source
-        order by topic_names.sort_order nulls last, f.topic_code, f.source""", p)
+        order by topic_names.sort_order nulls last, f.topic_code, f.source""",
+        p,
+    )
 
 
 def _outlook(cur, p) -> list[dict[str, Any]]:
     """The units' own forecast and proposal parts of their current report, by topic, attributed."""
-    return _rows(cur, f"""
+    return _rows(
+        cur,
+        f"""
         with {TOPIC_NAMES},
         current_reports as (
             select unit_name, current_report_key as report_key
@@ -313,7 +368,9 @@ def _outlook(cur, p) -> list[dict[str, Any]]:
                array_agg(distinct d.unit_name order by d.unit_name) as units
         from deduped d left join topic_names on topic_names.topic_code = d.topic_code
         group by d.kind, d.topic_code, topic_names.name_vi, topic_names.sort_order, d.text
-        order by d.kind, topic_names.sort_order nulls last, d.topic_code, count(*) desc, d.text""", p)
+        order by d.kind, topic_names.sort_order nulls last, d.topic_code, count(*) desc, d.text""",
+        p,
+    )
 
 
 @dataclass(frozen=True)
@@ -334,9 +391,13 @@ def month_exists(cur, month: date) -> bool:
 
 def collect(conn, month: date, months_of_history: int = 6, quotes_per_topic: int = 2, top_scan_items: int = 5) -> Figures:
     p = {
-        "month": month, "previous": add_months(month, -1), "month_end": add_months(month, 1),
-        "history_start": add_months(month, -(months_of_history - 1)), "report_type": REPORT_TYPE,
-        "quotes_per_topic": quotes_per_topic, "top_scan_items": top_scan_items,
+        "month": month,
+        "previous": add_months(month, -1),
+        "month_end": add_months(month, 1),
+        "history_start": add_months(month, -(months_of_history - 1)),
+        "report_type": REPORT_TYPE,
+        "quotes_per_topic": quotes_per_topic,
+        "top_scan_items": top_scan_items,
     }
     with conn.cursor() as cur:
         cur.execute("select due_at from marts.dim_month where period_month = %(month)s", p)

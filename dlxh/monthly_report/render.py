@@ -117,39 +117,83 @@ def _tables(data: dict[str, Any]) -> dict[str, Table]:
             parts = "—"
         late = str(u["days_late"]) if u["status"] in ("late", "missing") and u["days_late"] else "—"
         units.append([str(n), u["unit_name"], u["received_local"] or "—", STATUS_VI.get(u["status"], u["status"]), late, parts])
-    t["units"] = Table(["STT", "Đơn vị", "Thời điểm nhận", "Tình trạng", "Số ngày trễ", "Nội dung báo cáo"], units,
-                       [0.6, 3.6, 1.7, 1.3, 0.9, 1.9], {0, 4})
+    t["units"] = Table(
+        ["STT", "Đơn vị", "Thời điểm nhận", "Tình trạng", "Số ngày trễ", "Nội dung báo cáo"], units, [0.6, 3.6, 1.7, 1.3, 0.9, 1.9], {0, 4}
+    )
     t["topics"] = Table(
         ["STT", "Chủ đề", "Số đơn vị đề cập", "Tháng trước", "Tăng, giảm", "Số ý kiến", "Ý kiến tiêu cực", "Điểm nóng"],
-        [[str(n), x["topic_name"], str(x["units"]), str(x["units_previous"]), f"{x['units_change']:+d}" if x["units_change"] else "0",
-          str(x["mentions"]), str(x["negative_mentions"]), str(x["hot_spots"])] for n, x in enumerate(data["topics"], start=1)],
-        [0.6, 3.8, 1.0, 1.0, 0.9, 0.9, 1.0, 0.9], {0, 2, 3, 4, 5, 6, 7})
+        [
+            [
+                str(n),
+                x["topic_name"],
+                str(x["units"]),
+                str(x["units_previous"]),
+                f"{x['units_change']:+d}" if x["units_change"] else "0",
+                str(x["mentions"]),
+                str(x["negative_mentions"]),
+                str(x["hot_spots"]),
+            ]
+            for n, x in enumerate(data["topics"], start=1)
+        ],
+        [0.6, 3.8, 1.0, 1.0, 0.9, 0.9, 1.0, 0.9],
+        {0, 2, 3, 4, 5, 6, 7},
+    )
     t["survey_topics"] = Table(
         ["Chủ đề", "Số người trả lời", "Điểm bình quân", "Số ô không công bố"],
-        [[x["topic_name"], integer(x["respondents"]), decimal_vi(x["mean_score"]), str(x["suppressed_cells"])] for x in data["survey_topics"]],
-        [4.6, 1.5, 1.5, 1.5], {1, 2, 3})
+        [
+            [x["topic_name"], integer(x["respondents"]), decimal_vi(x["mean_score"]), str(x["suppressed_cells"])]
+            for x in data["survey_topics"]
+        ],
+        [4.6, 1.5, 1.5, 1.5],
+        {1, 2, 3},
+    )
     t["survey_cells"] = Table(
         ["Chủ đề", "Đơn vị", "Số người trả lời", "Điểm bình quân"],
-        [[x["topic_name"], x["unit_name"], SUPPRESSED if x["suppressed"] else integer(x["respondents"]),
-          SUPPRESSED if x["suppressed"] else decimal_vi(x["mean_score"])] for x in data["survey_cells"]],
-        [3.2, 3.2, 1.6, 1.6], {2, 3})
+        [
+            [
+                x["topic_name"],
+                x["unit_name"],
+                SUPPRESSED if x["suppressed"] else integer(x["respondents"]),
+                SUPPRESSED if x["suppressed"] else decimal_vi(x["mean_score"]),
+            ]
+            for x in data["survey_cells"]
+        ],
+        [3.2, 3.2, 1.6, 1.6],
+        {2, 3},
+    )
     scans = data["scans"]
     for key, title in (("by_platform", "Nền tảng"), ("by_topic", "Chủ đề"), ("by_unit", "Địa bàn, đơn vị")):
         t["scan_" + key.split("_", 1)[1] + "s"] = Table(
             [title, "Số tin, bài", "Tiêu cực", "Tỷ lệ tiêu cực"],
             [[x["label"], integer(x["items"]), integer(x["negative"]), pct(x["negative_share"])] for x in scans[key]],
-            [4.6, 1.4, 1.4, 1.4], {1, 2, 3})
+            [4.6, 1.4, 1.4, 1.4],
+            {1, 2, 3},
+        )
     t["scan_top"] = Table(
         ["STT", "Tiêu đề, đường dẫn", "Nền tảng", "Lượt tương tác"],
-        [[str(n), (x["title"] + " — " if x["title"] else "") + (x["url"] or ""), x["platform"] or "—", integer(x["engagement"])]
-         for n, x in enumerate(scans["top"], start=1)],
-        [0.6, 5.6, 1.3, 1.3], {0, 3})
+        [
+            [str(n), (x["title"] + " — " if x["title"] else "") + (x["url"] or ""), x["platform"] or "—", integer(x["engagement"])]
+            for n, x in enumerate(scans["top"], start=1)
+        ],
+        [0.6, 5.6, 1.3, 1.3],
+        {0, 3},
+    )
     t["hot_spots"] = Table(
         ["STT", "Đơn vị", "Chủ đề", "Căn cứ", "Tín hiệu tiêu cực", "Ứng phó"],
-        [[str(n), h["unit_name"], h["topic_name"], "; ".join(RULES_VI.get(r, r) for r in h["rules"]), str(h["negative_signals"]),
-          case_label(h)]
-         for n, h in enumerate(data["hot_spots"], start=1)],
-        [0.6, 2.4, 2.4, 2.0, 1.0, 1.6], {0, 4})
+        [
+            [
+                str(n),
+                h["unit_name"],
+                h["topic_name"],
+                "; ".join(RULES_VI.get(r, r) for r in h["rules"]),
+                str(h["negative_signals"]),
+                case_label(h),
+            ]
+            for n, h in enumerate(data["hot_spots"], start=1)
+        ],
+        [0.6, 2.4, 2.4, 2.0, 1.0, 1.6],
+        {0, 4},
+    )
     return t
 
 
@@ -177,8 +221,11 @@ def _cases(data: dict[str, Any]) -> list[dict[str, Any]]:
     for h in data["hot_spots"]:
         if h.get("case_id") is None or h["case_id"] in out:
             continue
-        out[h["case_id"]] = {**h, "scenario_name": scenarios.get(h["scenario_code"], h["scenario_code"]),
-                             "severity_name": levels.get(h["severity"], h["severity"])}
+        out[h["case_id"]] = {
+            **h,
+            "scenario_name": scenarios.get(h["scenario_code"], h["scenario_code"]),
+            "severity_name": levels.get(h["severity"], h["severity"]),
+        }
     return list(out.values())
 
 
@@ -189,8 +236,9 @@ def step_state(step: dict[str, Any]) -> str:
 
 
 def _environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined, keep_trailing_newline=True,
-                      trim_blocks=False, autoescape=False)
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined, keep_trailing_newline=True, trim_blocks=False, autoescape=False
+    )
     env.filters.update(pct=pct, change=change, attribution=attribution, clip=clip, integer=integer, step_state=step_state)
     return env
 
@@ -203,8 +251,9 @@ def _grouped(outlook: list[dict[str, Any]], kind: str) -> list[tuple[str, list[d
     return list(out.items())
 
 
-def build_document(cfg: ReportConfig, month: date, version: int, issued_on: date, data: dict[str, Any],
-                   charts: dict[str, Chart]) -> Document:
+def build_document(
+    cfg: ReportConfig, month: date, version: int, issued_on: date, data: dict[str, Any], charts: dict[str, Chart]
+) -> Document:
     tables = _tables(data)
     history = data["history"]
     prev = history[-2] if len(history) > 1 and history[-1]["month"] == data["month"] else None
@@ -212,23 +261,39 @@ def build_document(cfg: ReportConfig, month: date, version: int, issued_on: date
     rate = data["counts"]["on_time_rate"]
     if prev_rate is not None and rate is not None:
         diff = round(100 * (rate - prev_rate), 1)
-        rate_change = (f"tăng {decimal_vi(diff, 1)} điểm phần trăm" if diff > 0 else
-                       f"giảm {decimal_vi(-diff, 1)} điểm phần trăm" if diff < 0 else "không đổi")
+        rate_change = (
+            f"tăng {decimal_vi(diff, 1)} điểm phần trăm"
+            if diff > 0
+            else f"giảm {decimal_vi(-diff, 1)} điểm phần trăm"
+            if diff < 0
+            else "không đổi"
+        )
     else:
         rate_change = ""
     quotes: dict[str, list[dict[str, Any]]] = {}
     for q in data["quotes"]:
         quotes.setdefault(q["topic_code"], []).append(q)
     topics_now = [x for x in data["topics"] if x["units"] > 0]
-    text = _environment().get_template("body.vi.j2").render(
-        f=data, month=month.month, year=month.year, prev_rate=prev_rate, rate_change=rate_change,
-        prev_label=f"{int(prev['month'][5:])}/{prev['month'][:4]}" if prev else "",
-        topics_now=topics_now, top_topics="; ".join(f"{x['topic_name']} ({x['units']} đơn vị)" for x in topics_now[:3]),
-        quotes=quotes, sentiment=data["sentiment"],
-        survey_respondents=integer(sum(x["respondents"] or 0 for x in data["survey_topics"])),
-        survey_suppressed=sum(x["suppressed_cells"] for x in data["survey_topics"]),
-        forecasts=_grouped(data["outlook"], "forecast"), proposals=_grouped(data["outlook"], "proposal"),
-        cases=_cases(data),
+    text = (
+        _environment()
+        .get_template("body.vi.j2")
+        .render(
+            f=data,
+            month=month.month,
+            year=month.year,
+            prev_rate=prev_rate,
+            rate_change=rate_change,
+            prev_label=f"{int(prev['month'][5:])}/{prev['month'][:4]}" if prev else "",
+            topics_now=topics_now,
+            top_topics="; ".join(f"{x['topic_name']} ({x['units']} đơn vị)" for x in topics_now[:3]),
+            quotes=quotes,
+            sentiment=data["sentiment"],
+            survey_respondents=integer(sum(x["respondents"] or 0 for x in data["survey_topics"])),
+            survey_suppressed=sum(x["suppressed_cells"] for x in data["survey_topics"]),
+            forecasts=_grouped(data["outlook"], "forecast"),
+            proposals=_grouped(data["outlook"], "proposal"),
+            cases=_cases(data),
+        )
     )
     blocks: list[Block] = []
     for line in text.splitlines():
@@ -260,8 +325,9 @@ def build_document(cfg: ReportConfig, month: date, version: int, issued_on: date
 
 
 # -- DOCX ------------------------------------------------------------------------------------------
-def _set_font(run, cfg: ReportConfig, size: float | None = None, bold: bool | None = None, italic: bool | None = None,
-              underline: bool | None = None) -> None:
+def _set_font(
+    run, cfg: ReportConfig, size: float | None = None, bold: bool | None = None, italic: bool | None = None, underline: bool | None = None
+) -> None:
     from docx.oxml.ns import qn
     from docx.shared import Pt
 
@@ -282,8 +348,20 @@ def _set_font(run, cfg: ReportConfig, size: float | None = None, bold: bool | No
         run.underline = underline
 
 
-def _para(container, text: str, cfg: ReportConfig, *, align=None, size=None, bold=None, italic=None, underline=None,
-          before: float = 0, after: float = 0, indent_first: float | None = None):
+def _para(
+    container,
+    text: str,
+    cfg: ReportConfig,
+    *,
+    align=None,
+    size=None,
+    bold=None,
+    italic=None,
+    underline=None,
+    before: float = 0,
+    after: float = 0,
+    indent_first: float | None = None,
+):
     from docx.shared import Cm, Pt
 
     p = container.add_paragraph()
@@ -382,8 +460,15 @@ def write_docx(doc: Document, path: Path) -> None:
     _para(d, doc.subject, cfg, align=centre, bold=True, after=3)
     _short_rule(_para(d, "", cfg, align=centre, size=4, after=12), indent_cm=text_width_mm / 10 * 0.38)
     if doc.version > 1:
-        _para(d, f"(Phiên bản {doc.version}: số liệu cập nhật sau khi nhận thêm báo cáo, thay thế phiên bản {doc.version - 1})",
-              cfg, align=centre, italic=True, size=13, after=6)
+        _para(
+            d,
+            f"(Phiên bản {doc.version}: số liệu cập nhật sau khi nhận thêm báo cáo, thay thế phiên bản {doc.version - 1})",
+            cfg,
+            align=centre,
+            italic=True,
+            size=13,
+            after=6,
+        )
 
     justify = WD_ALIGN_PARAGRAPH.JUSTIFY
     for b in doc.blocks:
@@ -476,7 +561,8 @@ def write_html(doc: Document, path: Path) -> None:
     e = html.escape
     m = cfg.margins_mm
     out = [
-        "<!DOCTYPE html>", '<html lang="vi"><head><meta charset="utf-8">',
+        "<!DOCTYPE html>",
+        '<html lang="vi"><head><meta charset="utf-8">',
         f"<title>BÁO CÁO {e(doc.subject)}</title>",
         "<style>",
         f"@page {{ size: A4; margin: {m['margin_top_mm']}mm {m['margin_right_mm']}mm {m['margin_bottom_mm']}mm {m['margin_left_mm']}mm; }}",
@@ -494,14 +580,17 @@ def write_html(doc: Document, path: Path) -> None:
         ".recipients { font-size: 11pt; } .sign { text-align: center; font-weight: bold; }",
         "</style></head><body>",
         '<table class="head"><tr>',
-        f"<td>{e(cfg.superior_body.upper())}<br><b>{e(cfg.issuing_body.upper())}</b><div class=\"rule\"></div></td>",
+        f'<td>{e(cfg.superior_body.upper())}<br><b>{e(cfg.issuing_body.upper())}</b><div class="rule"></div></td>',
         '<td><b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b><br><span class="motto">Độc lập - Tự do - Hạnh phúc</span></td></tr>',
         f'<tr><td>{e(doc.number_line)}</td><td class="date">{e(doc.date_line)}</td></tr></table>',
-        "<h1>BÁO CÁO</h1>", f'<div class="subject">{e(doc.subject)}</div><div class="rule"></div>',
+        "<h1>BÁO CÁO</h1>",
+        f'<div class="subject">{e(doc.subject)}</div><div class="rule"></div>',
     ]
     if doc.version > 1:
-        out.append(f"<p style=\"text-align:center;font-style:italic\">(Phiên bản {doc.version}: số liệu cập nhật sau khi nhận thêm "
-                   f"báo cáo, thay thế phiên bản {doc.version - 1})</p>")
+        out.append(
+            f'<p style="text-align:center;font-style:italic">(Phiên bản {doc.version}: số liệu cập nhật sau khi nhận thêm '
+            f"báo cáo, thay thế phiên bản {doc.version - 1})</p>"
+        )
     for b in doc.blocks:
         if b.kind == "heading":
             out.append(f"<h2>{e(b.text)}</h2>")
@@ -522,11 +611,15 @@ def write_html(doc: Document, path: Path) -> None:
             out.append("</tbody></table>")
         elif b.kind == "chart":
             data = base64.b64encode(b.chart.png).decode("ascii")
-            out.append(f'<figure><img alt="{e(b.chart.title)}" src="data:image/png;base64,{data}"><figcaption>{e(b.chart.title)}</figcaption></figure>')
+            out.append(
+                f'<figure><img alt="{e(b.chart.title)}" src="data:image/png;base64,{data}"><figcaption>{e(b.chart.title)}</figcaption></figure>'
+            )
     recipients = "".join(f"<br>- {e(r.name)}" for r in cfg.recipients)
     sign = (f"{e(cfg.on_behalf)}<br>" if cfg.on_behalf else "") + f"{e(cfg.position)}<br><br><br><br>{e(cfg.signer)}"
-    out.append(f'<table class="closing"><tr><td class="recipients"><b><i>Nơi nhận:</i></b>{recipients}</td>'
-               f'<td class="sign">{sign}</td></tr></table>')
+    out.append(
+        f'<table class="closing"><tr><td class="recipients"><b><i>Nơi nhận:</i></b>{recipients}</td>'
+        f'<td class="sign">{sign}</td></tr></table>'
+    )
     out.append("</body></html>")
     path.write_text("\n".join(out) + "\n", encoding="utf-8")
 
@@ -554,14 +647,26 @@ def write_pdf(docx_path: Path, path: Path, timeout: float = 240) -> None:
         profile = Path(tmp) / "profile"
         outdir = Path(tmp) / "out"
         outdir.mkdir()
-        cmd = [exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore", "--nolockcheck",
-               "--convert-to", "pdf", "--outdir", str(outdir), str(docx_path)]
+        cmd = [
+            exe,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--norestore",
+            "--nolockcheck",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(outdir),
+            str(docx_path),
+        ]
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired:
             raise DlxhError(f"LibreOffice did not convert {docx_path.name} to PDF within {timeout:.0f} s") from None
         produced = outdir / (docx_path.stem + ".pdf")
         if proc.returncode != 0 or not produced.is_file() or produced.stat().st_size == 0:
-            raise DlxhError(f"LibreOffice could not convert {docx_path.name} to PDF (exit {proc.returncode}): "
-                            f"{(proc.stderr or proc.stdout).strip()[:300]}")
+            raise DlxhError(
+                f"LibreOffice could not convert {docx_path.name} to PDF (exit {proc.returncode}): "
+                f"{(proc.stderr or proc.stdout).strip()[:300]}"
+            )
         shutil.move(str(produced), str(path))

@@ -34,8 +34,13 @@ def draft_due_reports(months: list[str]) -> dict[str, Any]:
     for month in due_months(months):
         result = generate_report(month)
         log.info(result.render())
-        done[month.strftime("%Y-%m")] = {"version": result.version, "new": result.is_new, "paths": result.paths,
-                                         "mailed": result.mailed, "mail_pending": result.mail_pending}
+        done[month.strftime("%Y-%m")] = {
+            "version": result.version,
+            "new": result.is_new,
+            "paths": result.paths,
+            "mailed": result.mailed,
+            "mail_pending": result.mail_pending,
+        }
     skipped = sorted(set(months) - set(done))
     if skipped:
         log.info("not past their deadline (or not reporting months): %s", skipped)

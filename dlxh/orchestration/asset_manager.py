@@ -40,15 +40,14 @@ class PipelineAssetManager(AssetManager):
             from airflow.models.dagrun import DagRun
             from sqlalchemy import select
 
-            conf = session.scalar(
-                select(DagRun.conf).where(DagRun.dag_id == task_instance.dag_id, DagRun.run_id == task_instance.run_id)
-            )
+            conf = session.scalar(select(DagRun.conf).where(DagRun.dag_id == task_instance.dag_id, DagRun.run_id == task_instance.run_id))
             skip = followed_by_runner(conf)
             if skip:
                 kept = {dag for dag in dags_to_queue if dag.dag_id not in skip}
                 cls.logger().info(
                     "dlxh run starts %s itself after %s: not queued by this asset event",
-                    sorted(d.dag_id for d in dags_to_queue - kept), task_instance.run_id,
+                    sorted(d.dag_id for d in dags_to_queue - kept),
+                    task_instance.run_id,
                 )
                 dags_to_queue = kept
         return super()._queue_dagruns(dags_to_queue=dags_to_queue, task_instance=task_instance, session=session, **kwargs)

@@ -63,8 +63,11 @@ def dbt_build_group(manifest):
         model_tasks = {}
         for uid, model in models.items():
 
-            @task(task_id=model.name, doc_md=f"dbt model `{model.name}` and its {len(model.checks)} tests: "
-                  "their outcome in `dbt.build`; a retry builds the model alone.")
+            @task(
+                task_id=model.name,
+                doc_md=f"dbt model `{model.name}` and its {len(model.checks)} tests: "
+                "their outcome in `dbt.build`; a retry builds the model alone.",
+            )
             def model_task(produced: dict[str, Any], _model=model) -> dict[str, Any]:
                 from dlxh.orchestration.dbt_tasks import run_model
 

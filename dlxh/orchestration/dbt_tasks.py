@@ -39,9 +39,7 @@ def models_of(manifest: Path) -> dict[str, Model]:
     """Models (and seeds/snapshots) with their model parents and the tests attached to each."""
     data = json.loads(manifest.read_text(encoding="utf-8"))
     buildable = ("model", "seed", "snapshot")
-    models = {
-        uid: Model(uid, node["name"]) for uid, node in data["nodes"].items() if node["resource_type"] in buildable
-    }
+    models = {uid: Model(uid, node["name"]) for uid, node in data["nodes"].items() if node["resource_type"] in buildable}
     for uid, model in models.items():
         model.parents = [p for p in data["nodes"][uid]["depends_on"]["nodes"] if p in models and p != uid]
     for uid, node in data["nodes"].items():
@@ -98,9 +96,7 @@ def run_model(model: Model, produced: dict[str, Any] | None, try_number: int) ->
     if outcome == "ok":
         return {"model": model.name, "rebuilt": False}
     if outcome == "failed" and try_number <= 1:
-        raise RuntimeError(
-            f"dbt: {model.name} failed in the project build (see above); a retry builds it alone once the cause is fixed"
-        )
+        raise RuntimeError(f"dbt: {model.name} failed in the project build (see above); a retry builds it alone once the cause is fixed")
     log.info("building %s alone (%s)", model.name, "retry" if outcome == "failed" else "its upstream was rebuilt")
     # BUILDABLE: only the tests whose other parents are built (all are, upstream tasks succeeded).
     summary = build(as_of=(produced or {}).get("as_of"), select=model.name, indirect_selection="buildable")

@@ -15,5 +15,3 @@ def manifest_path() -> Path:
             "Run `dlxh build --manifest-only` (make run / make test do it)."
         )
     return path
-
-

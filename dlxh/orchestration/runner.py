@@ -127,8 +127,13 @@ def trigger_and_wait(dag, conf, logical_date: datetime):
         try:
             with create_session() as session:
                 trigger_dag(
-                    dag.dag_id, triggered_by=DagRunTriggeredByType.CLI, triggering_user_name="dlxh run",
-                    run_id=run_id, conf=conf or {}, logical_date=logical_date, replace_microseconds=False,
+                    dag.dag_id,
+                    triggered_by=DagRunTriggeredByType.CLI,
+                    triggering_user_name="dlxh run",
+                    run_id=run_id,
+                    conf=conf or {},
+                    logical_date=logical_date,
+                    replace_microseconds=False,
                     session=session,
                 )
             break
@@ -156,8 +161,15 @@ def run_with_progress(dag, conf, console, via_scheduler: bool = False) -> tuple[
     shown = {k: v for k, v in (conf or {}).items() if k != RUNNER_CONF_KEY}
     label = " ".join([dag.dag_id, *([json.dumps(shown, ensure_ascii=False)] if shown else []), *(["(scheduler)"] if via_scheduler else [])])
     progress = Progress(
-        TextColumn("{task.description:<48}"), BarColumn(bar_width=24), MofNCompleteColumn(), TextColumn("{task.fields[state]:<8}"),
-        TimeElapsedColumn(), console=console, transient=False, auto_refresh=True, refresh_per_second=4,
+        TextColumn("{task.description:<48}"),
+        BarColumn(bar_width=24),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[state]:<8}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+        auto_refresh=True,
+        refresh_per_second=4,
     )
     bars = {"": progress.add_task(f"▶ {label}", total=len(task_ids), state="")}
     for group, ids in groups.items():
@@ -175,8 +187,9 @@ def run_with_progress(dag, conf, console, via_scheduler: bool = False) -> tuple[
         for group, ids in groups.items():
             failed = any(current.get(t) in ("failed", "upstream_failed") for t in ids)
             retrying = any(current.get(t) == "up_for_retry" for t in ids)
-            progress.update(bars[group], completed=len(done & set(ids)),
-                            state="failed" if failed else "retry" if retrying else ("ok" if final else ""))
+            progress.update(
+                bars[group], completed=len(done & set(ids)), state="failed" if failed else "retry" if retrying else ("ok" if final else "")
+            )
 
     def poll() -> None:
         while not stop.wait(0.5):
@@ -239,22 +252,27 @@ def main(argv: list[str]) -> int:
         dag = bag.get_dag(dag_id)
         param = params[dag_id]
         conf = {param: options[param]} if param and options.get(param) is not None else {}
-        if dag_ids[i + 1:]:
-            conf[RUNNER_CONF_KEY] = dag_ids[i + 1:]
+        if dag_ids[i + 1 :]:
+            conf[RUNNER_CONF_KEY] = dag_ids[i + 1 :]
         via_scheduler = scheduler_alive()
         if not via_scheduler:  # the scheduler runs the DAG as the dag-processor serialised it
             lower_retries(dag, options.get("retries"), options.get("retry_delay_seconds"))
-        print(f"▶ {dag_id} {json.dumps(conf, ensure_ascii=False)}{' (triggered for the running scheduler)' if via_scheduler else ''}",
-              flush=True)
+        print(
+            f"▶ {dag_id} {json.dumps(conf, ensure_ascii=False)}{' (triggered for the running scheduler)' if via_scheduler else ''}",
+            flush=True,
+        )
         dr, seconds = run_with_progress(dag, conf or None, console, via_scheduler=via_scheduler)
         timings[dag_id] = round(seconds, 2)
         state = getattr(dr, "state", None)
         print(f"  {dag_id}: {state} in {seconds:.1f}s", flush=True)
         if state != DagRunState.SUCCESS:
             failed.append(dag_id)
-            where = (f"run {dr.run_id}: its task logs are in the Airflow UI and under "
-                     f"{os.environ.get('AIRFLOW__LOGGING__BASE_LOG_FOLDER', 'the Airflow log folder')}/dag_id={dag_id}"
-                     if via_scheduler else "see its task logs above")
+            where = (
+                f"run {dr.run_id}: its task logs are in the Airflow UI and under "
+                f"{os.environ.get('AIRFLOW__LOGGING__BASE_LOG_FOLDER', 'the Airflow log folder')}/dag_id={dag_id}"
+                if via_scheduler
+                else "see its task logs above"
+            )
             break
     if options.get("timings"):
         with open(options["timings"], "w", encoding="utf-8") as fh:

@@ -12,6 +12,7 @@ from dlxh.core.settings import load_settings
 
 log = logging.getLogger("dlxh")
 
+
 def inbox(source: str) -> Path:
     path = load_settings().inbox_for(source)
     path.mkdir(parents=True, exist_ok=True)
@@ -87,8 +88,7 @@ def ingest_batch(source: str, batch: dict[str, Any]) -> dict[str, Any]:
         months = _months_of_load(conn, source, summary.load_id)
     finally:
         conn.close()
-    return {"source": source, "load_id": summary.load_id, "totals": summary.totals(), "months": months,
-            "reconciles": summary.reconciles()}
+    return {"source": source, "load_id": summary.load_id, "totals": summary.totals(), "months": months, "reconciles": summary.reconciles()}
 
 
 def merge_results(source: str, results: list[dict[str, Any]], skipped: list[str] | None = None) -> dict[str, Any]:
@@ -102,11 +102,24 @@ def merge_results(source: str, results: list[dict[str, Any]], skipped: list[str]
     load_ids = [r["load_id"] for r in results]
     log.info(
         "%s: files=%d rows_loaded=%d rows_updated=%d rows_unchanged=%d rows_quarantined=%d batches=%d months=%s",
-        source, totals.get("files_read", 0), totals.get("rows_loaded", 0), totals.get("rows_updated", 0),
-        totals.get("rows_unchanged", 0), totals.get("rows_quarantined", 0), len(results), sorted(months),
+        source,
+        totals.get("files_read", 0),
+        totals.get("rows_loaded", 0),
+        totals.get("rows_updated", 0),
+        totals.get("rows_unchanged", 0),
+        totals.get("rows_quarantined", 0),
+        len(results),
+        sorted(months),
     )
-    return {"source": source, "load_ids": load_ids, "load_id": load_ids[-1] if load_ids else None, "totals": totals,
-            "months": sorted(months), "reconciles": all(r["reconciles"] for r in results), "skipped": skipped or []}
+    return {
+        "source": source,
+        "load_ids": load_ids,
+        "load_id": load_ids[-1] if load_ids else None,
+        "totals": totals,
+        "months": sorted(months),
+        "reconciles": all(r["reconciles"] for r in results),
+        "skipped": skipped or [],
+    }
 
 
 def ingest(source: str, paths: list[str] | None = None) -> dict[str, Any]:

@@ -60,16 +60,23 @@ ROSTER_ALIASES: dict[str, set[str]] = {
     "unit": {"don_vi", "don_vi_quan_ly", "don_vi_cong_tac", "don_vi_truc_thuoc", "ma_don_vi", "unit", "unit_code"},
     "level": {"cap", "cap_quan_ly", "cap_ctv", "level"},
     "area": {"dia_ban", "dia_ban_phu_trach", "dia_ban_hoat_dong", "area"},
-    "sector": {"linh_vuc", "doan_the", "linh_vuc_doan_the", "nganh_linh_vuc", "linh_vuc_phu_trach", "sector", "organisation",
-               "organization"},
+    "sector": {
+        "linh_vuc",
+        "doan_the",
+        "linh_vuc_doan_the",
+        "nganh_linh_vuc",
+        "linh_vuc_phu_trach",
+        "sector",
+        "organisation",
+        "organization",
+    },
     "position": {"chuc_vu", "chuc_danh", "chuc_vu_don_vi_cong_tac", "position"},
     "gender": {"gioi_tinh", "gender", "sex"},
     "ethnicity": {"dan_toc", "ethnicity"},
     "phone": {"so_dien_thoai", "dien_thoai", "sdt", "so_dt", "phone"},
     "email": {"email", "e_mail", "thu_dien_tu", "dia_chi_email"},
     "decision_no": {"so_quyet_dinh", "so_qd", "quyet_dinh_so", "decision_no"},
-    "appointed_on": {"ngay_quyet_dinh", "ngay_qd", "ngay_cong_nhan", "ngay_bat_dau", "ngay_bo_nhiem", "appointed_on",
-                     "appointment_date"},
+    "appointed_on": {"ngay_quyet_dinh", "ngay_qd", "ngay_cong_nhan", "ngay_bat_dau", "ngay_bo_nhiem", "appointed_on", "appointment_date"},
     "ended_on": {"ngay_thoi", "ngay_ket_thuc", "ngay_thoi_lam_ctv", "ngay_thoi_cong_nhan", "ended_on", "end_date"},
     "end_reason": {"ly_do_thoi", "ly_do", "ly_do_ket_thuc", "end_reason"},
     "scope": {"pham_vi", "pham_vi_danh_sach", "scope"},
@@ -79,23 +86,62 @@ FORM_ALIASES: dict[str, set[str]] = {
     "collaborator": {"cong_tac_vien", "ctv", "ho_ten_ctv", "ho_va_ten_ctv", "ho_va_ten", "ho_ten", "ma_ctv", "collaborator"},
     "contributed_on": {"ngay", "ngay_phan_anh", "ngay_ghi_nhan", "thoi_gian", "ngay_thang", "date"},
     "topic": {"chu_de", "van_de", "linh_vuc", "noi_dung_chu_de", "topic"},
-    "summary": {"tom_tat_y_kien", "noi_dung_y_kien", "y_kien", "tom_tat_noi_dung", "noi_dung", "tom_tat_y_kien_du_luan",
-                "opinion_summary", "summary"},
+    "summary": {
+        "tom_tat_y_kien",
+        "noi_dung_y_kien",
+        "y_kien",
+        "tom_tat_noi_dung",
+        "noi_dung",
+        "tom_tat_y_kien_du_luan",
+        "opinion_summary",
+        "summary",
+    },
     "unit": {"don_vi", "ma_don_vi", "unit"},
 }
 # A merged header («Quyết định công nhận» over «Số» | «Ngày») names its sub-columns this way.
 MERGED_PARENTS = {"quyet_dinh": {"so": "decision_no", "ngay": "appointed_on"}, "thoi_lam_ctv": {"ngay": "ended_on", "ly_do": "end_reason"}}
 LABELS = {
-    "code": "Mã CTV", "full_name": "Họ và tên", "unit": "Đơn vị", "level": "Cấp", "gender": "Giới tính", "email": "Email",
-    "appointed_on": "Ngày quyết định", "ended_on": "Ngày thôi", "end_reason": "Lý do thôi", "collaborator": "Cộng tác viên",
-    "contributed_on": "Ngày", "summary": "Tóm tắt ý kiến", "phone": "Số điện thoại", "scope": "Phạm vi", "decision_no": "Số quyết định",
+    "code": "Mã CTV",
+    "full_name": "Họ và tên",
+    "unit": "Đơn vị",
+    "level": "Cấp",
+    "gender": "Giới tính",
+    "email": "Email",
+    "appointed_on": "Ngày quyết định",
+    "ended_on": "Ngày thôi",
+    "end_reason": "Lý do thôi",
+    "collaborator": "Cộng tác viên",
+    "contributed_on": "Ngày",
+    "summary": "Tóm tắt ý kiến",
+    "phone": "Số điện thoại",
+    "scope": "Phạm vi",
+    "decision_no": "Số quyết định",
 }
 GENDERS = {"nu": "female", "n": "female", "female": "female", "f": "female", "nam": "male", "male": "male", "m": "male"}
-LEVELS = (("co so", "grassroots"), ("cs", "grassroots"), ("grassroots", "grassroots"), ("tinh", "province"),
-          ("province", "province"), ("huyen", "district"), ("thanh pho", "district"), ("thi xa", "district"),
-          ("tp", "district"), ("district", "district"), ("nganh", "sector"), ("sector", "sector"))
-END_REASONS = (("thay the", "replaced"), ("replaced", "replaced"), ("chuyen", "moved"), ("moved", "moved"),
-               ("xin thoi", "resigned"), ("nghi", "resigned"), ("thoi", "resigned"), ("resigned", "resigned"))
+LEVELS = (
+    ("co so", "grassroots"),
+    ("cs", "grassroots"),
+    ("grassroots", "grassroots"),
+    ("tinh", "province"),
+    ("province", "province"),
+    ("huyen", "district"),
+    ("thanh pho", "district"),
+    ("thi xa", "district"),
+    ("tp", "district"),
+    ("district", "district"),
+    ("nganh", "sector"),
+    ("sector", "sector"),
+)
+END_REASONS = (
+    ("thay the", "replaced"),
+    ("replaced", "replaced"),
+    ("chuyen", "moved"),
+    ("moved", "moved"),
+    ("xin thoi", "resigned"),
+    ("nghi", "resigned"),
+    ("thoi", "resigned"),
+    ("resigned", "resigned"),
+)
 ALL_WORDS = {"all", "tat ca", "toan tinh", "tat ca don vi", "toan bo", "*"}
 _SCOPE_LINE = re.compile(r"^\s*(don vi|pham vi|unit|scope)\s*[:：]\s*(.+)$")
 _COLUMN_NUMBERS = re.compile(r"^\(?\d{1,2}\)?$")
@@ -170,8 +216,10 @@ def _title_lines(ctx: FileContext, table: Table) -> list[str]:
 
         wb = openpyxl.load_workbook(io.BytesIO(ctx.data), read_only=True, data_only=True)
         ws = wb.worksheets[0]
-        lines = [" ".join(str(v).strip() for v in row if v is not None and str(v).strip())
-                 for row in ws.iter_rows(min_row=1, max_row=above, values_only=True)]
+        lines = [
+            " ".join(str(v).strip() for v in row if v is not None and str(v).strip())
+            for row in ws.iter_rows(min_row=1, max_row=above, values_only=True)
+        ]
         wb.close()
     else:
         from dlxh.core.tabular import decode_bytes
@@ -229,9 +277,14 @@ class CollaboratorsSource:
             elif any(w in fold(line) for w in ("toan tinh", "tat ca cac don vi")):
                 candidates.append(("all", "title"))
         if "scope" in index:
-            values = {nfc(cells[index["scope"]]) for _, cells in table.rows if index["scope"] < len(cells) and cells[index["scope"]].strip()}
+            values = {
+                nfc(cells[index["scope"]]) for _, cells in table.rows if index["scope"] < len(cells) and cells[index["scope"]].strip()
+            }
             if len(values) > 1:
-                return None, f"Cột «Phạm vi» ghi nhiều phạm vi khác nhau ({', '.join(sorted(v or '' for v in values))}): mỗi tệp là một danh sách."
+                return (
+                    None,
+                    f"Cột «Phạm vi» ghi nhiều phạm vi khác nhau ({', '.join(sorted(v or '' for v in values))}): mỗi tệp là một danh sách.",
+                )
             if values:
                 candidates.append((values.pop() or "", "column"))
         if not candidates:
@@ -254,11 +307,13 @@ class CollaboratorsSource:
         missing = [LABELS[f] for f in ("full_name", "appointed_on") if f not in index]
         if missing:
             outcome.rows_read = outcome.rows_quarantined = len(table.rows)
-            outcome.quarantine(Quarantined(
-                "missing_columns",
-                f"Tệp «{ctx.path.name}»: thiếu cột bắt buộc {', '.join(missing)} (danh sách CTV) hoặc «Tóm tắt ý kiến» (phiếu tổng "
-                f"hợp ý kiến). Cột có trong tệp: {', '.join(h for h in table.headers if h)}.",
-            ))
+            outcome.quarantine(
+                Quarantined(
+                    "missing_columns",
+                    f"Tệp «{ctx.path.name}»: thiếu cột bắt buộc {', '.join(missing)} (danh sách CTV) hoặc «Tóm tắt ý kiến» (phiếu tổng "
+                    f"hợp ý kiến). Cột có trong tệp: {', '.join(h for h in table.headers if h)}.",
+                )
+            )
             return
         scope, why = self._scope(ctx, table, index, registry)
         if scope is None:
@@ -311,12 +366,18 @@ class CollaboratorsSource:
                 ]
 
     def _roster_row(
-        self, ctx: FileContext, row_number: int, rec: dict[str, str], registry: UnitRegistry, scope: _Scope,
+        self,
+        ctx: FileContext,
+        row_number: int,
+        rec: dict[str, str],
+        registry: UnitRegistry,
+        scope: _Scope,
         versions: dict[str, list[tuple[date, date | None, int]]],
     ) -> tuple[Quarantined | None, tuple[tuple, tuple] | None]:
         def bad(code: str, field: str, reason: str) -> tuple[Quarantined, None]:
-            return Quarantined(code, f"Tệp «{ctx.path.name}», dòng {row_number}, trường «{LABELS.get(field, field)}»: {reason}",
-                               row_number, field), None
+            return Quarantined(
+                code, f"Tệp «{ctx.path.name}», dòng {row_number}, trường «{LABELS.get(field, field)}»: {reason}", row_number, field
+            ), None
 
         full_name = nfc(rec.get("full_name")) or ""
         if not full_name:
@@ -372,14 +433,35 @@ class CollaboratorsSource:
         code = written_code or derived_code(res.code, full_name)
         for other_from, other_to, other_row in versions.get(code, []):
             if (ended is None or ended >= other_from) and (other_to is None or other_to >= appointed):
-                return bad("overlapping_versions", "appointed_on",
-                           f"CTV {code} có hai dòng chồng thời gian (dòng {other_row} và dòng {row_number}).")
+                return bad(
+                    "overlapping_versions",
+                    "appointed_on",
+                    f"CTV {code} có hai dòng chồng thời gian (dòng {other_row} và dòng {row_number}).",
+                )
         versions.setdefault(code, []).append((appointed, ended, row_number))
         row = (
-            ctx.load_id, ctx.file_hash, row_number, str(ctx.path), code, not written_code, res.code, unit_text, res.rule, level,
-            nfc(rec.get("area")) or None, nfc(rec.get("sector")) or None, nfc(rec.get("position")) or None, gender,
-            nfc(rec.get("ethnicity")) or None, nfc(rec.get("decision_no")) or None, appointed, ended, end_reason,
-            nfc(rec.get("end_reason")) or None, phone is not None, email is not None,
+            ctx.load_id,
+            ctx.file_hash,
+            row_number,
+            str(ctx.path),
+            code,
+            not written_code,
+            res.code,
+            unit_text,
+            res.rule,
+            level,
+            nfc(rec.get("area")) or None,
+            nfc(rec.get("sector")) or None,
+            nfc(rec.get("position")) or None,
+            gender,
+            nfc(rec.get("ethnicity")) or None,
+            nfc(rec.get("decision_no")) or None,
+            appointed,
+            ended,
+            end_reason,
+            nfc(rec.get("end_reason")) or None,
+            phone is not None,
+            email is not None,
         )
         person = (ctx.load_id, ctx.file_hash, row_number, code, res.code, full_name, phone, email)
         return None, (row, person)
@@ -390,11 +472,13 @@ class CollaboratorsSource:
         missing = [LABELS[f] for f in ("collaborator", "contributed_on", "summary") if f not in index]
         if missing:
             outcome.rows_read = outcome.rows_quarantined = len(table.rows)
-            outcome.quarantine(Quarantined(
-                "missing_columns",
-                f"Tệp «{ctx.path.name}» (phiếu tổng hợp ý kiến CTV): thiếu cột {', '.join(missing)}. "
-                f"Cột có trong tệp: {', '.join(h for h in table.headers if h)}.",
-            ))
+            outcome.quarantine(
+                Quarantined(
+                    "missing_columns",
+                    f"Tệp «{ctx.path.name}» (phiếu tổng hợp ý kiến CTV): thiếu cột {', '.join(missing)}. "
+                    f"Cột có trong tệp: {', '.join(h for h in table.headers if h)}.",
+                )
+            )
             return
         title_unit = None
         for line in _title_lines(ctx, table):
@@ -410,8 +494,11 @@ class CollaboratorsSource:
             outcome.rows_read += 1
 
             def bad(code: str, field: str, reason: str, row_number: int = row_number) -> None:
-                outcome.quarantine(Quarantined(
-                    code, f"Tệp «{ctx.path.name}», dòng {row_number}, trường «{LABELS.get(field, field)}»: {reason}", row_number, field))
+                outcome.quarantine(
+                    Quarantined(
+                        code, f"Tệp «{ctx.path.name}», dòng {row_number}, trường «{LABELS.get(field, field)}»: {reason}", row_number, field
+                    )
+                )
 
             who = nfc(rec.get("collaborator")) or ""
             if not who:
@@ -439,11 +526,17 @@ class CollaboratorsSource:
                 continue
             res = registry.resolve(unit_text, day)
             if res.code is None:
-                bad("unknown_unit", "unit", f"«{unit_text}» " + (
-                    f"khớp nhiều đơn vị ({', '.join(res.candidates)})." if res.ambiguous else "không có trong danh mục đơn vị."))
+                bad(
+                    "unknown_unit",
+                    "unit",
+                    f"«{unit_text}» "
+                    + (f"khớp nhiều đơn vị ({', '.join(res.candidates)})." if res.ambiguous else "không có trong danh mục đơn vị."),
+                )
                 continue
             topic = nfc(rec.get("topic")) or None
-            key = hashlib.sha256("\x1f".join([res.code, day.isoformat(), match_key(who), fold(topic), fold(summary)]).encode()).hexdigest()[:32]
+            key = hashlib.sha256("\x1f".join([res.code, day.isoformat(), match_key(who), fold(topic), fold(summary)]).encode()).hexdigest()[
+                :32
+            ]
             if key in seen:
                 outcome.rows_unchanged += 1
                 continue
@@ -466,14 +559,35 @@ class CollaboratorsSource:
         unknown = _unknown_contributors(cur, [(r[1], t[1], r[2]) for r, t in zip(rows, texts, strict=True)])
         if unknown:
             outcome.detail["unmatched_contributors"] = unknown
-            outcome.detail["notes"] = ["Cộng tác viên chưa có trong danh sách CTV của đơn vị (ý kiến vẫn được nạp, chưa tính cho ai): "
-                                       + "; ".join(f"«{w}» ({u})" for w, u in unknown[:20])]
+            outcome.detail["notes"] = [
+                "Cộng tác viên chưa có trong danh sách CTV của đơn vị (ý kiến vẫn được nạp, chưa tính cho ai): "
+                + "; ".join(f"«{w}» ({u})" for w, u in unknown[:20])
+            ]
 
 
 ROSTER_COLUMNS = (
-    "load_id", "file_hash", "row_number", "source_file", "collaborator_code", "code_derived", "unit_code", "unit_written", "unit_rule",
-    "level", "area", "sector", "position", "gender", "ethnicity", "decision_no", "appointed_on", "ended_on", "end_reason",
-    "end_reason_written", "has_phone", "has_email",
+    "load_id",
+    "file_hash",
+    "row_number",
+    "source_file",
+    "collaborator_code",
+    "code_derived",
+    "unit_code",
+    "unit_written",
+    "unit_rule",
+    "level",
+    "area",
+    "sector",
+    "position",
+    "gender",
+    "ethnicity",
+    "decision_no",
+    "appointed_on",
+    "ended_on",
+    "end_reason",
+    "end_reason_written",
+    "has_phone",
+    "has_email",
 )
 PEOPLE_COLUMNS = ("load_id", "file_hash", "row_number", "collaborator_code", "unit_code", "full_name", "phone", "email")
 

@@ -129,4 +129,3 @@ def normalize_doc_number(value: str | None) -> str | None:
     # A correction's letter suffix stays lower case as written: "21A/BC-LĐLĐ" -> "21a/BC-LĐLĐ".
     joined = re.sub(r"^(\d+)([A-Z])(?=/)", lambda m: m[1] + m[2].lower(), joined)
     return unicodedata.normalize("NFC", joined)
-

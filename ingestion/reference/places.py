@@ -33,25 +33,50 @@ from ingestion.reference.units import UnitRegistry
 PLACE_PRIORITY = {"ward": 0, "commune": 0, "town": 0, "district": 1, "city": 1, "province": 2}
 # Administrative words before a place name (folded tokens) -> place type and how people write it.
 ADMIN_WORDS: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("thanh", "pho"), "city"), (("tp.",), "city"), (("tp",), "city"),
-    (("thi", "xa"), "district"), (("tx.",), "district"), (("tx",), "district"),
-    (("thi", "tran"), "town"), (("tt.",), "town"),
-    (("huyen",), "district"), (("h.",), "district"),
-    (("quan",), "district"), (("q.",), "district"),
+    (("thanh", "pho"), "city"),
+    (("tp.",), "city"),
+    (("tp",), "city"),
+    (("thi", "xa"), "district"),
+    (("tx.",), "district"),
+    (("tx",), "district"),
+    (("thi", "tran"), "town"),
+    (("tt.",), "town"),
+    (("huyen",), "district"),
+    (("h.",), "district"),
+    (("quan",), "district"),
+    (("q.",), "district"),
     (("tinh",), "province"),
-    (("phuong",), "ward"), (("p.",), "ward"),
+    (("phuong",), "ward"),
+    (("p.",), "ward"),
     (("xa",), "commune"),
 )
 # How each admin word is written in full and abbreviated (forms generated for a place).
 PREFIXES = {
-    ("thanh", "pho"): ("thành phố", "TP.", "TP"), ("tp.",): ("thành phố", "TP.", "TP"), ("tp",): ("thành phố", "TP.", "TP"),
-    ("thi", "xa"): ("thị xã", "TX.", "TX"), ("tx.",): ("thị xã", "TX.", "TX"), ("tx",): ("thị xã", "TX.", "TX"),
-    ("thi", "tran"): ("thị trấn", "TT."), ("tt.",): ("thị trấn", "TT."),
-    ("huyen",): ("huyện", "H."), ("h.",): ("huyện", "H."), ("quan",): ("quận", "Q."), ("q.",): ("quận", "Q."),
-    ("tinh",): ("tỉnh",), ("phuong",): ("phường", "P."), ("p.",): ("phường", "P."), ("xa",): ("xã",),
+    ("thanh", "pho"): ("thành phố", "TP.", "TP"),
+    ("tp.",): ("thành phố", "TP.", "TP"),
+    ("tp",): ("thành phố", "TP.", "TP"),
+    ("thi", "xa"): ("thị xã", "TX.", "TX"),
+    ("tx.",): ("thị xã", "TX.", "TX"),
+    ("tx",): ("thị xã", "TX.", "TX"),
+    ("thi", "tran"): ("thị trấn", "TT."),
+    ("tt.",): ("thị trấn", "TT."),
+    ("huyen",): ("huyện", "H."),
+    ("h.",): ("huyện", "H."),
+    ("quan",): ("quận", "Q."),
+    ("q.",): ("quận", "Q."),
+    ("tinh",): ("tỉnh",),
+    ("phuong",): ("phường", "P."),
+    ("p.",): ("phường", "P."),
+    ("xa",): ("xã",),
 }
-DEFAULT_PREFIX = {"ward": ("phuong",), "commune": ("xa",), "town": ("thi", "tran"), "district": ("huyen",), "city": ("thanh", "pho"),
-                  "province": ("tinh",)}
+DEFAULT_PREFIX = {
+    "ward": ("phuong",),
+    "commune": ("xa",),
+    "town": ("thi", "tran"),
+    "district": ("huyen",),
+    "city": ("thanh", "pho"),
+    "province": ("tinh",),
+}
 LEVEL_PLACE_TYPE = {"province": "province", "district": "district"}
 # Generic words of union bodies at the start of a unit name (folded tokens).
 _GENERIC_TOKENS = frozenset({"lien", "doan", "lao", "dong", "ldld", "cong", "cd", "tong", "ban", "chap", "hanh"})
@@ -180,8 +205,13 @@ def _spans(registry: UnitRegistry) -> dict[str, list[tuple[date, date | None]]]:
 class Gazetteer:
     """Place names -> unit codes in force on a day; see the module docstring."""
 
-    def __init__(self, places: Iterable[Place], registry: UnitRegistry | None = None,
-                 successors: dict[str, str] | None = None, problems: Iterable[Problem] = ()):
+    def __init__(
+        self,
+        places: Iterable[Place],
+        registry: UnitRegistry | None = None,
+        successors: dict[str, str] | None = None,
+        problems: Iterable[Problem] = (),
+    ):
         self.registry = registry or UnitRegistry([])
         self.successors = dict(successors or {})
         self.problems = list(problems)
@@ -215,10 +245,18 @@ class Gazetteer:
 
     # -- building ----------------------------------------------------------------------------
     @classmethod
-    def build(cls, registry: UnitRegistry, config_places: Iterable[dict[str, Any]] = (), *,
-              territorial_types: Iterable[str] = (), levels: dict[str, str] | None = None,
-              successors: dict[str, str] | None = None, config_lines: Iterable[int] | None = None,
-              config_file: str = "places.csv", today: date | None = None) -> Gazetteer:
+    def build(
+        cls,
+        registry: UnitRegistry,
+        config_places: Iterable[dict[str, Any]] = (),
+        *,
+        territorial_types: Iterable[str] = (),
+        levels: dict[str, str] | None = None,
+        successors: dict[str, str] | None = None,
+        config_lines: Iterable[int] | None = None,
+        config_file: str = "places.csv",
+        today: date | None = None,
+    ) -> Gazetteer:
         """From a registry (the place in each territorial unit's name) and config place rows
         (place_name, place_type, unit_code). `levels`: unit type -> level (unit_types.csv)."""
         territorial = frozenset(territorial_types)
@@ -254,19 +292,23 @@ class Gazetteer:
             code = registry.by_code(written)
             name = str(row["place_name"]).strip()
             if code is None:
-                problems.append(Problem(
-                    "unknown_unit",
-                    f"{config_file}, dòng {line}: địa danh «{name}» gắn với mã đơn vị «{written}» không có trong danh mục đơn vị; "
-                    "địa danh này không được dùng để gán tin bài.",
-                ))
+                problems.append(
+                    Problem(
+                        "unknown_unit",
+                        f"{config_file}, dòng {line}: địa danh «{name}» gắn với mã đơn vị «{written}» không có trong danh mục đơn vị; "
+                        "địa danh này không được dùng để gán tin bài.",
+                    )
+                )
                 continue
             current = any(a <= today and (b is None or today <= b) for a, b in spans.get(code, []))
             if not current and not successors_of(code, successors or {}, spans, today):
-                problems.append(Problem(
-                    "unit_ended",
-                    f"{config_file}, dòng {line}: địa danh «{name}» gắn với đơn vị «{code}» đã hết hiệu lực và không có đơn vị kế thừa; "
-                    "chỉ dùng cho tin bài trong thời gian đơn vị còn hoạt động.",
-                ))
+                problems.append(
+                    Problem(
+                        "unit_ended",
+                        f"{config_file}, dòng {line}: địa danh «{name}» gắn với đơn vị «{code}» đã hết hiệu lực và không có đơn vị kế thừa; "
+                        "chỉ dùng cho tin bài trong thời gian đơn vị còn hoạt động.",
+                    )
+                )
             ptype = row["place_type"]
             forms = place_forms(name, ptype) or [(name, ptype, True)]
             for form, ftype, bare in forms:
@@ -296,12 +338,18 @@ class Gazetteer:
         types = unit_types(settings)
         places = load("places", settings)
         gazetteer = cls.build(
-            registry, places.rows, territorial_types=[t.unit_type for t in types if t.is_territorial],
-            levels={t.unit_type: t.level for t in types}, successors=successors, config_lines=places.lines,
+            registry,
+            places.rows,
+            territorial_types=[t.unit_type for t in types if t.is_territorial],
+            levels={t.unit_type: t.level for t in types},
+            successors=successors,
+            config_lines=places.lines,
             config_file=str(places.path),
         )
         if not registry.versions:
-            gazetteer.problems.insert(0, Problem("no_registry", "Chưa nạp danh mục đơn vị: tin bài chưa gán được đơn vị (unit_code để trống)."))
+            gazetteer.problems.insert(
+                0, Problem("no_registry", "Chưa nạp danh mục đơn vị: tin bài chưa gán được đơn vị (unit_code để trống).")
+            )
         return gazetteer
 
     # -- lookups -----------------------------------------------------------------------------

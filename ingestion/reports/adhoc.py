@@ -25,9 +25,7 @@ class AdhocRequest:
 
 def load_requests() -> list[AdhocRequest]:
     """The requests in force; a bad file is a ConfigError naming its line and field (`dlxh config check`)."""
-    return [
-        AdhocRequest(r["request_code"], r["title_vi"] or "", r["period_month"], r["due_at"]) for r in load("adhoc_requests").rows
-    ]
+    return [AdhocRequest(r["request_code"], r["title_vi"] or "", r["period_month"], r["due_at"]) for r in load("adhoc_requests").rows]
 
 
 def match_request(requests: list[AdhocRequest], text: str, title: str | None, month: date | None) -> AdhocRequest | None:

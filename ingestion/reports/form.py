@@ -26,7 +26,16 @@ ALIASES: dict[str, set[str]] = {
     "report_type": {"loai_bao_cao", "loai", "report_type", "type"},
     "due_at": {"han_nop", "han_bao_cao", "due_at", "deadline"},
     "doc_number": {"so_van_ban", "so_bao_cao", "so", "doc_number", "document_number"},
-    "received_at": {"thoi_gian_nhan", "ngay_nhan", "thoi_gian_gui", "ngay_gui", "received_at", "submitted_at", "timestamp", "dau_thoi_gian"},
+    "received_at": {
+        "thoi_gian_nhan",
+        "ngay_nhan",
+        "thoi_gian_gui",
+        "ngay_gui",
+        "received_at",
+        "submitted_at",
+        "timestamp",
+        "dau_thoi_gian",
+    },
     "topic": {"chu_de", "linh_vuc", "topic"},
     "summary": {"tinh_hinh", "noi_dung", "tom_tat", "luong_y_kien", "summary", "situation", "tom_tat_luong_y_kien"},
     "sentiment": {"sac_thai", "chieu_huong", "sentiment", "tinh_chat"},
@@ -36,15 +45,34 @@ ALIASES: dict[str, set[str]] = {
     "proposal": {"de_xuat_kien_nghi", "de_xuat", "kien_nghi", "proposal", "proposals"},
 }
 LABELS = {
-    "unit_code": "Mã đơn vị", "unit_name": "Tên đơn vị", "period": "Kỳ báo cáo", "report_type": "Loại báo cáo",
-    "due_at": "Hạn nộp", "doc_number": "Số văn bản", "received_at": "Thời gian nhận", "topic": "Chủ đề",
-    "summary": "Tình hình", "sentiment": "Sắc thái", "hot_spot": "Điểm nóng", "cause": "Nguyên nhân",
-    "forecast": "Dự báo", "proposal": "Đề xuất, kiến nghị",
+    "unit_code": "Mã đơn vị",
+    "unit_name": "Tên đơn vị",
+    "period": "Kỳ báo cáo",
+    "report_type": "Loại báo cáo",
+    "due_at": "Hạn nộp",
+    "doc_number": "Số văn bản",
+    "received_at": "Thời gian nhận",
+    "topic": "Chủ đề",
+    "summary": "Tình hình",
+    "sentiment": "Sắc thái",
+    "hot_spot": "Điểm nóng",
+    "cause": "Nguyên nhân",
+    "forecast": "Dự báo",
+    "proposal": "Đề xuất, kiến nghị",
 }
 SENTIMENTS = {
-    "tich cuc": "tich_cuc", "positive": "tich_cuc", "+": "tich_cuc", "1": "tich_cuc",
-    "trung lap": "trung_lap", "neutral": "trung_lap", "0": "trung_lap", "binh thuong": "trung_lap",
-    "tieu cuc": "tieu_cuc", "negative": "tieu_cuc", "-": "tieu_cuc", "-1": "tieu_cuc",
+    "tich cuc": "tich_cuc",
+    "positive": "tich_cuc",
+    "+": "tich_cuc",
+    "1": "tich_cuc",
+    "trung lap": "trung_lap",
+    "neutral": "trung_lap",
+    "0": "trung_lap",
+    "binh thuong": "trung_lap",
+    "tieu cuc": "tieu_cuc",
+    "negative": "tieu_cuc",
+    "-": "tieu_cuc",
+    "-1": "tieu_cuc",
 }
 
 
@@ -126,7 +154,9 @@ def parse_form(path: Path, table: Table) -> tuple[list[ReportRecord], list[Quara
             if rec.get("sentiment"):
                 sentiment = SENTIMENTS.get(fold(rec["sentiment"]))
                 if sentiment is None:
-                    raise _FieldError("sentiment", "bad_sentiment", f"Sắc thái «{rec['sentiment']}» không hợp lệ (dùng tích cực / trung lập / tiêu cực).")
+                    raise _FieldError(
+                        "sentiment", "bad_sentiment", f"Sắc thái «{rec['sentiment']}» không hợp lệ (dùng tích cực / trung lập / tiêu cực)."
+                    )
             try:
                 hot = parse_bool_vi(rec.get("hot_spot", ""))
             except ValueError as exc:
@@ -143,13 +173,25 @@ def parse_form(path: Path, table: Table) -> tuple[list[ReportRecord], list[Quara
         report = groups.get(key)
         if report is None:
             report = groups[key] = ReportRecord(
-                source_format=fmt, unit_code=unit_code, unit_name_raw=nfc(rec.get("unit_name")) or None, period_month=month,
-                report_type=rtype, due_at=due, doc_number=doc_number, form_received_at=received,
+                source_format=fmt,
+                unit_code=unit_code,
+                unit_name_raw=nfc(rec.get("unit_name")) or None,
+                period_month=month,
+                report_type=rtype,
+                due_at=due,
+                doc_number=doc_number,
+                form_received_at=received,
             )
         item = ReportItem(
-            item_no=len(report.items) + 1, topic_raw=nfc(rec.get("topic")) or None, topic_code=topic_code,
-            summary=nfc(rec.get("summary")) or None, sentiment=sentiment, is_hot_spot=hot, cause=nfc(rec.get("cause")) or None,
-            forecast=nfc(rec.get("forecast")) or None, proposal=nfc(rec.get("proposal")) or None,
+            item_no=len(report.items) + 1,
+            topic_raw=nfc(rec.get("topic")) or None,
+            topic_code=topic_code,
+            summary=nfc(rec.get("summary")) or None,
+            sentiment=sentiment,
+            is_hot_spot=hot,
+            cause=nfc(rec.get("cause")) or None,
+            forecast=nfc(rec.get("forecast")) or None,
+            proposal=nfc(rec.get("proposal")) or None,
         )
         report.items.append(item)
         report.row_numbers.append(row_number)

@@ -36,21 +36,47 @@ ALIASES: dict[str, set[str]] = {
     "received_time": {"gio_den", "gio_nhan", "received_time", "time_received", "arrival_time"},
     "arrival_no": {"so_den", "so_vao_so", "arrival_no", "arrival_number", "stt_den"},
     "sender": {"noi_gui", "don_vi_gui", "co_quan_gui", "co_quan_ban_hanh", "noi_ban_hanh", "sender", "from"},
-    "doc_number": {"so_ky_hieu", "so_ky_hieu_van_ban", "so_ky_hieu_vb", "so_van_ban", "so_vb", "so_hieu", "doc_number",
-                   "document_number"},
+    "doc_number": {"so_ky_hieu", "so_ky_hieu_van_ban", "so_ky_hieu_vb", "so_van_ban", "so_vb", "so_hieu", "doc_number", "document_number"},
     "doc_date": {"ngay_vb", "ngay_van_ban", "ngay_ban_hanh", "doc_date", "document_date"},
     "summary": {"trich_yeu", "trich_yeu_noi_dung", "noi_dung", "summary", "subject"},
-    "attachment_name": {"ten_tep", "tep_dinh_kem", "ten_tep_dinh_kem", "file_dinh_kem", "attachment", "attachment_name", "file_name",
-                        "file"},
+    "attachment_name": {
+        "ten_tep",
+        "tep_dinh_kem",
+        "ten_tep_dinh_kem",
+        "file_dinh_kem",
+        "attachment",
+        "attachment_name",
+        "file_name",
+        "file",
+    },
     "note": {"ghi_chu", "note", "notes"},
 }
 COLUMNS = (
-    "load_id", "source_file", "file_hash", "row_number", "received_at", "sender", "unit_code", "doc_number", "attachment_name",
-    "arrival_no", "doc_date", "summary", "note", "report_type", "replaces_doc_number", "row_kind", "received_time_raw",
+    "load_id",
+    "source_file",
+    "file_hash",
+    "row_number",
+    "received_at",
+    "sender",
+    "unit_code",
+    "doc_number",
+    "attachment_name",
+    "arrival_no",
+    "doc_date",
+    "summary",
+    "note",
+    "report_type",
+    "replaces_doc_number",
+    "row_kind",
+    "received_time_raw",
 )
 
 _TIME_TEXT = re.compile(r"^\s*(\d{1,2})\s*(?:h|g|gio|:|\.)\s*(\d{1,2})?\s*(?:p|ph|phut|')?(?::(\d{2}))?\s*$")
-_REPLACES = re.compile(r"thay\s*the\s+(?:(?:bao\s*cao|bc|van\s*ban|vb)\s+)?(?:so\s*[:.]?\s*)?(\d{1,4}[a-z]?\s*/\s*[a-z0-9&]+(?:-[a-z0-9&]+)*)")
+_REPLACES = re.compile(
+    r"thay\s*the\s+(?:(?:bao\s*cao|bc|van\s*ban|vb)\s+)?(?:so\s*[:.]?\s*)?(\d{1,4}[a-z]?\s*/\s*[a-z0-9&]+(?:-[a-z0-9&]+)*)"
+)
+
+
 def is_register(table: Table) -> bool:
     index = table.header_index(ALIASES)
     has_time = "received_at" in index or "received_date" in index
@@ -128,8 +154,11 @@ def load_register(cur: Any, ctx: FileContext, outcome: FileOutcome, table: Table
         try:
             received = plausible_moment(arrival_time(rec), "Thời gian nhận")
         except ValueError as exc:
-            field = "received_time" if rec.get("received_time") and "giờ" in str(exc) else (
-                "received_at" if "received_at" in index else "received_date")
+            field = (
+                "received_time"
+                if rec.get("received_time") and "giờ" in str(exc)
+                else ("received_at" if "received_at" in index else "received_date")
+            )
             outcome.quarantine(Quarantined("bad_datetime", f"Thời gian đến không đọc được: {exc}.", row_number, field, rec))
             continue
         unit_code = None
@@ -146,10 +175,25 @@ def load_register(cur: Any, ctx: FileContext, outcome: FileOutcome, table: Table
             except ValueError:
                 outcome.detail.setdefault("unreadable_doc_dates", []).append({"row": row_number, "value": rec["doc_date"]})
         rows.append(
-            (ctx.load_id, str(ctx.path), ctx.file_hash, row_number, received, sender, unit_code,
-             normalize_doc_number(rec.get("doc_number")), _basename(rec.get("attachment_name")), nfc(rec.get("arrival_no")) or None,
-             doc_date, nfc(rec.get("summary")) or None, nfc(rec.get("note")) or None, report_type, replaces, kind,
-             nfc(rec.get("received_time")) or None)
+            (
+                ctx.load_id,
+                str(ctx.path),
+                ctx.file_hash,
+                row_number,
+                received,
+                sender,
+                unit_code,
+                normalize_doc_number(rec.get("doc_number")),
+                _basename(rec.get("attachment_name")),
+                nfc(rec.get("arrival_no")) or None,
+                doc_date,
+                nfc(rec.get("summary")) or None,
+                nfc(rec.get("note")) or None,
+                report_type,
+                replaces,
+                kind,
+                nfc(rec.get("received_time")) or None,
+            )
         )
     # A register is often re-exported whole, with more rows each time: rows already landed stay once.
     cur.execute("select received_at, sender, doc_number, attachment_name from raw.document_register")

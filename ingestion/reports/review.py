@@ -50,8 +50,17 @@ def pending(cur: Any) -> list[dict[str, Any]]:
     out = []
     for path, file_hash, code, reason, record, assigned_at in cur.fetchall():
         rec = record if isinstance(record, dict) else (json.loads(record) if record else None)
-        out.append({"kind": "quarantined", "file": path, "file_hash": file_hash, "reason_code": code, "reason": reason,
-                    "assigned_at": assigned_at, **_witnesses(rec)})
+        out.append(
+            {
+                "kind": "quarantined",
+                "file": path,
+                "file_hash": file_hash,
+                "reason_code": code,
+                "reason": reason,
+                "assigned_at": assigned_at,
+                **_witnesses(rec),
+            }
+        )
     cur.execute(
         """select r.source_file, r.file_hash, r.unit_code, r.period_month, r.report_type, r.extraction
            from raw.reports r
@@ -61,10 +70,21 @@ def pending(cur: Any) -> list[dict[str, Any]]:
     )
     for path, file_hash, unit, month, rtype, extraction in cur.fetchall():
         ext = extraction if isinstance(extraction, dict) else json.loads(extraction or "{}")
-        out.append({"kind": "low_confidence", "file": path, "file_hash": file_hash, "reason_code": "low_confidence",
-                    "reason": f"Các nguồn xác định đơn vị không khớp nhau; máy chọn {unit} theo {ext.get('attribution')}.",
-                    "unit_code": unit, "period_month": month, "report_type": rtype, "assigned_at": None,
-                    "disagreement": ext.get("disagreement"), **_witnesses(ext)})
+        out.append(
+            {
+                "kind": "low_confidence",
+                "file": path,
+                "file_hash": file_hash,
+                "reason_code": "low_confidence",
+                "reason": f"Các nguồn xác định đơn vị không khớp nhau; máy chọn {unit} theo {ext.get('attribution')}.",
+                "unit_code": unit,
+                "period_month": month,
+                "report_type": rtype,
+                "assigned_at": None,
+                "disagreement": ext.get("disagreement"),
+                **_witnesses(ext),
+            }
+        )
     return out
 
 
@@ -87,13 +107,16 @@ def render_pending(items: list[dict[str, Any]]) -> str:
             state = " (đã gán, chờ nạp lại)" if it.get("assigned_at") else ""
             lines.append(f"• {it['file']}{state}")
     if items:
-        lines.append("Ghi quyết định: dlxh reports assign TỆP --unit MÃ_ĐƠN_VỊ --month YYYY-MM [--type monthly|ad_hoc] [--why LÝ_DO],"
-                     " rồi nạp lại: dlxh ingest reports TỆP")
+        lines.append(
+            "Ghi quyết định: dlxh reports assign TỆP --unit MÃ_ĐƠN_VỊ --month YYYY-MM [--type monthly|ad_hoc] [--why LÝ_DO],"
+            " rồi nạp lại: dlxh ingest reports TỆP"
+        )
     return "\n".join(lines)
 
 
-def assign(cur: Any, path: Path, unit_code: str, month: date, report_type: str = "monthly", why: str | None = None,
-           who: str | None = None) -> dict[str, Any]:
+def assign(
+    cur: Any, path: Path, unit_code: str, month: date, report_type: str = "monthly", why: str | None = None, who: str | None = None
+) -> dict[str, Any]:
     """Record a person's decision for the file at `path` (identified by its content hash)."""
     if not path.is_file():
         raise InputError(f"{path}: không có tệp này")
@@ -113,5 +136,13 @@ def assign(cur: Any, path: Path, unit_code: str, month: date, report_type: str =
     assignment_id, assigned_at = cur.fetchone()
     # A file already loaded is skipped as a duplicate by content hash: mark it so it is read again.
     cur.execute("update ops.files set status = 'assigned' where source = 'reports' and file_hash = %s", (file_hash,))
-    return {"assignment_id": assignment_id, "file_hash": file_hash, "unit_code": code, "period_month": month.replace(day=1),
-            "report_type": report_type, "why": why, "assigned_by": who, "assigned_at": assigned_at}
+    return {
+        "assignment_id": assignment_id,
+        "file_hash": file_hash,
+        "unit_code": code,
+        "period_month": month.replace(day=1),
+        "report_type": report_type,
+        "why": why,
+        "assigned_by": who,
+        "assigned_at": assigned_at,
+    }

@@ -22,9 +22,27 @@ from ingestion.spec import SourceSpec
 DOCUMENT_SUFFIXES = frozenset({".docx", ".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".txt", ".doc"})
 
 REPORT_COLUMNS = (
-    "report_key", "load_id", "source_file", "file_hash", "source_format", "unit_code", "unit_name_raw", "period_month",
-    "report_type", "due_at", "doc_number", "place_date_line", "issued_on", "title", "form_received_at", "inbox_received_at",
-    "situation", "causes", "forecast", "proposals", "extraction",
+    "report_key",
+    "load_id",
+    "source_file",
+    "file_hash",
+    "source_format",
+    "unit_code",
+    "unit_name_raw",
+    "period_month",
+    "report_type",
+    "due_at",
+    "doc_number",
+    "place_date_line",
+    "issued_on",
+    "title",
+    "form_received_at",
+    "inbox_received_at",
+    "situation",
+    "causes",
+    "forecast",
+    "proposals",
+    "extraction",
 )
 ITEM_COLUMNS = ("report_key", "item_no", "topic_raw", "topic_code", "summary", "sentiment", "is_hot_spot", "cause", "forecast", "proposal")
 TOPIC_COLUMNS = ("report_key", "topic_code", "evidence", "is_hot_spot")
@@ -97,8 +115,12 @@ class ReportsSource:
         sender = register.register_sender_for(cur, ctx.path.name)
         try:
             report = documents.parse_document(
-                ctx.path, ctx.data, UnitRegistry.from_db(cur), self.adhoc_requests(),
-                register_sender=register.expand_sender(sender) if sender else None, assignment=assignment,
+                ctx.path,
+                ctx.data,
+                UnitRegistry.from_db(cur),
+                self.adhoc_requests(),
+                register_sender=register.expand_sender(sender) if sender else None,
+                assignment=assignment,
             )
         except documents.DocumentError as exc:
             _quarantine_file(outcome, Quarantined(exc.reason_code, str(exc), record=exc.context))
@@ -108,8 +130,10 @@ class ReportsSource:
         if assignment:
             outcome.detail["assignment_id"] = assignment["assignment_id"]
             _forget_previous(cur, ctx.file_hash)
-            cur.execute("update ops.report_assignments set applied_load_id = %s where assignment_id = %s",
-                        (ctx.load_id, assignment["assignment_id"]))
+            cur.execute(
+                "update ops.report_assignments set applied_load_id = %s where assignment_id = %s",
+                (ctx.load_id, assignment["assignment_id"]),
+            )
         if report.extraction.get("confidence") == "low":
             outcome.detail["low_confidence"] = report.extraction.get("disagreement")
         return [report]
@@ -178,14 +202,21 @@ class ReportsSource:
             if unit_code is None and rep.unit_code:
                 for r in rows:
                     outcome.quarantine(
-                        Quarantined("unknown_unit", f"Mã đơn vị «{rep.unit_code}» không có trong danh mục đơn vị.", r, "unit_code",
-                                    {"unit_code": rep.unit_code, "unit_name": rep.unit_name_raw})
+                        Quarantined(
+                            "unknown_unit",
+                            f"Mã đơn vị «{rep.unit_code}» không có trong danh mục đơn vị.",
+                            r,
+                            "unit_code",
+                            {"unit_code": rep.unit_code, "unit_name": rep.unit_name_raw},
+                        )
                     )
                 continue
             if unit_code is None:
                 if not rep.unit_name_raw:
                     for r in rows:
-                        outcome.quarantine(Quarantined("missing_unit", "Không xác định được đơn vị gửi báo cáo (thiếu mã và tên đơn vị).", r, "unit_code"))
+                        outcome.quarantine(
+                            Quarantined("missing_unit", "Không xác định được đơn vị gửi báo cáo (thiếu mã và tên đơn vị).", r, "unit_code")
+                        )
                     continue
                 unit_code, candidates = registry.match_name(rep.unit_name_raw, rep.period_month)
                 if unit_code is None:
@@ -195,12 +226,21 @@ class ReportsSource:
                         else f"Tên đơn vị «{rep.unit_name_raw}» không khớp đơn vị nào trong danh mục."
                     )
                     for r in rows:
-                        outcome.quarantine(Quarantined("ambiguous_unit" if len(candidates) > 1 else "unknown_unit", reason, r, "unit_name",
-                                                       {"unit_name": rep.unit_name_raw, "candidates": candidates}))
+                        outcome.quarantine(
+                            Quarantined(
+                                "ambiguous_unit" if len(candidates) > 1 else "unknown_unit",
+                                reason,
+                                r,
+                                "unit_name",
+                                {"unit_name": rep.unit_name_raw, "candidates": candidates},
+                            )
+                        )
                     continue
             if rep.period_month is None:
                 for r in rows:
-                    outcome.quarantine(Quarantined("missing_month", "Không tìm thấy tháng báo cáo (ví dụ «tháng 3 năm 2025»).", r, "period"))
+                    outcome.quarantine(
+                        Quarantined("missing_month", "Không tìm thấy tháng báo cáo (ví dụ «tháng 3 năm 2025»).", r, "period")
+                    )
                 continue
             key = rep.content_key(unit_code)
             if key in existing_keys or key in landed_here:
@@ -209,9 +249,29 @@ class ReportsSource:
             landed_here.add(key)
 
             report_rows.append(
-                (key, ctx.load_id, str(ctx.path), ctx.file_hash, rep.source_format, unit_code, rep.unit_name_raw, rep.period_month,
-                 rep.report_type, rep.due_at, rep.doc_number, rep.place_date_line, rep.issued_on, rep.title, rep.form_received_at,
-                 inbox_time, rep.situation, rep.causes, rep.forecast, rep.proposals, json.dumps(rep.extraction, ensure_ascii=False, default=str))
+                (
+                    key,
+                    ctx.load_id,
+                    str(ctx.path),
+                    ctx.file_hash,
+                    rep.source_format,
+                    unit_code,
+                    rep.unit_name_raw,
+                    rep.period_month,
+                    rep.report_type,
+                    rep.due_at,
+                    rep.doc_number,
+                    rep.place_date_line,
+                    rep.issued_on,
+                    rep.title,
+                    rep.form_received_at,
+                    inbox_time,
+                    rep.situation,
+                    rep.causes,
+                    rep.forecast,
+                    rep.proposals,
+                    json.dumps(rep.extraction, ensure_ascii=False, default=str),
+                )
             )
             item_rows += [
                 (key, i.item_no, i.topic_raw, i.topic_code, i.summary, i.sentiment, i.is_hot_spot, i.cause, i.forecast, i.proposal)
@@ -266,8 +326,6 @@ def _existing(cur: Any, reports: list[ReportRecord]) -> tuple[set[str], set[tupl
     months = sorted({r.period_month for r in reports if r.period_month})
     if not months:
         return set(), set()
-    cur.execute(
-        "select report_key, unit_code, period_month, report_type, due_at from raw.reports where period_month = any(%s)", (months,)
-    )
+    cur.execute("select report_key, unit_code, period_month, report_type, due_at from raw.reports where period_month = any(%s)", (months,))
     rows = cur.fetchall()
     return {r[0] for r in rows}, {tuple(r[1:]) for r in rows}

@@ -9,8 +9,26 @@ SPEC = SourceSpec(
     name="reports",
     title="unit reports: structured forms, register, documents",
     factory="ingestion.reports.source:ReportsSource",
-    suffixes=frozenset({".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".json", ".jsonl", ".ndjson",
-                        ".docx", ".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".doc"}),
+    suffixes=frozenset(
+        {
+            ".csv",
+            ".tsv",
+            ".txt",
+            ".xlsx",
+            ".xlsm",
+            ".json",
+            ".jsonl",
+            ".ndjson",
+            ".docx",
+            ".pdf",
+            ".png",
+            ".jpg",
+            ".jpeg",
+            ".tif",
+            ".tiff",
+            ".doc",
+        }
+    ),
     tables=(
         RawTable("raw.reports", ("report_key",), "one row per report version (unit, month, type, received time)"),
         RawTable("raw.report_items", ("report_key", "item_no"), "the report's numbered opinion items"),

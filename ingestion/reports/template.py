@@ -15,11 +15,38 @@ from dlxh.core.settings import PROJECT_ROOT
 from ingestion.reference.topics import load_topics
 from ingestion.reports.form import LABELS
 
-COLUMNS = ("unit_code", "unit_name", "period", "report_type", "due_at", "doc_number", "received_at", "topic", "summary",
-           "sentiment", "hot_spot", "cause", "forecast", "proposal")
-EXAMPLE = ("LDLD-TD", "Liên đoàn Lao động huyện Tam Đường", "2025-03", "Tháng", "", "15/BC-LĐLĐ", "2025-03-18 09:30", "T11",
-           "Người lao động phản ánh chậm lương, nợ đọng bảo hiểm xã hội.", "Tiêu cực", "Có", "Doanh nghiệp thiếu đơn hàng.",
-           "Có nguy cơ ngừng việc tập thể.", "Đề nghị kiểm tra, đôn đốc doanh nghiệp trả lương.")
+COLUMNS = (
+    "unit_code",
+    "unit_name",
+    "period",
+    "report_type",
+    "due_at",
+    "doc_number",
+    "received_at",
+    "topic",
+    "summary",
+    "sentiment",
+    "hot_spot",
+    "cause",
+    "forecast",
+    "proposal",
+)
+EXAMPLE = (
+    "LDLD-TD",
+    "Liên đoàn Lao động huyện Tam Đường",
+    "2025-03",
+    "Tháng",
+    "",
+    "15/BC-LĐLĐ",
+    "2025-03-18 09:30",
+    "T11",
+    "Người lao động phản ánh chậm lương, nợ đọng bảo hiểm xã hội.",
+    "Tiêu cực",
+    "Có",
+    "Doanh nghiệp thiếu đơn hàng.",
+    "Có nguy cơ ngừng việc tập thể.",
+    "Đề nghị kiểm tra, đôn đốc doanh nghiệp trả lương.",
+)
 HELP = [
     ("Mỗi dòng là một luồng ý kiến (một chủ đề) của báo cáo; các dòng cùng đơn vị, kỳ, số văn bản là một báo cáo.",),
     ("Mã đơn vị hoặc Tên đơn vị: bắt buộc một trong hai (nên ghi mã, ví dụ LDLD-TD).",),
@@ -55,8 +82,12 @@ def write_templates(out: Path) -> tuple[Path, Path]:
     for i, col in enumerate(COLUMNS, start=1):
         ws.column_dimensions[get_column_letter(i)].width = 40 if col in ("summary", "cause", "forecast", "proposal") else 16
     ws.freeze_panes = "A2"
-    lists = {"report_type": '"Tháng,Đột xuất"', "sentiment": '"Tích cực,Trung lập,Tiêu cực"', "hot_spot": '"Có,Không"',
-             "topic": '"' + ",".join(t.code for t in load_topics()) + '"'}
+    lists = {
+        "report_type": '"Tháng,Đột xuất"',
+        "sentiment": '"Tích cực,Trung lập,Tiêu cực"',
+        "hot_spot": '"Có,Không"',
+        "topic": '"' + ",".join(t.code for t in load_topics()) + '"',
+    }
     for col, formula in lists.items():
         letter = get_column_letter(COLUMNS.index(col) + 1)
         dv = DataValidation(type="list", formula1=formula, allow_blank=True)

@@ -213,8 +213,9 @@ ITEM_COLUMNS = (
 MERGE = MERGE.replace("{item_columns}", ITEM_COLUMNS)
 REPLAY = "select exists (select 1 from raw.scan_captures where file_hash = %(file_hash)s)"
 
-_ENGAGEMENT_ORDER = "{0}.last_captured_at, coalesce({0}.views, -1), coalesce({0}.likes, -1), " \
-    "coalesce({0}.shares, -1), coalesce({0}.comments, -1)"
+_ENGAGEMENT_ORDER = (
+    "{0}.last_captured_at, coalesce({0}.views, -1), coalesce({0}.likes, -1), coalesce({0}.shares, -1), coalesce({0}.comments, -1)"
+)
 _NEWER = f"({_ENGAGEMENT_ORDER.format('excluded')}) > ({_ENGAGEMENT_ORDER.format('t')})"
 MERGE = MERGE.replace("scan_newer(excluded, t)", _NEWER)
 for _side in ("excluded", "t"):
@@ -294,8 +295,9 @@ def copy_lines(cur: Any, table: str, columns: Sequence[str], lines: str | Iterab
     cur.copy_expert(f"copy {table} ({cols}) from stdin", stream, size=size)
 
 
-def land_parts(cur: Any, parts: Iterable[str | Iterable[str]], *, tool: str, load_id: int, source_file: str,
-                file_hash: str) -> LandedCounts:
+def land_parts(
+    cur: Any, parts: Iterable[str | Iterable[str]], *, tool: str, load_id: int, source_file: str, file_hash: str
+) -> LandedCounts:
     """COPY a file's staged lines part by part into a temp table and merge each into raw.scan_*.
 
     Each part is COPYed into `scan_stage` and merged before the next one is taken, so a

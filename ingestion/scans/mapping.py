@@ -21,22 +21,49 @@ from dlxh.core.settings import Settings
 from ingestion.scans.sentiment import SentimentScale
 
 FIELDS = (
-    "url", "platform", "published_at", "captured_at", "title", "text", "author",
-    "likes", "shares", "comments", "views", "sentiment", "topic", "place",
+    "url",
+    "platform",
+    "published_at",
+    "captured_at",
+    "title",
+    "text",
+    "author",
+    "likes",
+    "shares",
+    "comments",
+    "views",
+    "sentiment",
+    "topic",
+    "place",
 )
 ENGAGEMENT = ("likes", "shares", "comments", "views")
 DATE_FIELDS = ("published_at", "captured_at")
 FIELD_LABELS_VI = {
-    "url": "đường dẫn", "platform": "nền tảng", "published_at": "thời gian đăng", "captured_at": "thời gian quét",
-    "title": "tiêu đề", "text": "nội dung", "author": "tác giả", "likes": "lượt thích", "shares": "lượt chia sẻ",
-    "comments": "bình luận", "views": "lượt xem", "sentiment": "sắc thái", "topic": "chủ đề", "place": "địa bàn",
+    "url": "đường dẫn",
+    "platform": "nền tảng",
+    "published_at": "thời gian đăng",
+    "captured_at": "thời gian quét",
+    "title": "tiêu đề",
+    "text": "nội dung",
+    "author": "tác giả",
+    "likes": "lượt thích",
+    "shares": "lượt chia sẻ",
+    "comments": "bình luận",
+    "views": "lượt xem",
+    "sentiment": "sắc thái",
+    "topic": "chủ đề",
+    "place": "địa bàn",
 }
 
 
 # The regexes strptime itself uses for these directives (CPython's _strptime.TimeRE).
 _NUMERIC_DIRECTIVES = {
-    "%d": r"(3[01]|[12]\d|0[1-9]|[1-9]| [1-9])", "%m": r"(1[0-2]|0[1-9]|[1-9])", "%Y": r"(\d\d\d\d)",
-    "%H": r"(2[0-3]|[0-1]\d|\d)", "%M": r"([0-5]\d|\d)", "%S": r"(6[0-1]|[0-5]\d|\d)",
+    "%d": r"(3[01]|[12]\d|0[1-9]|[1-9]| [1-9])",
+    "%m": r"(1[0-2]|0[1-9]|[1-9])",
+    "%Y": r"(\d\d\d\d)",
+    "%H": r"(2[0-3]|[0-1]\d|\d)",
+    "%M": r"([0-5]\d|\d)",
+    "%S": r"(6[0-1]|[0-5]\d|\d)",
 }
 _DATE_PARTS = ("%Y", "%m", "%d", "%H", "%M", "%S")
 _DATE_CACHE_LIMIT = 65536
@@ -75,7 +102,9 @@ class DateFormat:
     _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_fast", tuple(_numeric_pattern(f) if f not in ("iso", "epoch", "epoch_ms") else None for f in self.formats))
+        object.__setattr__(
+            self, "_fast", tuple(_numeric_pattern(f) if f not in ("iso", "epoch", "epoch_ms") else None for f in self.formats)
+        )
 
     def parse(self, value: str) -> datetime:
         """The aware datetime of `value` (cached per distinct text: export times repeat)."""
@@ -116,8 +145,13 @@ def _numeric_datetime(g: tuple[str, ...], order: tuple[int, ...], tz: tzinfo) ->
     """The datetime of a `_numeric_pattern` match: groups in `order` (Y m d H M S; -1 = absent)."""
     y, mo, d, h, mi, sec = order
     return datetime(
-        int(g[y]), int(g[mo]), int(g[d]), int(g[h]) if h >= 0 else 0, int(g[mi]) if mi >= 0 else 0,
-        int(g[sec]) if sec >= 0 else 0, tzinfo=tz,
+        int(g[y]),
+        int(g[mo]),
+        int(g[d]),
+        int(g[h]) if h >= 0 else 0,
+        int(g[mi]) if mi >= 0 else 0,
+        int(g[sec]) if sec >= 0 else 0,
+        tzinfo=tz,
     )
 
 
@@ -267,7 +301,7 @@ def load_mapping(tool: str | Path, settings: Settings | None = None) -> ToolMapp
     if not isinstance(formats, list | tuple) or not formats or not all(isinstance(f, str) and f.strip() for f in formats):
         raise ConfigError(
             f"{path}, field dates.format: must be a strptime format in quotes or a list of them "
-            f"(e.g. \"%d/%m/%Y %H:%M\"), or \"iso\", \"epoch\", \"epoch_ms\"; got {_kind(dates_spec.get('format'))}"
+            f'(e.g. "%d/%m/%Y %H:%M"), or "iso", "epoch", "epoch_ms"; got {_kind(dates_spec.get("format"))}'
         )
     timezone = _string(path, "dates.timezone", dates_spec.get("timezone", "Asia/Ho_Chi_Minh"))
     try:

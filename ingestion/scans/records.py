@@ -18,16 +18,52 @@ from ingestion.scans.matching import ToolTopics, TopicMatcher, fast_fold
 from ingestion.scans.sentiment import SentimentError
 
 STAGE_COLUMNS = (
-    "row_number", "item_key", "canonical_url", "url", "text_hash", "platform", "published_at", "captured_at",
-    "period_month", "title", "author_hash", "likes", "shares", "comments", "views", "sentiment", "sentiment_raw",
-    "topic_codes", "topic_source", "topic_raw", "place_raw", "unit_code", "unit_source", "text",
+    "row_number",
+    "item_key",
+    "canonical_url",
+    "url",
+    "text_hash",
+    "platform",
+    "published_at",
+    "captured_at",
+    "period_month",
+    "title",
+    "author_hash",
+    "likes",
+    "shares",
+    "comments",
+    "views",
+    "sentiment",
+    "sentiment_raw",
+    "topic_codes",
+    "topic_source",
+    "topic_raw",
+    "place_raw",
+    "unit_code",
+    "unit_source",
+    "text",
 )
 HOST_PLATFORMS = {
-    "facebook.com": "facebook", "youtube.com": "youtube", "tiktok.com": "tiktok", "twitter.com": "twitter",
-    "instagram.com": "instagram", "zalo.me": "zalo", "threads.net": "threads",
+    "facebook.com": "facebook",
+    "youtube.com": "youtube",
+    "tiktok.com": "tiktok",
+    "twitter.com": "twitter",
+    "instagram.com": "instagram",
+    "zalo.me": "zalo",
+    "threads.net": "threads",
 }
 _NUMBER = re.compile(r"^(\d+(?:[.,]\d+)*)\s*(k|n|nghin|m|tr|trieu|b|ty)?$")
-_MULTIPLIER = {None: 1, "k": 1_000, "n": 1_000, "nghin": 1_000, "m": 1_000_000, "tr": 1_000_000, "trieu": 1_000_000, "b": 10**9, "ty": 10**9}
+_MULTIPLIER = {
+    None: 1,
+    "k": 1_000,
+    "n": 1_000,
+    "nghin": 1_000,
+    "m": 1_000_000,
+    "tr": 1_000_000,
+    "trieu": 1_000_000,
+    "b": 10**9,
+    "ty": 10**9,
+}
 _GROUPED = re.compile(r"^\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*$")
 
 
@@ -84,8 +120,14 @@ class RowParser:
     to nothing are counted in `unmatched_topics` / `unmatched_places` (the item still loads).
     """
 
-    def __init__(self, mapping: ToolMapping, gazetteer: Gazetteer, topics: TopicMatcher,
-                 pseudonymise: Callable[[str], str], default_captured_at: datetime):
+    def __init__(
+        self,
+        mapping: ToolMapping,
+        gazetteer: Gazetteer,
+        topics: TopicMatcher,
+        pseudonymise: Callable[[str], str],
+        default_captured_at: datetime,
+    ):
         self.mapping = mapping
         self.gazetteer = gazetteer
         self.topics = topics
@@ -137,9 +179,27 @@ class RowParser:
         author = get("author")
         author_hash = self._author(author) if author else None
         return (
-            row_number, item_key(canonical, text_hash), canonical, url.strip() or None, text_hash, platform,
-            published, captured, self._month(published or captured), title, author_hash, *counts, sentiment,
-            sentiment_raw, "{" + ",".join(topic_codes) + "}", topic_source, topic_raw, place_raw, unit_code, unit_source, text,
+            row_number,
+            item_key(canonical, text_hash),
+            canonical,
+            url.strip() or None,
+            text_hash,
+            platform,
+            published,
+            captured,
+            self._month(published or captured),
+            title,
+            author_hash,
+            *counts,
+            sentiment,
+            sentiment_raw,
+            "{" + ",".join(topic_codes) + "}",
+            topic_source,
+            topic_raw,
+            place_raw,
+            unit_code,
+            unit_source,
+            text,
         )
 
     def copy_line(self, row_number: int, rec: dict[str, str]) -> str:

@@ -51,7 +51,9 @@ class SentimentScale:
         except ValueError:
             if self.labels:
                 known = ", ".join(sorted(self.labels))
-                raise SentimentError("unknown_sentiment", f"nhãn sắc thái «{value}» không có trong bảng nhãn của công cụ ({known})") from None
+                raise SentimentError(
+                    "unknown_sentiment", f"nhãn sắc thái «{value}» không có trong bảng nhãn của công cụ ({known})"
+                ) from None
             raise SentimentError("bad_sentiment", f"điểm sắc thái «{value}» không phải là số") from None
         if number != number or not self.low <= number <= self.high:
             raise SentimentError(

@@ -91,7 +91,9 @@ class ScansSource:
         if export.kind == "csv" and "url" in export.missing and "text" in export.missing:
             names = ", ".join(f"«{cols[f]}»" for f in ("url", "text") if f in cols)
             outcome.quarantine(
-                Quarantined("missing_columns", f"Tệp không có cột đường dẫn hay nội dung ({names}) theo bảng ánh xạ của công cụ «{self.tool}».")
+                Quarantined(
+                    "missing_columns", f"Tệp không có cột đường dẫn hay nội dung ({names}) theo bảng ánh xạ của công cụ «{self.tool}»."
+                )
             )
             return
         if export.missing:

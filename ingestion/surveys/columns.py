@@ -17,13 +17,49 @@ UUID_KEYS = ("_uuid", "key", "meta/instanceid", "meta-instanceid", "meta.instanc
 SUBMITTED_KEYS = {"_submission_time": "kobo", "submissiondate": "odk", "timestamp": "google", "dau thoi gian": "google"}
 VALIDATION_KEYS = ("_validation_status", "reviewstate")
 # Personal metadata: kept only in restricted.survey_free_text (question_name = the header).
-SUBMITTER_KEYS = {"_submitted_by", "submitterid", "submittername", "deviceid", "email address", "dia chi email", "email",
-                  "username", "phonenumber", "subscriberid", "simserial", "_geolocation"}
+SUBMITTER_KEYS = {
+    "_submitted_by",
+    "submitterid",
+    "submittername",
+    "deviceid",
+    "email address",
+    "dia chi email",
+    "email",
+    "username",
+    "phonenumber",
+    "subscriberid",
+    "simserial",
+    "_geolocation",
+}
 RESPONDENT_EMAIL_KEYS = {"email address", "dia chi email"}  # Google Forms: the respondent's own address
-IGNORED_KEYS = {"_id", "_index", "_notes", "_status", "__version__", "_tags", "_attachments", "attachmentspresent",
-                "attachmentsexpected", "status", "edits", "formversion", "formhub/uuid", "meta/rootuuid", "meta/deprecatedid",
-                "meta-deprecatedid", "meta-rootuuid", "score", "diem", "today", "_xform_id_string", "_media_count",
-                "_total_media", "_media_all_received", "meta/audit", "meta-audit"}
+IGNORED_KEYS = {
+    "_id",
+    "_index",
+    "_notes",
+    "_status",
+    "__version__",
+    "_tags",
+    "_attachments",
+    "attachmentspresent",
+    "attachmentsexpected",
+    "status",
+    "edits",
+    "formversion",
+    "formhub/uuid",
+    "meta/rootuuid",
+    "meta/deprecatedid",
+    "meta-deprecatedid",
+    "meta-rootuuid",
+    "score",
+    "diem",
+    "today",
+    "_xform_id_string",
+    "_media_count",
+    "_total_media",
+    "_media_all_received",
+    "meta/audit",
+    "meta-audit",
+}
 GROUP_SEPARATORS = ("/", "-", ".", ":")
 
 

@@ -17,9 +17,23 @@ from dlxh.core.db import copy_rows
 from ingestion.surveys.normalise import ANSWER_COLUMNS, FREE_TEXT_COLUMNS, RESPONSE_COLUMNS, Submission, esc
 from ingestion.surveys.questionnaire import Questionnaire
 
-QUESTION_COLUMNS = ("form_id", "question_name", "question_path", "question_type", "list_name", "label_vi", "topic_code",
-                    "scale_min", "scale_max", "is_reversed", "is_identifying", "is_unit_question", "topic_raw", "is_collector",
-                    "unit_from")
+QUESTION_COLUMNS = (
+    "form_id",
+    "question_name",
+    "question_path",
+    "question_type",
+    "list_name",
+    "label_vi",
+    "topic_code",
+    "scale_min",
+    "scale_max",
+    "is_reversed",
+    "is_identifying",
+    "is_unit_question",
+    "topic_raw",
+    "is_collector",
+    "unit_from",
+)
 CHOICE_COLUMNS = ("form_id", "list_name", "choice_name", "label_vi", "score")
 _COPY_CHUNK = 8 << 20
 
@@ -55,11 +69,31 @@ def save_questionnaire(cur: Any, form: Questionnaire, unit_code: str | None, loa
         return
     cur.execute("delete from raw.survey_questions where form_id = %s", (form.form_id,))
     cur.execute("delete from raw.survey_choices where form_id = %s", (form.form_id,))
-    copy_rows(cur, "raw.survey_questions", QUESTION_COLUMNS, [
-        (form.form_id, q.name, q.path, q.qtype, q.list_name, q.label, q.topic_code, q.scale_min, q.scale_max, q.is_reversed,
-         q.is_identifying, q.is_unit, q.topic_raw, q.is_collector, q.unit_from)
-        for q in form.questions
-    ])
+    copy_rows(
+        cur,
+        "raw.survey_questions",
+        QUESTION_COLUMNS,
+        [
+            (
+                form.form_id,
+                q.name,
+                q.path,
+                q.qtype,
+                q.list_name,
+                q.label,
+                q.topic_code,
+                q.scale_min,
+                q.scale_max,
+                q.is_reversed,
+                q.is_identifying,
+                q.is_unit,
+                q.topic_raw,
+                q.is_collector,
+                q.unit_from,
+            )
+            for q in form.questions
+        ],
+    )
     seen: dict[tuple[str | None, str], tuple] = {}
     for q in form.questions:
         for c in q.choices.values():
@@ -114,9 +148,7 @@ class SubmissionWriter:
             cur.execute("delete from restricted.survey_free_text where submission_uuid = any(%s)", (updated,))
         if changed:
             _copy_text(cur, "raw.survey_answers", ANSWER_COLUMNS, [s.answers_text for s in batch if s.uuid in changed])
-            free = [
-                f"{esc(s.uuid)}\t{esc(k)}\t{esc(v)}\n" for s in batch if s.uuid in changed for k, v in s.free_text
-            ]
+            free = [f"{esc(s.uuid)}\t{esc(k)}\t{esc(v)}\n" for s in batch if s.uuid in changed for k, v in s.free_text]
             _copy_text(cur, "restricted.survey_free_text", FREE_TEXT_COLUMNS, free)
         loaded = len(changed) - len(updated)
         return BatchResult(loaded, len(updated), len(batch) - len(changed))

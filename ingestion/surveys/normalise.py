@@ -26,11 +26,33 @@ _CACHE_LIMIT = 5000
 _TRUE = {"1", "1.0", "true", "x", "yes", "co", "có"}
 
 RESPONSE_COLUMNS = (
-    "submission_uuid", "form_id", "respondent_hash", "respondent_salt_id", "unit_code", "submitted_at", "period_month",
-    "platform", "validation_status", "started_at", "ended_at", "content_hash", "load_id", "source_file", "file_hash", "source_row",
+    "submission_uuid",
+    "form_id",
+    "respondent_hash",
+    "respondent_salt_id",
+    "unit_code",
+    "submitted_at",
+    "period_month",
+    "platform",
+    "validation_status",
+    "started_at",
+    "ended_at",
+    "content_hash",
+    "load_id",
+    "source_file",
+    "file_hash",
+    "source_row",
 )
-ANSWER_COLUMNS = ("submission_uuid", "question_name", "topic_code", "choice_codes", "choice_labels", "numeric_score",
-                  "numeric_value", "raw_value")
+ANSWER_COLUMNS = (
+    "submission_uuid",
+    "question_name",
+    "topic_code",
+    "choice_codes",
+    "choice_labels",
+    "numeric_score",
+    "numeric_value",
+    "raw_value",
+)
 FREE_TEXT_COLUMNS = ("submission_uuid", "question_name", "answer_text")
 
 
@@ -145,15 +167,38 @@ class Normaliser:
                 except InvalidOperation:
                     n = None
                 if n is not None:
-                    return _Answer(None, Problem(
-                        "out_of_scale", f"Câu «{qname}»: điểm {_fmt(n)} nằm ngoài thang đo {_fmt(q.scale_min)}–{_fmt(q.scale_max)}.", qname, raw))
+                    return _Answer(
+                        None,
+                        Problem(
+                            "out_of_scale",
+                            f"Câu «{qname}»: điểm {_fmt(n)} nằm ngoài thang đo {_fmt(q.scale_min)}–{_fmt(q.scale_max)}.",
+                            qname,
+                            raw,
+                        ),
+                    )
             if c is None:
-                return _Answer(None, Problem("unknown_choice", f"Câu «{qname}»: lựa chọn «{raw}» không có trong danh sách «{q.list_name}» của bảng hỏi.", qname, raw))
+                return _Answer(
+                    None,
+                    Problem(
+                        "unknown_choice",
+                        f"Câu «{qname}»: lựa chọn «{raw}» không có trong danh sách «{q.list_name}» của bảng hỏi.",
+                        qname,
+                        raw,
+                    ),
+                )
             codes, labels, value, raw_out = [c.name], [c.label or c.name], c.score, c.name
         elif q.qtype == "select_multiple" and q.choices:
             picked = self._multi(q, raw)
             if picked is None:
-                return _Answer(None, Problem("unknown_choice", f"Câu «{qname}»: giá trị «{raw}» có lựa chọn không có trong danh sách «{q.list_name}».", qname, raw))
+                return _Answer(
+                    None,
+                    Problem(
+                        "unknown_choice",
+                        f"Câu «{qname}»: giá trị «{raw}» có lựa chọn không có trong danh sách «{q.list_name}».",
+                        qname,
+                        raw,
+                    ),
+                )
             codes, labels, raw_out = [c.name for c in picked], [c.label or c.name for c in picked], " ".join(c.name for c in picked)
         elif q.qtype in NUMERIC_TYPES or q.is_scale:
             try:
@@ -172,15 +217,31 @@ class Normaliser:
         score: Decimal | None = None
         if q.scale_min is not None and q.scale_max is not None:  # q.is_scale
             if value is None:
-                return _Answer(None, Problem("out_of_scale", f"Câu «{qname}»: «{raw}» không phải điểm thang đo {q.scale_min}–{q.scale_max}.", qname, raw))
+                return _Answer(
+                    None,
+                    Problem("out_of_scale", f"Câu «{qname}»: «{raw}» không phải điểm thang đo {q.scale_min}–{q.scale_max}.", qname, raw),
+                )
             if not q.scale_min <= value <= q.scale_max:
-                return _Answer(None, Problem(
-                    "out_of_scale", f"Câu «{qname}»: điểm {_fmt(value)} nằm ngoài thang đo {_fmt(q.scale_min)}–{_fmt(q.scale_max)}.", qname, raw))
+                return _Answer(
+                    None,
+                    Problem(
+                        "out_of_scale",
+                        f"Câu «{qname}»: điểm {_fmt(value)} nằm ngoài thang đo {_fmt(q.scale_min)}–{_fmt(q.scale_max)}.",
+                        qname,
+                        raw,
+                    ),
+                )
             score = q.scale_min + q.scale_max - value if q.is_reversed else value
-        tail = "\t".join((
-            esc(topic), NULL if codes is None else pg_array(codes), NULL if labels is None else pg_array(labels),
-            NULL if score is None else _fmt(score), NULL if value is None else _fmt(value), esc(raw_out),
-        ))
+        tail = "\t".join(
+            (
+                esc(topic),
+                NULL if codes is None else pg_array(codes),
+                NULL if labels is None else pg_array(labels),
+                NULL if score is None else _fmt(score),
+                NULL if value is None else _fmt(value),
+                esc(raw_out),
+            )
+        )
         return _Answer(tail, None)
 
     def answer(self, q: Question, raw: str) -> _Answer:
@@ -225,8 +286,10 @@ class Normaliser:
         name = q.name if q else "dlxh_unit"
         where = f"Tệp «{self._file_name}», dòng {row_number}, trường «{name}»"
         if candidates:
-            reason = (f"{where}: đơn vị «{raw}» khớp với nhiều đơn vị trong danh mục ({', '.join(candidates)}); "
-                      "hãy ghi mã đơn vị hoặc tên đầy đủ.")
+            reason = (
+                f"{where}: đơn vị «{raw}» khớp với nhiều đơn vị trong danh mục ({', '.join(candidates)}); "
+                "hãy ghi mã đơn vị hoặc tên đầy đủ."
+            )
         else:
             hint = "" if self.units.codes else " Danh mục đơn vị chưa được nạp: chạy «dlxh ingest units» trước."
             reason = f"{where}: đơn vị «{raw}» không có trong danh mục đơn vị (raw.units, lần nạp mới nhất).{hint}"
@@ -240,7 +303,9 @@ class Normaliser:
         if not raw and plan.end_col is not None and plan.end_col < len(cells):
             raw, kind = cells[plan.end_col].strip(), "end"
         if not raw:
-            return None, Problem("missing_date", "Thiếu thời điểm nộp phiếu (_submission_time / SubmissionDate / Timestamp).", "submitted_at")
+            return None, Problem(
+                "missing_date", "Thiếu thời điểm nộp phiếu (_submission_time / SubmissionDate / Timestamp).", "submitted_at"
+            )
         try:
             moment = parse_google(raw, self.date_order) if kind == "google" else parse_iso(raw)
             return plausible_moment(moment, "Thời điểm nộp phiếu", raw), None
@@ -333,7 +398,9 @@ class Normaliser:
             basis = key_values or [c for c in cells]
             uuid = "gf-" + hashlib.sha256("\x1f".join([form.form_id, submitted_at.isoformat(), *basis]).encode()).hexdigest()[:32]
         if not uuid:
-            problems.insert(0, Problem("missing_uuid", "Thiếu mã phiếu (_uuid / meta/instanceID / KEY): không thể nạp đúng một lần.", "_uuid"))
+            problems.insert(
+                0, Problem("missing_uuid", "Thiếu mã phiếu (_uuid / meta/instanceID / KEY): không thể nạp đúng một lần.", "_uuid")
+            )
         if problems:
             for p in problems:
                 if p.field and p.field in self._restricted_names:
@@ -348,23 +415,48 @@ class Normaliser:
         answers_text = "".join(prefix + line + "\n" for line in lines)
         free.sort()
         digest = hashlib.sha256(
-            "\x1e".join((
-                form.form_id, submitted_at.isoformat(), unit_code or "", resp_hash, validation,
-                started.isoformat() if started else "", ended.isoformat() if ended else "", answers_text,
-                "\x1f".join(f"{k}\x1d{v}" for k, v in free),
-            )).encode("utf-8")
+            "\x1e".join(
+                (
+                    form.form_id,
+                    submitted_at.isoformat(),
+                    unit_code or "",
+                    resp_hash,
+                    validation,
+                    started.isoformat() if started else "",
+                    ended.isoformat() if ended else "",
+                    answers_text,
+                    "\x1f".join(f"{k}\x1d{v}" for k, v in free),
+                )
+            ).encode("utf-8")
         ).hexdigest()
         response = (
-            uuid, form.form_id, resp_hash, self.salt.salt_id, unit_code, submitted_at, month, plan.platform,
-            validation or None, started, ended, digest, self.load_id, self.source_file, self.file_hash, row_number,
+            uuid,
+            form.form_id,
+            resp_hash,
+            self.salt.salt_id,
+            unit_code,
+            submitted_at,
+            month,
+            plan.platform,
+            validation or None,
+            started,
+            ended,
+            digest,
+            self.load_id,
+            self.source_file,
+            self.file_hash,
+            row_number,
         )
         return Submission(row_number, uuid, response, answers_text, free, digest)
 
     def _missing_unit(self, row_number: int, uq: Question | None) -> Problem:
         where = f"Tệp «{self._file_name}», dòng {row_number}"
         if uq is not None:
-            return Problem("missing_unit", f"{where}, trường «{uq.name}»: câu hỏi đơn vị để trống và bảng hỏi không có đơn vị "
-                           "mặc định (settings dlxh_unit).", uq.name)
+            return Problem(
+                "missing_unit",
+                f"{where}, trường «{uq.name}»: câu hỏi đơn vị để trống và bảng hỏi không có đơn vị mặc định (settings dlxh_unit).",
+                uq.name,
+            )
         return Problem(
             "missing_unit",
             f"{where}: không xác định được đơn vị của phiếu: bảng hỏi không có câu hỏi đơn vị (cột dlxh_unit hoặc role = unit, "

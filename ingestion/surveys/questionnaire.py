@@ -28,8 +28,24 @@ STRUCTURAL_TYPES = {"begin_group", "end_group", "begin_repeat", "end_repeat", "n
 # Metadata questions whose value is about the submission, not an answer.
 TIME_META_TYPES = {"start", "end"}
 # Types whose value identifies a person or place: always restricted.
-IDENTIFYING_TYPES = {"deviceid", "subscriberid", "simserial", "phonenumber", "username", "email", "audit",
-                     "geopoint", "geotrace", "geoshape", "image", "audio", "video", "file", "barcode", "background-audio"}
+IDENTIFYING_TYPES = {
+    "deviceid",
+    "subscriberid",
+    "simserial",
+    "phonenumber",
+    "username",
+    "email",
+    "audit",
+    "geopoint",
+    "geotrace",
+    "geoshape",
+    "image",
+    "audio",
+    "video",
+    "file",
+    "barcode",
+    "background-audio",
+}
 NUMERIC_TYPES = {"integer", "decimal", "range"}
 CHOICE_TYPES = {"select_one", "select_multiple"}
 DATE_TYPES = {"date", "datetime", "time"}
@@ -38,16 +54,37 @@ DATE_TYPES = {"date", "datetime", "time"}
 # a type this reader does not know) goes to restricted.survey_free_text.
 RAW_TYPES = NUMERIC_TYPES | CHOICE_TYPES
 # Types this reader knows (anything else is listed in the import summary as unknown).
-KNOWN_TYPES = (STRUCTURAL_TYPES | TIME_META_TYPES | IDENTIFYING_TYPES | RAW_TYPES | DATE_TYPES
-               | {"text", "string", "acknowledge", "rank", "select_one_from_file", "select_multiple_from_file", "trigger"})
+KNOWN_TYPES = (
+    STRUCTURAL_TYPES
+    | TIME_META_TYPES
+    | IDENTIFYING_TYPES
+    | RAW_TYPES
+    | DATE_TYPES
+    | {"text", "string", "acknowledge", "rank", "select_one_from_file", "select_multiple_from_file", "trigger"}
+)
 # Type spellings of pyxform and of Google Forms question kinds -> the XLSForm base type.
 TYPE_ALIASES = {
-    "select one": "select_one", "select1": "select_one", "select all that apply": "select_multiple",
-    "select multiple": "select_multiple", "select one from file": "select_one_from_file",
-    "select multiple from file": "select_multiple_from_file", "int": "integer", "number": "decimal", "scale": "integer",
-    "linear scale": "integer", "multiple choice": "select_one", "dropdown": "select_one", "checkboxes": "select_multiple",
-    "short answer": "text", "paragraph": "text", "multiple choice grid": "grid", "checkbox grid": "grid", "begin group": "begin_group", "end group": "end_group",
-    "begin repeat": "begin_repeat", "end repeat": "end_repeat",
+    "select one": "select_one",
+    "select1": "select_one",
+    "select all that apply": "select_multiple",
+    "select multiple": "select_multiple",
+    "select one from file": "select_one_from_file",
+    "select multiple from file": "select_multiple_from_file",
+    "int": "integer",
+    "number": "decimal",
+    "scale": "integer",
+    "linear scale": "integer",
+    "multiple choice": "select_one",
+    "dropdown": "select_one",
+    "checkboxes": "select_multiple",
+    "short answer": "text",
+    "paragraph": "text",
+    "multiple choice grid": "grid",
+    "checkbox grid": "grid",
+    "begin group": "begin_group",
+    "end group": "end_group",
+    "begin repeat": "begin_repeat",
+    "end repeat": "end_repeat",
 }
 
 # Annotation columns of the survey sheet (and of a question-mapping file), keyed by field. Keys
@@ -57,17 +94,25 @@ ANNOTATION_COLUMNS: dict[str, tuple[str, ...]] = {
     "topic": ("dlxh topic", "topic", "topic code", "chu de", "ma chu de", "linh vuc", "nhom chu de"),
     "scale_min": ("dlxh scale min", "scale min", "thang do min", "diem thap nhat"),
     "scale_max": ("dlxh scale max", "scale max", "thang do max", "diem cao nhat"),
-    "reverse": ("dlxh reverse", "reverse", "reversed", "reverse coded", "dao chieu", "dao nguoc", "nguoc", "cau nguoc",
-                "nghich"),
+    "reverse": ("dlxh reverse", "reverse", "reversed", "reverse coded", "dao chieu", "dao nguoc", "nguoc", "cau nguoc", "nghich"),
     "identifying": ("dlxh identifying", "identifying", "dinh danh", "nhan dang"),
     "unit": ("dlxh unit", "unit", "is unit", "la don vi", "cau don vi"),
     "role": ("dlxh role", "role", "vai tro"),
 }
 # Values of the role column -> what the question is.
 ROLES = {
-    "unit": "unit", "don vi": "unit", "collector": "collector", "ctv": "collector", "cong tac vien": "collector",
-    "nguoi thu thap": "collector", "dieu tra vien": "collector", "enumerator": "collector", "key": "key", "khoa": "key",
-    "identifying": "identifying", "dinh danh": "identifying",
+    "unit": "unit",
+    "don vi": "unit",
+    "collector": "collector",
+    "ctv": "collector",
+    "cong tac vien": "collector",
+    "nguoi thu thap": "collector",
+    "dieu tra vien": "collector",
+    "enumerator": "collector",
+    "key": "key",
+    "khoa": "key",
+    "identifying": "identifying",
+    "dinh danh": "identifying",
 }
 
 
@@ -234,9 +279,14 @@ def _topic(value: object, where: str, scope: str | None) -> tuple[str | None, st
     code = resolve_topic(text, scope=scope)
     if code is not None and code not in {t.code for t in load_topics()}:
         aliases = load("topic_aliases")
-        line = next((n for r, n in zip(aliases.rows, aliases.lines, strict=True) if fold(r["alias"]) in (fold(text), fold(text).replace("_", " "))), "?")
-        raise ConfigError(f"{aliases.path}, line {line}, field topic_code: {code!r} (alias of «{text}», used by {where}) "
-                          "is not a topic_code of the taxonomy in force (topics.csv)")
+        line = next(
+            (n for r, n in zip(aliases.rows, aliases.lines, strict=True) if fold(r["alias"]) in (fold(text), fold(text).replace("_", " "))),
+            "?",
+        )
+        raise ConfigError(
+            f"{aliases.path}, line {line}, field topic_code: {code!r} (alias of «{text}», used by {where}) "
+            "is not a topic_code of the taxonomy in force (topics.csv)"
+        )
     return code, text
 
 
@@ -303,6 +353,7 @@ def _annotation_values(rec: dict[str, object], columns: dict[str, list[str]]) ->
 
 def _annotate(q: Question, values: dict[str, tuple[str, str]], here: str, scope: str | None, origin: str) -> None:
     """Apply a question's annotations (from the form's columns or a mapping file) to `q`."""
+
     def at(name: str) -> str:
         return f"{here}, field «{values[name][0]}»"
 
@@ -349,13 +400,20 @@ def _finish_questions(questions: list[Question], choices: dict[str, dict[str, Ch
             q.choices = choices.get(q.list_name, {})
         scores = {c.score for c in q.choices.values()}
         numeric = [s for s in scores if s is not None]
-        if (not q.is_scale and q.qtype == "select_one" and (q.topic_raw or q.is_reversed) and len(scores) >= 2
-                and len(numeric) == len(scores)):
+        if (
+            not q.is_scale
+            and q.qtype == "select_one"
+            and (q.topic_raw or q.is_reversed)
+            and len(scores) >= 2
+            and len(numeric) == len(scores)
+        ):
             # An owner's Likert question: its numeric choices are the scale.
             q.scale_min, q.scale_max = min(numeric), max(numeric)
         if q.is_reversed and not q.is_scale:
-            raise FormError(f"{where}: question «{q.name}» is marked reverse (negatively worded) but has no scale: give "
-                            "scale_min/scale_max (dlxh_scale_min/dlxh_scale_max) or numeric choices")
+            raise FormError(
+                f"{where}: question «{q.name}» is marked reverse (negatively worded) but has no scale: give "
+                "scale_min/scale_max (dlxh_scale_min/dlxh_scale_max) or numeric choices"
+            )
         if q.scale_min is not None and q.scale_max is not None and q.scale_min >= q.scale_max:
             raise FormError(f"{where}: question «{q.name}»: scale_min must be below scale_max")
 
@@ -469,8 +527,9 @@ def _choice_list(raw: object, here: str) -> dict[str, Choice]:
     return choices
 
 
-def _mapping_question(rec: dict[str, object], n: int, where: str, scope: str,
-                      lists: dict[str, dict[str, Choice]]) -> tuple[Question, dict[str, Choice]]:
+def _mapping_question(
+    rec: dict[str, object], n: int, where: str, scope: str, lists: dict[str, dict[str, Choice]]
+) -> tuple[Question, dict[str, Choice]]:
     header = nfc(str(rec.get("header") or rec.get("question") or "")) or ""
     name = nfc(str(rec.get("name") or "")) or ""
     if not header and not name:
@@ -491,8 +550,10 @@ def _mapping_question(rec: dict[str, object], n: int, where: str, scope: str,
         is_identifying=qtype in IDENTIFYING_TYPES,
     )
     if q.list_name and not choices and qtype in CHOICE_TYPES:
-        raise FormError(f"{here}, field «type»: «{type_text}» uses choice list «{list_name}» which is given neither under "
-                        "the question («choices:») nor in the mapping's top-level «choices:»")
+        raise FormError(
+            f"{here}, field «type»: «{type_text}» uses choice list «{list_name}» which is given neither under "
+            "the question («choices:») nor in the mapping's top-level «choices:»"
+        )
     values = _annotation_values({str(k): v for k, v in rec.items()}, annotation_columns([str(k) for k in rec]))
     _annotate(q, values, here, scope, "annotation")
     return q, choices
@@ -594,15 +655,19 @@ def apply_mapping(form: Questionnaire, path: Path, data: bytes) -> None:
             raise FormError(f"{where}: not valid TOML ({exc})") from None
         unknown = [k for k in doc if k != "questions"]
         if unknown or not isinstance(doc.get("questions"), dict):
-            raise FormError(f"{where}: a question mapping is «[questions.<question name>]» tables "
-                            f"(found: {', '.join(unknown) or 'no [questions.…] table'})")
+            raise FormError(
+                f"{where}: a question mapping is «[questions.<question name>]» tables "
+                f"(found: {', '.join(unknown) or 'no [questions.…] table'})"
+            )
         for name, rec in doc["questions"].items():
             if not isinstance(rec, dict):
-                raise FormError(f"{where}, [questions.{name}]: expected a table (topic = \"…\", reverse = true, role = \"unit\")")
+                raise FormError(f'{where}, [questions.{name}]: expected a table (topic = "…", reverse = true, role = "unit")')
             entries.append((f"{where}, [questions.{name}]", {"question": name, **rec}))
     else:
         text = decode_bytes(data)[0]
-        reader = csv.DictReader(io.StringIO(text), delimiter=";" if text.split("\n", 1)[0].count(";") > text.split("\n", 1)[0].count(",") else ",")
+        reader = csv.DictReader(
+            io.StringIO(text), delimiter=";" if text.split("\n", 1)[0].count(";") > text.split("\n", 1)[0].count(",") else ","
+        )
         headers = [h for h in (reader.fieldnames or []) if h]
         qcol = next((h for h in headers if column_key(h) in QUESTION_COLUMNS_KEYS), None)
         if qcol is None:
@@ -617,8 +682,10 @@ def apply_mapping(form: Questionnaire, path: Path, data: bytes) -> None:
         known = {h for hs in columns.values() for h in hs}
         unknown = [k for k in fields if k not in known and column_key(k) not in NOTE_COLUMNS_KEYS]
         if unknown:
-            raise FormError(f"{here}, field «{unknown[0]}»: unknown field (known: topic, reverse, role, scale_min, scale_max, "
-                            "identifying, unit; or a note column)")
+            raise FormError(
+                f"{here}, field «{unknown[0]}»: unknown field (known: topic, reverse, role, scale_min, scale_max, "
+                "identifying, unit; or a note column)"
+            )
         ref = nfc(str(rec.get("question") or "")).strip() if rec.get("question") is not None else ""
         q = _find_question(form, ref) if ref else None
         if q is None:

@@ -28,8 +28,13 @@ UNITS = [
 ]
 FORM_UNITS = [u for u in UNITS if u[2] != "province"]
 LIKERT = [("1", "Rất không đồng ý"), ("2", "Không đồng ý"), ("3", "Phân vân"), ("4", "Đồng ý"), ("5", "Rất đồng ý")]
-ISSUES = [("tien_luong", "Tiền lương, thu nhập"), ("viec_lam", "Việc làm"), ("bhxh", "Bảo hiểm xã hội"),
-          ("nha_o", "Nhà ở, nhà trọ"), ("giao_thong", "Trật tự an toàn giao thông")]
+ISSUES = [
+    ("tien_luong", "Tiền lương, thu nhập"),
+    ("viec_lam", "Việc làm"),
+    ("bhxh", "Bảo hiểm xã hội"),
+    ("nha_o", "Nhà ở, nhà trọ"),
+    ("giao_thong", "Trật tự an toàn giao thông"),
+]
 
 # (name, label, topic, reverse)
 LIKERT_QUESTIONS = [
@@ -49,13 +54,27 @@ class FormShape:
     extra: int = 0
 
     def likert(self) -> list[tuple[str, str, str, bool]]:
-        extra = [(f"muc_do_{i:02d}", f"Mức độ đồng tình với nhận định số {i}", EXTRA_TOPICS[i % len(EXTRA_TOPICS)], i % 4 == 0)
-                 for i in range(1, self.extra + 1)]
+        extra = [
+            (f"muc_do_{i:02d}", f"Mức độ đồng tình với nhận định số {i}", EXTRA_TOPICS[i % len(EXTRA_TOPICS)], i % 4 == 0)
+            for i in range(1, self.extra + 1)
+        ]
         return LIKERT_QUESTIONS + extra
 
 
-SURVEY_HEADER = ["type", "name", "label::Tiếng Việt (vi)", "required", "parameters", "dlxh_topic", "dlxh_scale_min",
-                 "dlxh_scale_max", "dlxh_reverse", "dlxh_identifying", "dlxh_unit", "hint::Tiếng Việt (vi)"]
+SURVEY_HEADER = [
+    "type",
+    "name",
+    "label::Tiếng Việt (vi)",
+    "required",
+    "parameters",
+    "dlxh_topic",
+    "dlxh_scale_min",
+    "dlxh_scale_max",
+    "dlxh_reverse",
+    "dlxh_identifying",
+    "dlxh_unit",
+    "hint::Tiếng Việt (vi)",
+]
 
 
 def survey_rows(shape: FormShape) -> list[list[str]]:
@@ -63,8 +82,20 @@ def survey_rows(shape: FormShape) -> list[list[str]]:
         ["start", "start", "", "", "", "", "", "", "", "", "", ""],
         ["end", "end", "", "", "", "", "", "", "", "", "", ""],
         ["begin_group", "thong_tin", "Thông tin chung", "", "", "", "", "", "", "", "", ""],
-        ["select_one don_vi", "don_vi", "Đơn vị (LĐLĐ huyện, thành phố, công đoàn ngành)", "yes", "", "", "", "", "", "", "yes",
-         "Đơn vị tổ chức khảo sát"],
+        [
+            "select_one don_vi",
+            "don_vi",
+            "Đơn vị (LĐLĐ huyện, thành phố, công đoàn ngành)",
+            "yes",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "yes",
+            "Đơn vị tổ chức khảo sát",
+        ],
         ["text", "ho_ten", "Họ và tên", "no", "", "", "", "", "", "key", "", "Chỉ dùng để tránh trùng phiếu; được ẩn danh"],
         ["text", "so_dien_thoai", "Số điện thoại", "no", "", "", "", "", "", "key", "", "Cùng với họ tên, phân biệt hai người trùng tên"],
         ["select_one gioi_tinh", "gioi_tinh", "Giới tính", "no", "", "", "", "", "", "", "", ""],
@@ -75,11 +106,35 @@ def survey_rows(shape: FormShape) -> list[list[str]]:
     for name, label, topic, reverse in shape.likert():
         rows.append(["select_one likert5", name, label, "yes", "", topic, "1", "5", "yes" if reverse else "", "", "", ""])
     rows += [
-        ["range", "an_toan_lao_dong", "Mức độ an toàn nơi làm việc (1 = rất kém, 10 = rất tốt)", "no", "start=1 end=10 step=1",
-         "T11", "1", "10", "", "", "", ""],
+        [
+            "range",
+            "an_toan_lao_dong",
+            "Mức độ an toàn nơi làm việc (1 = rất kém, 10 = rất tốt)",
+            "no",
+            "start=1 end=10 step=1",
+            "T11",
+            "1",
+            "10",
+            "",
+            "",
+            "",
+            "",
+        ],
         ["select_multiple van_de", "van_de", "Những vấn đề anh/chị quan tâm nhất", "no", "", "T11", "", "", "", "", "", ""],
-        ["select_one co_khong", "tin_xau", "Anh/chị có gặp thông tin xấu độc, xuyên tạc trên mạng xã hội không?", "no", "", "T12",
-         "", "", "", "", "", ""],
+        [
+            "select_one co_khong",
+            "tin_xau",
+            "Anh/chị có gặp thông tin xấu độc, xuyên tạc trên mạng xã hội không?",
+            "no",
+            "",
+            "T12",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ],
         ["end_group", "", "", "", "", "", "", "", "", "", "", ""],
         ["text", "y_kien", "Ý kiến, kiến nghị khác của anh/chị", "no", "", "", "", "", "", "", "", ""],
     ]
@@ -174,16 +229,56 @@ def generate(n: int, month: tuple[int, int], seed: int = 7, shape: FormShape = F
 def kobo_header(shape: FormShape, labels: bool = False) -> list[str]:
     if labels:
         lk = [lbl for _, lbl, _, _ in shape.likert()]
-        return ["start", "end", "Đơn vị (LĐLĐ huyện, thành phố, công đoàn ngành)", "Họ và tên", "Số điện thoại", "Giới tính", "Tuổi",
-                *lk, "Mức độ an toàn nơi làm việc (1 = rất kém, 10 = rất tốt)", "Những vấn đề anh/chị quan tâm nhất",
-                *[f"Những vấn đề anh/chị quan tâm nhất/{lbl}" for _, lbl in ISSUES],
-                "Anh/chị có gặp thông tin xấu độc, xuyên tạc trên mạng xã hội không?", "Ý kiến, kiến nghị khác của anh/chị",
-                "_id", "_uuid", "_submission_time", "_validation_status", "_notes", "_status", "_submitted_by", "__version__",
-                "_tags", "_index"]
-    return ["start", "end", "thong_tin/don_vi", "thong_tin/ho_ten", "thong_tin/so_dien_thoai", "thong_tin/gioi_tinh",
-            "thong_tin/tuoi", *[f"danh_gia/{q[0]}" for q in shape.likert()], "danh_gia/an_toan_lao_dong", "danh_gia/van_de",
-            *[f"danh_gia/van_de/{c}" for c, _ in ISSUES], "danh_gia/tin_xau", "y_kien", "_id", "_uuid", "_submission_time",
-            "_validation_status", "_notes", "_status", "_submitted_by", "__version__", "_tags", "_index"]
+        return [
+            "start",
+            "end",
+            "Đơn vị (LĐLĐ huyện, thành phố, công đoàn ngành)",
+            "Họ và tên",
+            "Số điện thoại",
+            "Giới tính",
+            "Tuổi",
+            *lk,
+            "Mức độ an toàn nơi làm việc (1 = rất kém, 10 = rất tốt)",
+            "Những vấn đề anh/chị quan tâm nhất",
+            *[f"Những vấn đề anh/chị quan tâm nhất/{lbl}" for _, lbl in ISSUES],
+            "Anh/chị có gặp thông tin xấu độc, xuyên tạc trên mạng xã hội không?",
+            "Ý kiến, kiến nghị khác của anh/chị",
+            "_id",
+            "_uuid",
+            "_submission_time",
+            "_validation_status",
+            "_notes",
+            "_status",
+            "_submitted_by",
+            "__version__",
+            "_tags",
+            "_index",
+        ]
+    return [
+        "start",
+        "end",
+        "thong_tin/don_vi",
+        "thong_tin/ho_ten",
+        "thong_tin/so_dien_thoai",
+        "thong_tin/gioi_tinh",
+        "thong_tin/tuoi",
+        *[f"danh_gia/{q[0]}" for q in shape.likert()],
+        "danh_gia/an_toan_lao_dong",
+        "danh_gia/van_de",
+        *[f"danh_gia/van_de/{c}" for c, _ in ISSUES],
+        "danh_gia/tin_xau",
+        "y_kien",
+        "_id",
+        "_uuid",
+        "_submission_time",
+        "_validation_status",
+        "_notes",
+        "_status",
+        "_submitted_by",
+        "__version__",
+        "_tags",
+        "_index",
+    ]
 
 
 def kobo_row(a: Answer, index: int, shape: FormShape, labels: bool = False) -> list[str]:
@@ -194,15 +289,49 @@ def kobo_row(a: Answer, index: int, shape: FormShape, labels: bool = False) -> l
     likert_labels = dict(LIKERT)
     issue_labels = dict(ISSUES)
     if labels:
-        cells = [start, end, unit_names[a.unit], a.name, a.phone, {"nam": "Nam", "nu": "Nữ"}[a.gender], str(a.age),
-                 *[likert_labels[str(a.likert[q[0]])] for q in shape.likert()], str(a.safety),
-                 " ".join(issue_labels[c] for c in a.issues), *["1" if c in a.issues else "0" for c, _ in ISSUES],
-                 {"co": "Có", "khong": "Không"}[a.bad_news], a.comment]
+        cells = [
+            start,
+            end,
+            unit_names[a.unit],
+            a.name,
+            a.phone,
+            {"nam": "Nam", "nu": "Nữ"}[a.gender],
+            str(a.age),
+            *[likert_labels[str(a.likert[q[0]])] for q in shape.likert()],
+            str(a.safety),
+            " ".join(issue_labels[c] for c in a.issues),
+            *["1" if c in a.issues else "0" for c, _ in ISSUES],
+            {"co": "Có", "khong": "Không"}[a.bad_news],
+            a.comment,
+        ]
     else:
-        cells = [start, end, a.unit, a.name, a.phone, a.gender, str(a.age), *[str(a.likert[q[0]]) for q in shape.likert()],
-                 str(a.safety), " ".join(a.issues), *["1" if c in a.issues else "0" for c, _ in ISSUES], a.bad_news, a.comment]
-    return cells + [str(100000 + index), a.uuid, a.submitted_utc.strftime("%Y-%m-%dT%H:%M:%S"), "", "", "submitted_via_web",
-                    "dtv_laichau", "vGx7ab2025", "", str(index)]
+        cells = [
+            start,
+            end,
+            a.unit,
+            a.name,
+            a.phone,
+            a.gender,
+            str(a.age),
+            *[str(a.likert[q[0]]) for q in shape.likert()],
+            str(a.safety),
+            " ".join(a.issues),
+            *["1" if c in a.issues else "0" for c, _ in ISSUES],
+            a.bad_news,
+            a.comment,
+        ]
+    return cells + [
+        str(100000 + index),
+        a.uuid,
+        a.submitted_utc.strftime("%Y-%m-%dT%H:%M:%S"),
+        "",
+        "",
+        "submitted_via_web",
+        "dtv_laichau",
+        "vGx7ab2025",
+        "",
+        str(index),
+    ]
 
 
 def write_csv(path: Path, header: list[str], rows, delimiter: str = ";") -> Path:
@@ -232,20 +361,63 @@ def kobo_export(path: Path, answers: list[Answer], shape: FormShape = FormShape(
 
 
 def odk_central_export(path: Path, answers: list[Answer], shape: FormShape = FormShape()) -> Path:
-    header = ["SubmissionDate", "start", "end", "thong_tin-don_vi", "thong_tin-ho_ten", "thong_tin-so_dien_thoai",
-              "thong_tin-gioi_tinh", "thong_tin-tuoi", *[f"danh_gia-{q[0]}" for q in shape.likert()], "danh_gia-an_toan_lao_dong",
-              "danh_gia-van_de", "danh_gia-tin_xau", "y_kien", "meta-instanceID", "KEY", "SubmitterID", "SubmitterName",
-              "AttachmentsPresent", "AttachmentsExpected", "Status", "ReviewState", "DeviceID", "Edits", "FormVersion"]
+    header = [
+        "SubmissionDate",
+        "start",
+        "end",
+        "thong_tin-don_vi",
+        "thong_tin-ho_ten",
+        "thong_tin-so_dien_thoai",
+        "thong_tin-gioi_tinh",
+        "thong_tin-tuoi",
+        *[f"danh_gia-{q[0]}" for q in shape.likert()],
+        "danh_gia-an_toan_lao_dong",
+        "danh_gia-van_de",
+        "danh_gia-tin_xau",
+        "y_kien",
+        "meta-instanceID",
+        "KEY",
+        "SubmitterID",
+        "SubmitterName",
+        "AttachmentsPresent",
+        "AttachmentsExpected",
+        "Status",
+        "ReviewState",
+        "DeviceID",
+        "Edits",
+        "FormVersion",
+    ]
     rows = []
     for a in answers:
         local = a.submitted_utc + timedelta(hours=7)
-        rows.append([
-            a.submitted_utc.strftime("%Y-%m-%dT%H:%M:%S.000Z"), (local - timedelta(minutes=9)).strftime("%Y-%m-%dT%H:%M:%S.000+07:00"),
-            (local - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%S.000+07:00"), a.unit, a.name, a.phone, a.gender, str(a.age),
-            *[str(a.likert[q[0]]) for q in shape.likert()], str(a.safety), " ".join(a.issues), a.bad_news, a.comment,
-            f"uuid:{a.uuid}", f"uuid:{a.uuid}", "7", "Điều tra viên Tam Đường", "0", "0", "", "approved",
-            "collect:Xyz123AbC", "0", "2025031801",
-        ])
+        rows.append(
+            [
+                a.submitted_utc.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                (local - timedelta(minutes=9)).strftime("%Y-%m-%dT%H:%M:%S.000+07:00"),
+                (local - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%S.000+07:00"),
+                a.unit,
+                a.name,
+                a.phone,
+                a.gender,
+                str(a.age),
+                *[str(a.likert[q[0]]) for q in shape.likert()],
+                str(a.safety),
+                " ".join(a.issues),
+                a.bad_news,
+                a.comment,
+                f"uuid:{a.uuid}",
+                f"uuid:{a.uuid}",
+                "7",
+                "Điều tra viên Tam Đường",
+                "0",
+                "0",
+                "",
+                "approved",
+                "collect:Xyz123AbC",
+                "0",
+                "2025031801",
+            ]
+        )
     return write_csv(path, header, rows, delimiter=",")
 
 
@@ -301,8 +473,11 @@ questions:
 def google_forms_export(path: Path, answers: list[Answer], vietnamese_locale: bool = False) -> Path:
     unit_names = {c: n for c, n, _, _ in FORM_UNITS}
     issue_labels = dict(ISSUES)
-    header = ["Dấu thời gian" if vietnamese_locale else "Timestamp", "Địa chỉ email" if vietnamese_locale else "Email Address",
-              *[q for q, _ in GOOGLE_QUESTIONS]]
+    header = [
+        "Dấu thời gian" if vietnamese_locale else "Timestamp",
+        "Địa chỉ email" if vietnamese_locale else "Email Address",
+        *[q for q, _ in GOOGLE_QUESTIONS],
+    ]
     rows = []
     for a in answers:
         local = a.submitted_utc + timedelta(hours=7)
@@ -312,8 +487,17 @@ def google_forms_export(path: Path, answers: list[Answer], vietnamese_locale: bo
             h12 = local.hour % 12 or 12
             stamp = f"{local:%Y/%m/%d} {h12}:{local:%M:%S} {'PM' if local.hour >= 12 else 'AM'} GMT+7"
         email = f"nld{int(a.uuid[:4], 16)}@example.vn"
-        rows.append([stamp, email, unit_names[a.unit], str(a.likert["hl_tien_luong"]), str(a.likert["lo_mat_viec"]),
-                     ", ".join(issue_labels[c] for c in a.issues), a.comment])
+        rows.append(
+            [
+                stamp,
+                email,
+                unit_names[a.unit],
+                str(a.likert["hl_tien_luong"]),
+                str(a.likert["lo_mat_viec"]),
+                ", ".join(issue_labels[c] for c in a.issues),
+                a.comment,
+            ]
+        )
     return write_csv(path, header, rows, delimiter=",")
 
 

@@ -56,16 +56,25 @@ class SurveysSource:
         units = UnitRegistry.from_db(cur)
         unit_question = find_unit_question(form, units)
         plan = plan_columns(stream.headers, form)
-        outcome.detail.update({"form_id": form.form_id, "platform": plan.platform, "encoding": stream.encoding,
-                               "delimiter": stream.delimiter, "ignored_columns": plan.ignored[:50]})
+        outcome.detail.update(
+            {
+                "form_id": form.form_id,
+                "platform": plan.platform,
+                "encoding": stream.encoding,
+                "delimiter": stream.delimiter,
+                "ignored_columns": plan.ignored[:50],
+            }
+        )
         if not plan.answers and not plan.detail_questions:
             n = sum(1 for _ in stream.rows)
             outcome.rows_read = outcome.rows_quarantined = n
-            outcome.quarantine(Quarantined(
-                "form_mismatch",
-                f"Không cột nào của tệp khớp với câu hỏi của bảng hỏi «{form.form_id}»: tệp có đúng là dữ liệu của bảng hỏi này "
-                f"không? Cột trong tệp: {', '.join(stream.headers[:15])}.",
-            ))
+            outcome.quarantine(
+                Quarantined(
+                    "form_mismatch",
+                    f"Không cột nào của tệp khớp với câu hỏi của bảng hỏi «{form.form_id}»: tệp có đúng là dữ liệu của bảng hỏi này "
+                    f"không? Cột trong tệp: {', '.join(stream.headers[:15])}.",
+                )
+            )
             return
         salt = load_salt()
         if note := salt.note():
@@ -77,8 +86,9 @@ class SurveysSource:
             col = plan.submitted_col
             date_order = infer_date_order(cells[col] for _, cells in stream_rows(ctx.path).rows if col < len(cells))
             outcome.detail["date_order"] = date_order
-        normaliser = Normaliser(form, plan, salt, units, ctx.load_id, str(ctx.path), ctx.file_hash, date_order,
-                                {c.name: c.code for c in unit_question.choices})
+        normaliser = Normaliser(
+            form, plan, salt, units, ctx.load_id, str(ctx.path), ctx.file_hash, date_order, {c.name: c.code for c in unit_question.choices}
+        )
         writer = SubmissionWriter(cur)
         seen: dict[str, str] = {}
         batch: list[Submission] = []
@@ -110,32 +120,50 @@ class SurveysSource:
         if form.mapping_file:
             outcome.detail["mapping_file"] = form.mapping_file
         if uq.question is not None:
-            outcome.detail["unit_question"] = {"question": uq.question.name, "found_by": uq.how,
-                                               "choices": len(uq.choices), "resolved": len(uq.choices) - len(uq.unresolved())}
+            outcome.detail["unit_question"] = {
+                "question": uq.question.name,
+                "found_by": uq.how,
+                "choices": len(uq.choices),
+                "resolved": len(uq.choices) - len(uq.unresolved()),
+            }
             if plan.unit_col is None:
                 warnings.append(f"Tệp không có cột của câu hỏi đơn vị «{uq.question.name}».")
         elif uq.competing:
-            warnings.append(f"Không chọn được câu hỏi đơn vị: các câu {', '.join('«' + n + '»' for n in uq.competing)} đều có "
-                            "lựa chọn là đơn vị trong danh mục; hãy đánh dấu một câu (cột dlxh_unit / role = unit, hoặc tệp mapping).")
+            warnings.append(
+                f"Không chọn được câu hỏi đơn vị: các câu {', '.join('«' + n + '»' for n in uq.competing)} đều có "
+                "lựa chọn là đơn vị trong danh mục; hãy đánh dấu một câu (cột dlxh_unit / role = unit, hoặc tệp mapping)."
+            )
         elif not form.default_unit:
-            warnings.append("Bảng hỏi không có câu hỏi đơn vị (cột dlxh_unit / role = unit, tệp mapping, hay câu select_one có "
-                            "các lựa chọn là đơn vị trong danh mục) và không có đơn vị mặc định: các phiếu sẽ bị cách ly.")
+            warnings.append(
+                "Bảng hỏi không có câu hỏi đơn vị (cột dlxh_unit / role = unit, tệp mapping, hay câu select_one có "
+                "các lựa chọn là đơn vị trong danh mục) và không có đơn vị mặc định: các phiếu sẽ bị cách ly."
+            )
         unresolved = uq.unresolved()
         if unresolved:
             outcome.detail["unit_choices_unresolved"] = [
                 {"choice": c.name, "label": c.label, **({"candidates": list(c.candidates)} if c.candidates else {})} for c in unresolved
             ]
-            listed = "; ".join(f"«{c.name}»" + (f" ({c.label})" if c.label else "")
-                               + (f" — khớp nhiều đơn vị: {', '.join(c.candidates)}" if c.candidates else "") for c in unresolved)
+            listed = "; ".join(
+                f"«{c.name}»"
+                + (f" ({c.label})" if c.label else "")
+                + (f" — khớp nhiều đơn vị: {', '.join(c.candidates)}" if c.candidates else "")
+                for c in unresolved
+            )
             assert uq.question is not None  # choices come from the unit question
-            warnings.append(f"{len(unresolved)} lựa chọn của câu hỏi đơn vị «{uq.question.name}» không khớp đơn vị nào trong "
-                            f"danh mục: {listed}. Phiếu chọn các lựa chọn này bị cách ly (unknown_unit).")
+            warnings.append(
+                f"{len(unresolved)} lựa chọn của câu hỏi đơn vị «{uq.question.name}» không khớp đơn vị nào trong "
+                f"danh mục: {listed}. Phiếu chọn các lựa chọn này bị cách ly (unknown_unit)."
+            )
         ended = uq.ended()
         if ended:
-            outcome.detail["unit_choices_ended"] = [{"choice": c.name, "unit_code": c.code, "valid_to": c.ended_on.isoformat()}
-                                                    for c in ended if c.ended_on]
-            warnings.append(f"{len(ended)} lựa chọn của câu hỏi đơn vị là đơn vị đã giải thể/sáp nhập: "
-                            + "; ".join(f"«{c.name}» ({c.code}, đến {c.ended_on:%d/%m/%Y})" for c in ended) + ".")
+            outcome.detail["unit_choices_ended"] = [
+                {"choice": c.name, "unit_code": c.code, "valid_to": c.ended_on.isoformat()} for c in ended if c.ended_on
+            ]
+            warnings.append(
+                f"{len(ended)} lựa chọn của câu hỏi đơn vị là đơn vị đã giải thể/sáp nhập: "
+                + "; ".join(f"«{c.name}» ({c.code}, đến {c.ended_on:%d/%m/%Y})" for c in ended)
+                + "."
+            )
         topics = form.unresolved_topics()
         if topics:
             answered = {q.name for _, q in plan.answers} | {q.name for q, _ in plan.detail_questions}
@@ -170,11 +198,15 @@ class SurveysSource:
     def _reject(outcome: FileOutcome, rejected: Rejected, duplicate: bool = False) -> None:
         outcome.rows_quarantined += 1
         if duplicate:
-            outcome.quarantine(Quarantined(
-                "duplicate_uuid",
-                f"Mã phiếu «{rejected.uuid}» xuất hiện nhiều lần trong cùng tệp với nội dung khác nhau; chỉ nạp lần xuất hiện đầu tiên.",
-                rejected.row_number, "_uuid", {"submission_uuid": rejected.uuid},
-            ))
+            outcome.quarantine(
+                Quarantined(
+                    "duplicate_uuid",
+                    f"Mã phiếu «{rejected.uuid}» xuất hiện nhiều lần trong cùng tệp với nội dung khác nhau; chỉ nạp lần xuất hiện đầu tiên.",
+                    rejected.row_number,
+                    "_uuid",
+                    {"submission_uuid": rejected.uuid},
+                )
+            )
             return
         for p in rejected.problems:
             record = {"submission_uuid": rejected.uuid}

@@ -77,8 +77,9 @@ def find_unit_question(form: Questionnaire, registry: Any) -> UnitQuestion:
             q.is_unit, q.unit_from = False, None
     annotated = next((q for q in form.questions if q.is_unit), None)
     if annotated is not None:
-        return UnitQuestion(annotated, annotated.unit_from or "annotation",
-                            [resolve_choice(registry, c) for c in annotated.choices.values()])
+        return UnitQuestion(
+            annotated, annotated.unit_from or "annotation", [resolve_choice(registry, c) for c in annotated.choices.values()]
+        )
     if not registry.codes:
         return UnitQuestion(None, None)
     qualified: list[tuple[float, int, Question, list[ChoiceUnit]]] = []

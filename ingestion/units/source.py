@@ -68,12 +68,29 @@ REGISTRY_EARLIEST = date(1900, 1, 1)
 REGISTRY_AHEAD = timedelta(days=3660)
 OPEN_ENDED_FROM_YEAR = 9000
 COLUMNS = (
-    "load_id", "source_file", "file_hash", "row_number", "unit_code", "unit_name", "unit_type", "parent_code",
-    "valid_from", "valid_to", "successor_code", "contact_name", "contact_email", "contact_webhook", "short_name",
+    "load_id",
+    "source_file",
+    "file_hash",
+    "row_number",
+    "unit_code",
+    "unit_name",
+    "unit_type",
+    "parent_code",
+    "valid_from",
+    "valid_to",
+    "successor_code",
+    "contact_name",
+    "contact_email",
+    "contact_webhook",
+    "short_name",
 )
 FIELD_LABELS = {
-    "unit_code": "Mã đơn vị", "unit_name": "Tên đơn vị", "unit_type": "Loại đơn vị", "valid_from": "Hiệu lực từ",
-    "valid_to": "Hiệu lực đến", "dissolved_on": "Ngày giải thể",
+    "unit_code": "Mã đơn vị",
+    "unit_name": "Tên đơn vị",
+    "unit_type": "Loại đơn vị",
+    "valid_from": "Hiệu lực từ",
+    "valid_to": "Hiệu lực đến",
+    "dissolved_on": "Ngày giải thể",
 }
 
 
@@ -117,8 +134,12 @@ class UnitsSource:
             parsed.append((row_number, rec, code, unit_type, valid_from, valid_to))
 
         # Parents and successors may be written as names or abbreviations of the file's own units.
-        own = UnitRegistry([UnitVersion(code, nfc(rec["unit_name"]) or code, vf, vt, ut, None, nfc(rec.get("short_name")) or None)
-                            for _, rec, code, ut, vf, vt in parsed])
+        own = UnitRegistry(
+            [
+                UnitVersion(code, nfc(rec["unit_name"]) or code, vf, vt, ut, None, nfc(rec.get("short_name")) or None)
+                for _, rec, code, ut, vf, vt in parsed
+            ]
+        )
         unresolved: dict[str, list[int]] = {}
 
         def reference(value: str | None, row_number: int, on: date) -> str | None:
@@ -135,10 +156,20 @@ class UnitsSource:
             parent = reference(rec.get("parent_code"), row_number, valid_from)
             rows.append(
                 (
-                    ctx.load_id, str(ctx.path), ctx.file_hash, row_number, code, nfc(rec["unit_name"]), unit_type,
-                    parent if parent != code else None, valid_from, valid_to,
-                    reference(rec.get("successor_code"), row_number, valid_from), nfc(rec.get("contact_name")) or None,
-                    (rec.get("contact_email") or "").strip() or None, (rec.get("contact_webhook") or "").strip() or None,
+                    ctx.load_id,
+                    str(ctx.path),
+                    ctx.file_hash,
+                    row_number,
+                    code,
+                    nfc(rec["unit_name"]),
+                    unit_type,
+                    parent if parent != code else None,
+                    valid_from,
+                    valid_to,
+                    reference(rec.get("successor_code"), row_number, valid_from),
+                    nfc(rec.get("contact_name")) or None,
+                    (rec.get("contact_email") or "").strip() or None,
+                    (rec.get("contact_webhook") or "").strip() or None,
                     nfc(rec.get("short_name")) or None,
                 )
             )
@@ -222,7 +253,9 @@ class UnitsSource:
                     "bad_date",
                     f"«{FIELD_LABELS[f]}» «{rec[f]}» nằm ngoài khoảng hợp lý của danh mục đơn vị "
                     f"({REGISTRY_EARLIEST:%d/%m/%Y} – {date.today() + REGISTRY_AHEAD:%d/%m/%Y}){hint}.",
-                    row_number, f, rec,
+                    row_number,
+                    f,
+                    rec,
                 ), None
         valid_from = dates["valid_from"]
         assert valid_from is not None
@@ -241,7 +274,9 @@ class UnitsSource:
                 "unknown_unit_type",
                 f"Loại đơn vị «{rec['unit_type']}» không có trong danh mục loại đơn vị (unit_types.csv). Dùng một trong: "
                 f"{describe_unit_types()}.",
-                row_number, "unit_type", rec,
+                row_number,
+                "unit_type",
+                rec,
             ), None
         code = " ".join(rec["unit_code"].split()).upper()
         for other_from, other_to, other_row in versions.get(code, []):
@@ -249,6 +284,8 @@ class UnitsSource:
                 return Quarantined(
                     "overlapping_versions",
                     f"Đơn vị {code} có hai phiên bản chồng thời gian hiệu lực (dòng {other_row} và dòng {row_number}).",
-                    row_number, "valid_from", rec,
+                    row_number,
+                    "valid_from",
+                    rec,
                 ), None
         return None, (code, unit_type, valid_from, valid_to)

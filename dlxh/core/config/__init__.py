@@ -103,9 +103,16 @@ SPECS: dict[str, FileSpec] = {
                 Column("name_vi", required=True, description="Name in Vietnamese."),
                 Column("level", required=True, description="province | district | sector | grassroots: the level in the union system."),
                 Column("owes_reports", "bool", required=True, sql_type="boolean", description="Units of this type owe the monthly report."),
-                Column("is_territorial", "bool", required=True, sql_type="boolean",
-                       description="The unit's name names a place (district, city, province): it feeds the gazetteer."),
-                Column("aliases", "list", description="How registries write the type (accent- and abbreviation-insensitive), ';'-separated."),
+                Column(
+                    "is_territorial",
+                    "bool",
+                    required=True,
+                    sql_type="boolean",
+                    description="The unit's name names a place (district, city, province): it feeds the gazetteer.",
+                ),
+                Column(
+                    "aliases", "list", description="How registries write the type (accent- and abbreviation-insensitive), ';'-separated."
+                ),
             ),
             ("unit_type",),
             "Unit types of the registry: which owe reports, at which level, and how offices write them.",
@@ -165,7 +172,9 @@ SPECS: dict[str, FileSpec] = {
                 Column("title_vi", description="Title of the request in Vietnamese."),
                 Column("period_month", "month", required=True, sql_type="date", description="Reporting month (first day)."),
                 Column("due_at", "timestamptz", required=True, sql_type="timestamptz", description="Deadline (local time unless written)."),
-                Column("owed_by_unit_types", "list", description="';'-separated unit types that owe it; empty = every type that owes reports."),
+                Column(
+                    "owed_by_unit_types", "list", description="';'-separated unit types that owe it; empty = every type that owes reports."
+                ),
             ),
             ("request_code",),
             "Ad-hoc report requests (báo cáo đột xuất).",
@@ -175,20 +184,41 @@ SPECS: dict[str, FileSpec] = {
             (
                 Column("unit_type", description="A unit type of unit_types.csv the row applies to; empty when unit_code is given."),
                 Column("unit_code", description="A registry unit code: the row applies to that unit only and wins over its type's row."),
-                Column("min_collaborators", "int", sql_type="integer",
-                       description="Minimum number of collaborators the unit must have appointed (quota)."),
+                Column(
+                    "min_collaborators",
+                    "int",
+                    sql_type="integer",
+                    description="Minimum number of collaborators the unit must have appointed (quota).",
+                ),
                 Column("required_areas", "list", description="Areas (địa bàn) the unit's collaborators must cover, ';'-separated."),
-                Column("required_sectors", "list",
-                       description="Sectors or organisations (lĩnh vực, đoàn thể) they must cover, ';'-separated."),
-                Column("inactive_months", "int", sql_type="integer",
-                       description="Inactive = no contribution in this many months, the month itself included (default 3)."),
-                Column("ineffective_min_contributions", "int", sql_type="integer",
-                       description="Ineffective = fewer contributions than this over the window (and not inactive)."),
-                Column("ineffective_window_months", "int", sql_type="integer",
-                       description="The window of the ineffective rule, in months ending with the month."),
-                Column("grace_months", "int", sql_type="integer",
-                       description="A collaborator appointed in the month or the grace_months - 1 months before it is neither "
-                                   "inactive nor ineffective yet (default 0: no grace)."),
+                Column(
+                    "required_sectors", "list", description="Sectors or organisations (lĩnh vực, đoàn thể) they must cover, ';'-separated."
+                ),
+                Column(
+                    "inactive_months",
+                    "int",
+                    sql_type="integer",
+                    description="Inactive = no contribution in this many months, the month itself included (default 3).",
+                ),
+                Column(
+                    "ineffective_min_contributions",
+                    "int",
+                    sql_type="integer",
+                    description="Ineffective = fewer contributions than this over the window (and not inactive).",
+                ),
+                Column(
+                    "ineffective_window_months",
+                    "int",
+                    sql_type="integer",
+                    description="The window of the ineffective rule, in months ending with the month.",
+                ),
+                Column(
+                    "grace_months",
+                    "int",
+                    sql_type="integer",
+                    description="A collaborator appointed in the month or the grace_months - 1 months before it is neither "
+                    "inactive nor ineffective yet (default 0: no grace).",
+                ),
                 Column("note", description="Why (free text)."),
             ),
             ("unit_type", "unit_code"),
@@ -350,7 +380,9 @@ def check(settings: Settings | None = None) -> dict[str, Loaded]:
     for i, row in enumerate(adhoc.rows):
         bad = [t for t in row["owed_by_unit_types"] if t not in type_codes]
         if bad:
-            raise _fail(adhoc, i, "owed_by_unit_types", f"{', '.join(bad)} not in {tables['unit_types'].path} ({', '.join(sorted(type_codes))})")
+            raise _fail(
+                adhoc, i, "owed_by_unit_types", f"{', '.join(bad)} not in {tables['unit_types'].path} ({', '.join(sorted(type_codes))})"
+            )
     rules = tables["collaborator_rules"]
     for i, row in enumerate(rules.rows):
         if not row["unit_type"] and not row["unit_code"]:

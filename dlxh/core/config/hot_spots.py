@@ -24,8 +24,16 @@ UNTIL = ("acknowledged", "resolved")
 FACTORS = ("flagged_by_unit", "spike_ratio", "negative_signals", "units_on_topic", "engagement", "negative_sentiment")
 # Variables the message templates may use (docs/hot-spots.md); a template using another is an error.
 MESSAGE_VARIABLES = {
-    "case_id": 1, "unit_code": "DV", "unit_name": "Đơn vị", "topic_code": "T", "topic_name": "Chủ đề", "period": "tháng 1/2025",
-    "severity": "Cao", "scenario_name": "Kịch bản", "owner_name": "Người phụ trách", "office_name": "Văn phòng",
+    "case_id": 1,
+    "unit_code": "DV",
+    "unit_name": "Đơn vị",
+    "topic_code": "T",
+    "topic_name": "Chủ đề",
+    "period": "tháng 1/2025",
+    "severity": "Cao",
+    "scenario_name": "Kịch bản",
+    "owner_name": "Người phụ trách",
+    "office_name": "Văn phòng",
     "step": {"code": "b", "what": "Việc", "lead": "Đơn vị", "coordinating": "", "due": "00:00 ngày 01/01/2025"},
 }
 
@@ -190,8 +198,9 @@ def load_library(settings: Settings | None = None) -> ScenarioLibrary:
     if isinstance(version, int | float) and not isinstance(version, bool):
         version = str(version)
     if not isinstance(version, str) or not version.strip():
-        raise r.fail("version", "a version is required (e.g. version = \"2025.1\"); cases record the version they were opened under",
-                      "version")
+        raise r.fail(
+            "version", 'a version is required (e.g. version = "2025.1"); cases record the version they were opened under', "version"
+        )
     cases = r.get(doc, "cases", dict, "cases", default={})
     owner = r.get(cases, "owner", str, "cases.owner", "owner", default="unit")
     if owner not in OWNERS:
@@ -215,7 +224,9 @@ def load_library(settings: Settings | None = None) -> ScenarioLibrary:
         near = f'code = "{code}"'
         if any(x.code == code for x in levels):
             raise r.fail(f"{field}.code", f"{code!r} is defined twice", near)
-        levels.append(Level(code, r.get(lv, "name_vi", str, f"{field}.name_vi", near), r.get(lv, "min_points", int, f"{field}.min_points", near)))
+        levels.append(
+            Level(code, r.get(lv, "name_vi", str, f"{field}.name_vi", near), r.get(lv, "min_points", int, f"{field}.min_points", near))
+        )
     if not levels:
         raise r.fail("severity.levels", "at least one level is required", "[severity]")
     if [lv.min_points for lv in levels] != sorted(lv.min_points for lv in levels) or len({lv.min_points for lv in levels}) != len(levels):
@@ -229,8 +240,13 @@ def load_library(settings: Settings | None = None) -> ScenarioLibrary:
         factor = r.get(rule, "factor", str, f"{field}.factor", "[[severity.rules]]")
         if factor not in FACTORS:
             raise r.fail(f"{field}.factor", f"{factor!r} is not one of {', '.join(FACTORS)}", f'factor = "{factor}"')
-        rules.append(SeverityRule(factor, r.get(rule, "at_least", float, f"{field}.at_least", f'factor = "{factor}"'),
-                                  r.get(rule, "points", int, f"{field}.points", f'factor = "{factor}"')))
+        rules.append(
+            SeverityRule(
+                factor,
+                r.get(rule, "at_least", float, f"{field}.at_least", f'factor = "{factor}"'),
+                r.get(rule, "points", int, f"{field}.points", f'factor = "{factor}"'),
+            )
+        )
 
     scenarios: list[Scenario] = []
     for i, sc in enumerate(r.get(doc, "scenarios", list, "scenarios", "[[scenarios]]")):
@@ -259,7 +275,9 @@ def load_library(settings: Settings | None = None) -> ScenarioLibrary:
         severities = r.get(sc, "severities", list, f"{field}.severities", near, default=[])
         bad = [s for s in severities if s not in level_codes]
         if bad:
-            raise r.fail(f"{field}.severities", f"{', '.join(map(str, bad))} not among the severity levels ({', '.join(level_codes)})", near)
+            raise r.fail(
+                f"{field}.severities", f"{', '.join(map(str, bad))} not among the severity levels ({', '.join(level_codes)})", near
+            )
         sc_owner = r.get(sc, "owner", str, f"{field}.owner", near, default=owner)
         if sc_owner not in OWNERS:
             raise r.fail(f"{field}.owner", f"{sc_owner!r} is not one of {', '.join(OWNERS)}", near)
@@ -291,26 +309,50 @@ def load_library(settings: Settings | None = None) -> ScenarioLibrary:
             if min_sev is not None and min_sev not in level_codes:
                 raise r.fail(f"{sf}.min_severity", f"{min_sev!r} is not a severity level ({', '.join(level_codes)})", near)
             coordinating = r.get(st, "coordinating", list, f"{sf}.coordinating", near, default=[])
-            steps.append(Step(scode, r.get(st, "what", str, f"{sf}.what", near), r.get(st, "lead", str, f"{sf}.lead", near),
-                              tuple(str(c).strip() for c in coordinating if str(c).strip()), float(limit), until, min_sev))
+            steps.append(
+                Step(
+                    scode,
+                    r.get(st, "what", str, f"{sf}.what", near),
+                    r.get(st, "lead", str, f"{sf}.lead", near),
+                    tuple(str(c).strip() for c in coordinating if str(c).strip()),
+                    float(limit),
+                    until,
+                    min_sev,
+                )
+            )
         if not steps:
             raise r.fail(f"{field}.steps", "a scenario needs at least one step", near)
-        scenarios.append(Scenario(code, r.get(sc, "name_vi", str, f"{field}.name_vi", near), tuple(topic_list), tuple(severities),
-                                  sc_owner, tuple(steps), opened, escalation))
-    library = ScenarioLibrary(path, version.strip(), owner, reopen, link_days, floor, tuple(levels), tuple(rules), tuple(scenarios),
-                              parents, names)
+        scenarios.append(
+            Scenario(
+                code,
+                r.get(sc, "name_vi", str, f"{field}.name_vi", near),
+                tuple(topic_list),
+                tuple(severities),
+                sc_owner,
+                tuple(steps),
+                opened,
+                escalation,
+            )
+        )
+    library = ScenarioLibrary(
+        path, version.strip(), owner, reopen, link_days, floor, tuple(levels), tuple(rules), tuple(scenarios), parents, names
+    )
     for topic in parents:
         for level in level_codes:
             try:
                 library.scenario_for(topic, level)
             except ConfigError:
-                raise ConfigError(f"{path}, field scenarios: no scenario covers topic {topic!r} at severity {level!r} "
-                                  "(add it to a scenario's topics, or add a scenario with topics = [\"*\"])") from None
+                raise ConfigError(
+                    f"{path}, field scenarios: no scenario covers topic {topic!r} at severity {level!r} "
+                    '(add it to a scenario\'s topics, or add a scenario with topics = ["*"])'
+                ) from None
     return library
 
 
 def describe(library: ScenarioLibrary) -> str:
     origin = "default" if DEFAULTS_DIR in library.path.parents else "deployment"
-    return (f"  {FILE_NAME:<20} {len(library.scenarios):>4} scenarios  {origin:<10} {library.path}\n"
-            f"      version {library.version}; severity levels: {', '.join(lv.code for lv in library.levels)}; "
-            f"owner by default: {library.owner}")
+    return (
+        f"  {FILE_NAME:<20} {len(library.scenarios):>4} scenarios  {origin:<10} {library.path}\n"
+        f"      version {library.version}; severity levels: {', '.join(lv.code for lv in library.levels)}; "
+        f"owner by default: {library.owner}"
+    )

@@ -34,25 +34,41 @@ PRECEDENCE = ("header", "register", "file_name")
 
 
 def parse_document(
-    path: Path, data: bytes, registry: UnitRegistry, adhoc: list[AdhocRequest] | None = None,
-    register_sender: str | None = None, assignment: dict | None = None,
+    path: Path,
+    data: bytes,
+    registry: UnitRegistry,
+    adhoc: list[AdhocRequest] | None = None,
+    register_sender: str | None = None,
+    assignment: dict | None = None,
 ) -> ReportRecord:
     """`register_sender`: the register's «Nơi gửi» of the row whose attachment is this file;
     `assignment`: a person's decision (ops.report_assignments) that settles unit, month and type."""
     return parse_text(
-        extract_text(path, data), registry, adhoc or [], file_name=path.name, register_sender=register_sender, assignment=assignment,
+        extract_text(path, data),
+        registry,
+        adhoc or [],
+        file_name=path.name,
+        register_sender=register_sender,
+        assignment=assignment,
     )
 
 
 def parse_text(
-    extracted: ExtractedText, registry: UnitRegistry, adhoc: list[AdhocRequest], file_name: str | None = None,
-    register_sender: str | None = None, assignment: dict | None = None,
+    extracted: ExtractedText,
+    registry: UnitRegistry,
+    adhoc: list[AdhocRequest],
+    file_name: str | None = None,
+    register_sender: str | None = None,
+    assignment: dict | None = None,
 ) -> ReportRecord:
     lines = [ln.rstrip() for ln in extracted.text.replace("\f", "\n").splitlines()]
     header = extract_header(lines)
     context = {
-        "source_format": extracted.source_format, "title": header.title, "issuer_lines": header.issuer_lines,
-        "file_name": file_name, "register_sender": register_sender,
+        "source_format": extracted.source_format,
+        "title": header.title,
+        "issuer_lines": header.issuer_lines,
+        "file_name": file_name,
+        "register_sender": register_sender,
     }
     if not assignment and header.title_line_no is None and not (header.doc_number or header.place_date_line or header.motto_seen):
         raise DocumentError(
@@ -75,8 +91,13 @@ def parse_text(
         )
     decision = decide_unit(registry, header, month, file_name, register_sender)
     if assignment:
-        decision = {**decision, "unit_code": assignment["unit_code"], "attribution": "manual", "confidence": "manual",
-                    "assignment": {k: str(v) for k, v in assignment.items()}}
+        decision = {
+            **decision,
+            "unit_code": assignment["unit_code"],
+            "attribution": "manual",
+            "confidence": "manual",
+            "assignment": {k: str(v) for k, v in assignment.items()},
+        }
     unit_code = decision["unit_code"]
     if unit_code is None:
         _raise_unknown_unit(header, decision, context)
@@ -125,12 +146,21 @@ def parse_text(
         proposals=parts.get("proposals"),
         topics=topics,
         extraction={
-            "method": extracted.source_format, "ocr": extracted.ocr, "encoding": extracted.encoding, "pages": extracted.pages,
-            "month_evidence": header.month_evidence, "headings": parts.headings, "request_code": request_code,
-            "issuer_lines": header.issuer_lines[:5], "replaces_doc_number": header.replaces_doc_number,
-            "signer_lines": header.signer_lines, "header_layout": header.layout,
-            "attribution": decision["attribution"], "confidence": decision["confidence"],
-            "witnesses": decision["witnesses"], "disagreement": decision["disagreement"],
+            "method": extracted.source_format,
+            "ocr": extracted.ocr,
+            "encoding": extracted.encoding,
+            "pages": extracted.pages,
+            "month_evidence": header.month_evidence,
+            "headings": parts.headings,
+            "request_code": request_code,
+            "issuer_lines": header.issuer_lines[:5],
+            "replaces_doc_number": header.replaces_doc_number,
+            "signer_lines": header.signer_lines,
+            "header_layout": header.layout,
+            "attribution": decision["attribution"],
+            "confidence": decision["confidence"],
+            "witnesses": decision["witnesses"],
+            "disagreement": decision["disagreement"],
             **({"assignment": decision["assignment"]} if "assignment" in decision else {}),
         },
     )
@@ -164,8 +194,9 @@ def _raise_unknown_unit(header: HeaderFields, decision: dict, context: dict) -> 
     )
 
 
-def decide_unit(registry: UnitRegistry, header: HeaderFields, month: date | None, file_name: str | None,
-                register_sender: str | None) -> dict:
+def decide_unit(
+    registry: UnitRegistry, header: HeaderFields, month: date | None, file_name: str | None, register_sender: str | None
+) -> dict:
     """The issuing unit from every witness, all matched with the one UnitRegistry.
 
     Witnesses: the header's issuer lines (`match_header`), the digital-signature stamp
@@ -200,7 +231,10 @@ def decide_unit(registry: UnitRegistry, header: HeaderFields, month: date | None
     else:
         confidence = "high" if attribution == "header" else "medium"
     return {
-        "unit_code": chosen, "attribution": attribution, "confidence": confidence, "witnesses": witnesses,
+        "unit_code": chosen,
+        "attribution": attribution,
+        "confidence": confidence,
+        "witnesses": witnesses,
         "disagreement": {"chosen": chosen, "by": attribution, "others": others} if others and chosen else None,
         "header_candidates": candidates if chosen is None else [],
     }

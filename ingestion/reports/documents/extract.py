@@ -161,7 +161,9 @@ def _pdf(data: bytes) -> ExtractedText:
         raise
     except Exception as exc:
         if b"/Encrypt" in data:
-            raise DocumentError("password_protected", "Tệp PDF được đặt mật khẩu nên không đọc được: hãy gửi bản PDF không đặt mật khẩu.") from exc
+            raise DocumentError(
+                "password_protected", "Tệp PDF được đặt mật khẩu nên không đọc được: hãy gửi bản PDF không đặt mật khẩu."
+            ) from exc
         raise DocumentError("corrupt_pdf", f"Tệp PDF bị hỏng hoặc tải về chưa hết ({type(exc).__name__}): hãy gửi lại tệp.") from exc
     if not pages:
         raise DocumentError("corrupt_pdf", "Tệp PDF không có trang nào: hãy gửi lại tệp.")

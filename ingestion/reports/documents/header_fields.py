@@ -43,9 +43,7 @@ _MONTH_PATTERNS = (
 )
 _DATE_BEFORE = re.compile(rf"{_NGAY}\s*\d{{1,2}}\s*$")
 # Deadline phrases, as whole words ("hạn" inside "Than Uyên" is not one), and the date after them.
-_DEADLINE_PHRASE = re.compile(
-    r"(?<![a-z0-9])(thoi\s*han(?:\s*bao\s*cao)?|han\s*(?:bao\s*cao|gui|nop)|cham\s*nhat|truoc\s*ngay)(?![a-z])"
-)
+_DEADLINE_PHRASE = re.compile(r"(?<![a-z0-9])(thoi\s*han(?:\s*bao\s*cao)?|han\s*(?:bao\s*cao|gui|nop)|cham\s*nhat|truoc\s*ngay)(?![a-z])")
 _DEADLINE_DATE = re.compile(
     rf"(?:(\d{{1,2}})\s*[/.\-]\s*(\d{{1,2}})\s*[/.\-]\s*(\d{{4}})|(\d{{1,2}})\s*{_THANG}\s*(\d{{1,2}})\s*{_NAM}\s*(\d{{4}}))"
 )
@@ -186,7 +184,9 @@ def find_stated_deadline(text: str) -> datetime | None:
         if d is None:
             continue
         phrase = " ".join(p[1].split())
-        sentence_start = max((m.end() for m in _SENTENCE_STOP.finditer(key, max(0, p.start() - 200), p.start())), default=max(0, p.start() - 200))
+        sentence_start = max(
+            (m.end() for m in _SENTENCE_STOP.finditer(key, max(0, p.start() - 200), p.start())), default=max(0, p.start() - 200)
+        )
         reporting_before = re.search(r"bao\s*cao", key[sentence_start : p.start()])
         if phrase.startswith(("han", "thoi")) or (phrase.startswith("truoc") and reporting_before):
             rank = 0

@@ -118,7 +118,8 @@ def _tesseract(exe: str, img) -> str:
         try:
             proc = subprocess.run(
                 [exe, str(src), "stdout", "-l", _lang(), "--psm", "4"],
-                capture_output=True, timeout=float(os.environ.get("DLXH_OCR_TIMEOUT", "120")),
+                capture_output=True,
+                timeout=float(os.environ.get("DLXH_OCR_TIMEOUT", "120")),
             )
         except subprocess.TimeoutExpired as exc:
             raise DocumentError("ocr_timeout", "Nhận dạng chữ quá lâu (ảnh quá lớn hoặc quá mờ); hãy scan lại ở 300 dpi.") from exc
