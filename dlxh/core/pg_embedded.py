@@ -17,6 +17,7 @@ import secrets
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,7 +121,14 @@ class EmbeddedPostgres:
 
     @property
     def run_dir(self) -> Path:
-        return self.cluster_dir / "run"
+        """The server's Unix-socket folder. A socket path holds at most 107 bytes (sun_path): under a
+        deep DLXH_HOME the server could not start ("could not create any Unix-domain sockets"), so
+        such a cluster gets a short private folder under /tmp named by its location."""
+        own = self.cluster_dir / "run"
+        if len(str(own)) + len("/.s.PGSQL.65535.lock") <= 100:
+            return own
+        digest = hashlib.sha256(str(self.pg_dir.resolve()).encode()).hexdigest()[:12]
+        return Path(tempfile.gettempdir()) / f"dlxh-pg-{digest}"
 
     @property
     def log_file(self) -> Path:
@@ -199,7 +207,7 @@ class EmbeddedPostgres:
             os.chmod(cluster.parent, 0o755)
             self._chown(cluster)
             (self.pg_dir / "location").write_text(str(cluster) + "\n")
-        self.run_dir.mkdir(exist_ok=True)
+        self.run_dir.mkdir(mode=0o700, exist_ok=True)
         self._chown(self.run_dir)
         stored_secret(self.password_file, lambda: secrets.token_urlsafe(24))
         if self.port() is None:
@@ -245,6 +253,9 @@ class EmbeddedPostgres:
                 f"of {self.settings.home} cannot start. Set DLXH_PG_PORT to a free port."
             )
         self.port_file.write_text(f"{port}\n")
+        if not self.run_dir.is_dir():  # a short socket folder under /tmp may be gone after a reboot
+            self.run_dir.mkdir(mode=0o700)
+            self._chown(self.run_dir)
         bindir = find_pg_bin(self.settings)
         options = (
             f"-c listen_addresses=127.0.0.1 -p {port} -k {self.run_dir} "
