@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from dlxh.core.queues import DEFAULT
+
 OptionKind = Literal["text", "path", "flag"]
 FolderOptions = Callable[[Path, Path], dict[str, str] | None]
 
@@ -68,8 +70,8 @@ class SourceSpec:
     placement: str = ""
     # SQL files (relative to the spec's package) creating this source's own tables, idempotently.
     ddl: tuple[str, ...] = ()
-    # Celery queue of the task that loads this source's files (dlxh.orchestration.queues).
-    queue: str = "default"
+    # Celery queue of the task that loads this source's files (dlxh.core.queues).
+    queue: str = DEFAULT
     # Position in `dlxh run` (the unit registry first: every other source resolves units by it).
     order: int = 100
     # Files per mapped ingest task when the DAG fans out over new files.

@@ -21,8 +21,8 @@ from typing import Any
 
 from airflow.sdk import get_current_context, task
 
+from dlxh.core.queues import DBT
 from dlxh.orchestration.defaults import DBT_THREADS
-from dlxh.orchestration.queues import DBT
 
 MODES = ("dbt_build", "cosmos_watcher")
 

@@ -3,6 +3,7 @@ DOCX/PDF/scanned documents and photos, OCR text)."""
 
 from pathlib import Path
 
+from dlxh.core.queues import OCR
 from ingestion.spec import RawTable, SourceSpec
 
 SPEC = SourceSpec(
@@ -37,7 +38,7 @@ SPEC = SourceSpec(
     ),
     months_from=("raw.reports", "period_month"),
     # Scanned documents and photos are OCR'd while loading: their own workers on Celery.
-    queue="ocr",
+    queue=OCR,
     order=20,
     batch_size=20,
     package_dir=Path(__file__).parent,
