@@ -53,7 +53,8 @@ def dbt_build_group(manifest):
     models = models_of(manifest)
     with TaskGroup(group_id="dbt", tooltip="dbt build, then one task per model") as group:
 
-        @task(task_id="build", queue=DBT, doc_md="`dbt build` of the whole project (dlxh build): every model and test, dbt's threads.")
+        # One XCom (not one per key): the model tasks read it whole.
+        @task(task_id="build", queue=DBT, multiple_outputs=False, doc_md="`dbt build` of the whole project (dlxh build): every model and test, dbt's threads.")
         def build_all() -> dict[str, Any]:
             from dlxh.orchestration.dbt_tasks import produce
 
@@ -68,7 +69,7 @@ def dbt_build_group(manifest):
                 doc_md=f"dbt model `{model.name}` and its {len(model.checks)} tests: "
                 "their outcome in `dbt.build`; a retry builds the model alone.",
             )
-            def model_task(produced: dict[str, Any], _model=model) -> dict[str, Any]:
+            def model_task(produced: dict[str, Any], _model=model) -> str | None:
                 from dlxh.orchestration.dbt_tasks import run_model
 
                 return run_model(_model, produced, get_current_context()["ti"].try_number)

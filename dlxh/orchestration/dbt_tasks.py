@@ -85,8 +85,10 @@ def model_outcome(model: Model, results: dict[str, dict[str, Any]]) -> tuple[str
     return ("failed" if failed else "ok"), lines
 
 
-def run_model(model: Model, produced: dict[str, Any] | None, try_number: int) -> dict[str, Any]:
-    """A model task's body (see the module docstring)."""
+def run_model(model: Model, produced: dict[str, Any] | None, try_number: int) -> str | None:
+    """A model task's body (see the module docstring): the model's name when this task rebuilt it,
+    else None. (None pushes no XCom: under dag.test() every XCom is a request to the execution
+    API, and a build DAG has a task per model.)"""
     from dlxh.build import build
 
     results = (produced or {}).get("results") or {}
@@ -94,14 +96,14 @@ def run_model(model: Model, produced: dict[str, Any] | None, try_number: int) ->
     for line in lines:
         log.info(line)
     if outcome == "ok":
-        return {"model": model.name, "rebuilt": False}
+        return None
     if outcome == "failed" and try_number <= 1:
         raise RuntimeError(f"dbt: {model.name} failed in the project build (see above); a retry builds it alone once the cause is fixed")
     log.info("building %s alone (%s)", model.name, "retry" if outcome == "failed" else "its upstream was rebuilt")
     # BUILDABLE: only the tests whose other parents are built (all are, upstream tasks succeeded).
     summary = build(as_of=(produced or {}).get("as_of"), select=model.name, indirect_selection="buildable")
     log.info(summary.render())
-    return {"model": model.name, "rebuilt": True}
+    return model.name
 
 
 def relationship_results(produced: dict[str, Any] | None) -> tuple[int, list[str]]:
@@ -111,17 +113,18 @@ def relationship_results(produced: dict[str, Any] | None) -> tuple[int, list[str
     return len(ran), [f"{uid}: {r['status']}" for uid, r in ran.items() if r["status"] not in OK]
 
 
-def relationship_tests_after(produced: dict[str, Any] | None, per_model: list[dict[str, Any]] | None) -> str:
+def relationship_tests_after(produced: dict[str, Any] | None, per_model: list[str | None] | None) -> str:
     """The build DAG's last dbt step: the fact -> dimension relationship tests passed in the
-    project build (`produced`) unless a model was rebuilt since (a retry, `per_model`); else, or
-    when there was no project build (cosmos watcher), run them now."""
+    project build (`produced`) unless a model was rebuilt since (a retry: `per_model` holds the
+    names of the models the model tasks rebuilt, None for the others); else, or when there was no
+    project build (cosmos watcher), run them now."""
     import logging
 
     from dlxh.build import build
 
     log = logging.getLogger("dlxh")
     if produced is not None:
-        rebuilt = [r["model"] for r in per_model or [] if r and r.get("rebuilt")]
+        rebuilt = [name for name in per_model or [] if name]
         ran, failed = relationship_results(produced)
         if ran and not failed and not rebuilt:
             message = f"{ran} relationship tests passed in the project build (dbt.build)"
