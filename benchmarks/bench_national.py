@@ -10,9 +10,11 @@ export; two monitoring tools' exports; sized by --scale) and go through `dlxh ru
 surveys, scans, build, validate the month, alerts).
 
 1. empty: registry and month on an empty warehouse;
-2. history: first --history months of structured forms of every unit (one consolidated form
-   per month) are ingested and built through the same DAGs (ingest units/reports, build; not
-   timed in the ratio), then the same month's files arrive and the pipeline runs again.
+2. history: first --history months are ingested and built through the same DAGs (ingest units,
+   reports, surveys, scans, then build; not timed in the ratio): per month one consolidated
+   structured form of every unit, the survey's export and the two tools' exports at --scale
+   (scale 1: ~5 M survey answers and ~5 M scanned items over 36 months); then the same month's
+   files arrive and the pipeline runs again.
 
 Prints, per case, the time of every stage (set-up, writing the files, each DAG) and the total,
 then the ratio history / empty of the month's pipeline (target: at most 1.5). Timings on a
@@ -172,12 +174,20 @@ def main() -> int:
     hist = Case("history", args.keep)
     try:
         hist.setup()
-        h = hist.write(f"write {args.history} months of history", ["--month", f"{month:%Y-%m}", "--history", str(args.history)])
+        h = hist.write(
+            f"write {args.history} months of history",
+            ["--month", f"{month:%Y-%m}", "--history", str(args.history), "--scale", str(args.scale)],
+        )
         # The registry (the same file the month brings) is loaded with the history.
         national_month.write_registry(hist.home / "inbox" / "units" / "danh_muc_don_vi_toan_quoc.csv", add_months(month, -48))
-        hdags = hist.pipeline("history", month, only=["dlxh_ingest_units", "dlxh_ingest_reports", "dlxh_build"])
+        hdags = hist.pipeline(
+            "history",
+            month,
+            only=["dlxh_ingest_units", "dlxh_ingest_reports", "dlxh_ingest_surveys", "dlxh_ingest_scans", "dlxh_build"],
+        )
         print(
-            f"\nhistory: {h['history_months']} months of structured forms, {h['units']} units; "
+            f"\nhistory: {h['history_months']} months of structured forms ({h['units']} units), "
+            f"{h['survey_submissions']} survey submissions, {h['scan_items']} scanned items; "
             f"ingest + build through the DAGs {hdags['runner wall']:.1f}s ({ {k: round(v, 1) for k, v in hdags.items()} })"
         )
         print(f"  loaded: {hist.counts()}")

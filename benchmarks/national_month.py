@@ -22,8 +22,10 @@ INBOX gets the layout the ingest DAGs poll (`$DLXH_INBOX`):
 survey answers and scanned items. Scale 1 is the national month: 1,360 units, ~139,000 survey
 answers and ~139,000 scanned items (5 M each over 36 months). `--history N` writes instead, for the
 N months before `--month`, one consolidated structured form per month with every unit's report
-(cheap, settled history for the "month on 36 months of history" benchmark: no unit owes an old
-month, so the alerts of the timed month are the month's own). Prints what it wrote (JSON).
+(settled history for the "month on 36 months of history" benchmark: no unit owes an old month,
+so the alerts of the timed month are the month's own) and each month's survey export and
+monitoring tools' exports at `--scale` (at scale 1, 36 months hold ~5 M survey answers and ~5 M
+scanned items). Prints what it wrote (JSON).
 """
 
 from __future__ import annotations
@@ -278,9 +280,10 @@ def write_reports(folder: Path, period: date, scale: float, rng: random.Random) 
     return counts
 
 
-def write_history(folder: Path, month: date, months: int, rng: random.Random) -> int:
-    """One consolidated structured form per month (every unit's report) for the `months` before `month`."""
-    written = 0
+def write_history(inbox: Path, month: date, months: int, scale: float, rng: random.Random) -> dict[str, int]:
+    """For each of the `months` before `month`: one consolidated structured form (every unit's
+    report), the survey's export and the monitoring tools' exports (sized by `scale`)."""
+    written = {"history_months": 0, "survey_submissions": 0, "scan_items": 0}
     everyone = units()
     for back in range(months, 0, -1):
         period = add_months(month, -back)
@@ -288,8 +291,10 @@ def write_history(folder: Path, month: date, months: int, rng: random.Random) ->
         rows = []
         for unit in everyone:  # settled history: every unit reported (no open obligations left)
             rows += _form_rows(unit, period, due - timedelta(days=rng.randint(1, 8)), rng)
-        _write_csv(folder / f"{period:%Y-%m}" / f"BC_tong_hop_{period:%Y-%m}.csv", FORM_HEADER, rows, mtime=due)
-        written += 1
+        _write_csv(inbox / "reports" / f"{period:%Y-%m}" / f"BC_tong_hop_{period:%Y-%m}.csv", FORM_HEADER, rows, mtime=due)
+        written["history_months"] += 1
+        written["survey_submissions"] += write_survey(inbox / "surveys" / SURVEY_ID, period, scale)
+        written["scan_items"] += write_scans(inbox / "scans", period, scale, rng)
     return written
 
 
@@ -406,14 +411,14 @@ def main() -> int:
     ap.add_argument("inbox", type=Path)
     ap.add_argument("--month", default=None, help="YYYY-MM (default: the last month whose report deadline has passed)")
     ap.add_argument("--scale", type=float, default=1.0)
-    ap.add_argument("--history", type=int, default=0, help="write N months of history (structured forms) instead of the month")
+    ap.add_argument("--history", type=int, default=0, help="write N months of history (forms, surveys, scans) instead of the month")
     ap.add_argument("--seed", type=int, default=2026)
     args = ap.parse_args()
     month = date.fromisoformat(args.month + "-01") if args.month else default_month()
     if args.history:
         rng = random.Random(f"{args.seed}-history")
-        n = write_history(args.inbox / "reports", month, args.history, rng)
-        print(json.dumps({"history_months": n, "units": len(units())}))
+        written = write_history(args.inbox, month, args.history, args.scale, rng)
+        print(json.dumps({**written, "units": len(units())}))
         return 0
     print(json.dumps(write_month(args.inbox, month, args.scale, args.seed), ensure_ascii=False))
     return 0
