@@ -12,6 +12,7 @@ endings, options, asset) and its source class implements ``load_file``. The loop
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -165,6 +166,10 @@ class Source(Protocol):
     def load_file(self, cur: Any, ctx: FileContext, outcome: FileOutcome) -> None:
         """Parse ctx.data and write rows with `cur`, recording counts and quarantines on `outcome`."""
 
+    # Optional: `read_ahead(files, conn)`, a context manager the loop holds open while it loads
+    # `files` (in that order), for a source that prepares files ahead (the reports source OCRs
+    # scans in threads). What it prepares must not change what `load_file` does with a file.
+
 
 def expand_paths(paths: Iterable[str | Path], suffixes: frozenset[str]) -> list[Path]:
     files: list[Path] = []
@@ -297,16 +302,18 @@ def run_ingest(source: Source, paths: Iterable[str | Path], conn: Any, progress:
             progress(f"{link.name}: liên kết hỏng (trỏ tới tệp không tồn tại), bỏ qua")
     t0 = time.monotonic()
     status = "failed"
+    read_ahead = getattr(source, "read_ahead", None)
     try:
-        for n, path in enumerate(files, start=1):
-            outcome = _ingest_one(source, path, conn, load_id)
-            summary.files.append(outcome)
-            if progress:
-                progress(
-                    f"[{n}/{len(files)}] {path.name}: {outcome.status} — {outcome.rows_loaded} nạp, "
-                    f"{outcome.rows_unchanged} không đổi, {outcome.rows_quarantined} cách ly "
-                    f"({time.monotonic() - t0:.1f}s)"
-                )
+        with read_ahead(files, conn) if read_ahead is not None else contextlib.nullcontext():
+            for n, path in enumerate(files, start=1):
+                outcome = _ingest_one(source, path, conn, load_id)
+                summary.files.append(outcome)
+                if progress:
+                    progress(
+                        f"[{n}/{len(files)}] {path.name}: {outcome.status} — {outcome.rows_loaded} nạp, "
+                        f"{outcome.rows_unchanged} không đổi, {outcome.rows_quarantined} cách ly "
+                        f"({time.monotonic() - t0:.1f}s)"
+                    )
         status = "succeeded"
     except Exception as exc:
         if _connection_lost(exc):

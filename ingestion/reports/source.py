@@ -7,6 +7,9 @@ Primary key: report_key (hash of the normalised report content). Cursor: ops.fil
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -19,6 +22,7 @@ from ingestion.reports.records import ReportRecord
 from ingestion.reports.spec import SPEC
 from ingestion.spec import SourceSpec
 
+log = logging.getLogger("dlxh")
 DOCUMENT_SUFFIXES = frozenset({".docx", ".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".txt", ".doc"})
 
 REPORT_COLUMNS = (
@@ -55,6 +59,43 @@ class ReportsSource:
 
     def __init__(self) -> None:
         self._adhoc: list | None = None
+        self._ahead: Any = None  # documents.ahead.TextAhead during a batch (read_ahead)
+        self.last_read_ahead: list[Path] = []  # the files the last batch read ahead
+
+    @contextmanager
+    def read_ahead(self, files: list[Path], conn: Any) -> Iterator[None]:
+        """While the batch loads, extract the text of its scans and PDFs ahead in threads
+        (ingestion/reports/documents/ahead.py): only files not loaded before."""
+        from ingestion.reports.documents.ahead import TextAhead, workers_setting, worth_reading_ahead
+
+        workers = workers_setting()
+        candidates = [p for p in files if worth_reading_ahead(p)] if workers > 1 else []
+        hashed = []
+        for path in candidates:
+            try:
+                hashed.append((path, sha256_file(path)))
+            except OSError:
+                continue  # the loop reports an unreadable file itself
+        if len(hashed) > 1:
+            with conn, conn.cursor() as cur:
+                cur.execute(
+                    "select file_hash from ops.files where source = %s and status = 'loaded' and file_hash = any(%s)",
+                    (self.name, [h for _p, h in hashed]),
+                )
+                loaded = {row[0] for row in cur.fetchall()}
+            hashed = [(p, h) for p, h in hashed if h not in loaded]
+        self.last_read_ahead = []
+        if len(hashed) < 2:  # nothing to overlap
+            yield
+            return
+        self._ahead = TextAhead(hashed, workers)
+        log.info("reading %d scans/PDFs ahead in %d threads", len(hashed), workers)
+        try:
+            yield
+        finally:
+            self.last_read_ahead = list(self._ahead.submitted)
+            self._ahead.close()
+            self._ahead = None
 
     def adhoc_requests(self) -> list:
         if self._adhoc is None:
@@ -114,6 +155,7 @@ class ReportsSource:
         assignment = current_assignment(cur, ctx.file_hash)
         sender = register.register_sender_for(cur, ctx.path.name)
         try:
+            extracted = self._ahead.take(ctx.path, ctx.file_hash) if self._ahead is not None else None
             report = documents.parse_document(
                 ctx.path,
                 ctx.data,
@@ -121,6 +163,7 @@ class ReportsSource:
                 self.adhoc_requests(),
                 register_sender=register.expand_sender(sender) if sender else None,
                 assignment=assignment,
+                extracted=extracted,
             )
         except documents.DocumentError as exc:
             _quarantine_file(outcome, Quarantined(exc.reason_code, str(exc), record=exc.context))

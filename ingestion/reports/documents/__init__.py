@@ -40,11 +40,13 @@ def parse_document(
     adhoc: list[AdhocRequest] | None = None,
     register_sender: str | None = None,
     assignment: dict | None = None,
+    extracted: ExtractedText | None = None,
 ) -> ReportRecord:
     """`register_sender`: the register's «Nơi gửi» of the row whose attachment is this file;
-    `assignment`: a person's decision (ops.report_assignments) that settles unit, month and type."""
+    `assignment`: a person's decision (ops.report_assignments) that settles unit, month and type;
+    `extracted`: the file's text when it was already extracted from `data` (read ahead, `ahead.py`)."""
     return parse_text(
-        extract_text(path, data),
+        extracted if extracted is not None else extract_text(path, data),
         registry,
         adhoc or [],
         file_name=path.name,
