@@ -45,7 +45,7 @@ def airflow_environ(settings: Settings | None = None) -> dict[str, str]:
     # the umask's mode nor prints a generated password in its log.
     passwords_file = home / "simple_auth_manager_passwords.json"
     _stored_secret(passwords_file, lambda: json.dumps({"admin": secrets.token_urlsafe(16)}))
-    write_local_settings(home)
+    remove_stale_local_settings(home)
     env = {
         "DLXH_HOME": str(settings.home),
         "AIRFLOW_HOME": str(home),
@@ -102,21 +102,14 @@ def airflow_environ(settings: Settings | None = None) -> dict[str, str]:
     return env
 
 
-LOCAL_SETTINGS = (
-    "# Written by dlxh (dlxh/airflow_env.py) on every start; edit dlxh/orchestration/local_settings.py instead.\n"
-    "from dlxh.orchestration.local_settings import *  # noqa: F401,F403\n"
-)
-
-
-def write_local_settings(airflow_home: Path) -> Path:
-    """`$AIRFLOW_HOME/config/airflow_local_settings.py`, importing dlxh/orchestration/local_settings.py."""
+def remove_stale_local_settings(airflow_home: Path) -> None:
+    """Remove the `$AIRFLOW_HOME/config/airflow_local_settings.py` earlier versions wrote (it imported
+    a Celery 5.7 compatibility module that the `celery<5.7` pin made unnecessary and that is gone:
+    left in place, every Airflow process would fail to import it). A file of the operator's own is
+    kept."""
     path = airflow_home / "config" / "airflow_local_settings.py"
-    if not path.is_file() or path.read_text(encoding="utf-8") != LOCAL_SETTINGS:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(LOCAL_SETTINGS, encoding="utf-8")
-        tmp.replace(path)
-    return path
+    if path.is_file() and "from dlxh.orchestration.local_settings import" in path.read_text(encoding="utf-8"):
+        path.unlink()
 
 
 EXECUTORS = {"local": "LocalExecutor", "celery": "CeleryExecutor"}

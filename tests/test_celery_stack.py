@@ -76,14 +76,19 @@ def test_broker_and_result_backend_settings_only_for_the_celery_executor(redis_h
     assert local["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor" and not any(k.startswith("AIRFLOW__CELERY") for k in local)
     monkeypatch.setenv("DLXH_AIRFLOW_EXECUTOR", "celery")
     settings = load_settings()
+    # The hook an earlier version wrote imported a module that is gone (the Celery 5.7 shim).
+    hook = settings.airflow_home / "config" / "airflow_local_settings.py"
+    hook.parent.mkdir(parents=True, exist_ok=True)
+    hook.write_text("from dlxh.orchestration.local_settings import *  # noqa: F401,F403\n", encoding="utf-8")
     env = airflow_environ(settings)
     assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
     assert env["AIRFLOW__CELERY__BROKER_URL"] == EmbeddedRedis(settings).url()
     assert env["AIRFLOW__CELERY__RESULT_BACKEND"] == "db+postgresql://airflow:pw@127.0.0.1:5999/airflow"
     assert env["AIRFLOW__OPERATORS__DEFAULT_QUEUE"] == DEFAULT
-    # Airflow's hook module, importing dlxh's local settings, is in $AIRFLOW_HOME/config.
-    hook = settings.airflow_home / "config" / "airflow_local_settings.py"
-    assert "from dlxh.orchestration.local_settings import *" in hook.read_text()
+    assert not hook.exists()  # removed: Airflow would fail to import it
+    hook.write_text("# the operator's own policies\n", encoding="utf-8")
+    airflow_environ(settings)
+    assert hook.read_text(encoding="utf-8") == "# the operator's own policies\n"  # kept
     queues = {name: args[args.index("--queues") + 1].split(",") for name, args, _env in worker_services()}
     assert len(queues) >= 2 and {DEFAULT, DBT} <= set(queues["worker-dbt"]) and {OCR, DEFAULT} <= set(queues["worker-ocr"])
     for _name, args, extra in worker_services():
@@ -91,10 +96,11 @@ def test_broker_and_result_backend_settings_only_for_the_celery_executor(redis_h
 
 
 def test_the_provider_reads_a_failed_celery_task_from_the_postgresql_result_backend(airflow_env):
-    """Celery 5.7 stores results encoded; the provider's bulk fetch (the scheduler's) reads them."""
-    from dlxh.orchestration.celery_compat import install
-
-    install()
+    """The locked Celery (<5.7) and the Celery provider work together, with no shim: the provider's
+    executor module imports (it imports `celery.backends.database.retry`, which Celery 5.7
+    removed) and its bulk state fetch (the scheduler's) reads a failed task's result from the
+    PostgreSQL result backend (Celery 5.7 stores results encoded, which the provider's fetch
+    does not decode)."""
     from airflow.providers.celery.executors.celery_executor_utils import BulkStateFetcher
     from celery import Celery, states
     from celery.result import AsyncResult

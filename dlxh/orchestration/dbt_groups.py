@@ -52,9 +52,13 @@ def dbt_build_group(manifest):
 
     models = models_of(manifest)
     with TaskGroup(group_id="dbt", tooltip="dbt build, then one task per model") as group:
-
         # One XCom (not one per key): the model tasks read it whole.
-        @task(task_id="build", queue=DBT, multiple_outputs=False, doc_md="`dbt build` of the whole project (dlxh build): every model and test, dbt's threads.")
+        @task(
+            task_id="build",
+            queue=DBT,
+            multiple_outputs=False,
+            doc_md="`dbt build` of the whole project (dlxh build): every model and test, dbt's threads.",
+        )
         def build_all() -> dict[str, Any]:
             from dlxh.orchestration.dbt_tasks import produce
 
