@@ -236,7 +236,14 @@ def _connection_lost(exc: BaseException) -> bool:
 
 
 def _database_lost(exc: BaseException, where: str) -> DatabaseUnavailable:
+    import psycopg2.errors
+
     first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    if isinstance(exc, psycopg2.errors.TransactionRollbackError):
+        return DatabaseUnavailable(
+            f"PostgreSQL aborted a file's transaction {FILE_ATTEMPTS} times while {where} ({first}); "
+            "the files before it are loaded, run the ingest again"
+        )
     return DatabaseUnavailable(f"lost the connection to PostgreSQL while {where}: {first}")
 
 
@@ -374,7 +381,33 @@ def _source_lock(cur: Any, source: str) -> None:
     cur.execute("select pg_advisory_xact_lock(%s, hashtext(%s))", (_SOURCE_LOCK, source))
 
 
+# A file's transaction that PostgreSQL aborts to break a deadlock, or on a serialization failure,
+# is run again from the start (it rolled back whole, so nothing is counted twice).
+FILE_ATTEMPTS = 3
+
+
 def _ingest_one(source: Source, path: Path, conn: Any, load_id: int) -> FileOutcome:
+    import psycopg2.errors
+
+    for attempt in range(1, FILE_ATTEMPTS + 1):
+        try:
+            return _ingest_file(source, path, conn, load_id)
+        except psycopg2.errors.TransactionRollbackError as exc:
+            if attempt == FILE_ATTEMPTS:
+                raise
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            log.warning(
+                "%s: %s: PostgreSQL aborted the file's transaction (%s); attempt %d of %d",
+                source.name,
+                path,
+                first,
+                attempt + 1,
+                FILE_ATTEMPTS,
+            )
+    raise AssertionError("unreachable")
+
+
+def _ingest_file(source: Source, path: Path, conn: Any, load_id: int) -> FileOutcome:
     try:
         file_hash = sha256_file(path)
         mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)

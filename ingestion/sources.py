@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import ingestion
-from dlxh.core.schema import SCHEMA_LOCK
+from dlxh.core.schema import apply_sql_files
 from ingestion.spec import SourceSpec
 
 
@@ -57,14 +57,11 @@ def get_source(name: str, **options: Any) -> Any:
 
 
 def ensure_tables(conn: Any) -> list[Path]:
-    """Create the tables of sources that bring their own DDL (idempotent; every ingest and build)."""
+    """Create the tables of sources that bring their own DDL (every ingest and build; runs the DDL
+    only when it changed, see dlxh.core.schema). Returns the DDL files of all sources."""
     files = [f for spec in specs() for f in spec.ddl_files()]
-    if not files:
-        return []
-    with conn, conn.cursor() as cur:
-        # The warehouse schema's lock: its role grants and a source's DDL touch the same catalog rows
-        # (concurrent bootstraps failed with "tuple concurrently updated").
-        cur.execute("select pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
-        for path in files:
-            cur.execute(path.read_text(encoding="utf-8"))
+    if files:
+        # Under the warehouse schema's lock: its role grants and a source's DDL touch the same
+        # catalog rows (concurrent bootstraps failed with "tuple concurrently updated").
+        apply_sql_files(conn, files, "sources")
     return files

@@ -107,6 +107,85 @@ def test_two_processes_ingesting_the_same_files(warehouse, demo, source):
         assert _scalar(warehouse, "select count(*) from raw.units") == read
 
 
+def test_a_file_transaction_aborted_by_a_deadlock_is_run_again(warehouse, demo):
+    """A real deadlock with a `dlxh ingest` process: this test's transaction holds a share lock
+    on ops.files, the ingest (inside a file's transaction, holding the source lock) waits for it
+    to record the file, then this test asks for the source lock. PostgreSQL aborts the ingest's
+    transaction (this session waits longer before checking); the ingest runs the file again and
+    loads it once, with no error."""
+    from dlxh.core.schema import apply_schema
+    from ingestion.sources import ensure_tables
+
+    apply_schema(warehouse)  # (emptied with ops: applied again now, not by the ingest under the lock)
+    ensure_tables(warehouse)
+    args = _args("units", demo)[0]
+    deadlocks_before = _scalar(warehouse, "select deadlocks from pg_stat_database where datname = current_database()")
+    other = _restart()
+    try:
+        with other.cursor() as cur:
+            cur.execute("set deadlock_timeout = '60s'")  # so the ingest's backend is the one that detects it
+            cur.execute("lock table ops.files in share mode")
+            proc = _spawn(args)
+            _wait_for(
+                lambda: (
+                    (
+                        _scalar(
+                            warehouse,
+                            "select count(*) from pg_stat_activity where application_name = 'dlxh' "
+                            "and wait_event_type = 'Lock' and wait_event = 'relation'",
+                        )
+                        >= 1
+                    )
+                    or proc.poll() is not None
+                ),
+                "the ingest to wait on ops.files",
+            )
+            assert proc.poll() is None, proc.communicate()
+            cur.execute("select pg_advisory_xact_lock(%s, hashtext(%s))", (0x444C5832, "units"))
+        other.commit()
+        out, err = proc.communicate(timeout=300)
+    finally:
+        other.close()
+    assert proc.returncode == 0, err[-3000:]
+    run = json.loads(out)
+    assert run["reconciles"] and [f["status"] for f in run["files"]] == ["loaded"] * len(run["files"])
+    assert run["totals"]["rows_loaded"] == run["totals"]["rows_read"] > 0
+    assert _scalar(warehouse, "select count(*) from raw.units") == run["totals"]["rows_read"]
+    assert _scalar(warehouse, "select status from ops.loads where load_id = %s", (run["load_id"],)) == "succeeded"
+    assert _scalar(warehouse, "select deadlocks from pg_stat_database where datname = current_database()") > deadlocks_before
+
+
+def test_a_current_schema_is_applied_without_locking_a_table(warehouse):
+    """What every process does first takes no table lock when nothing changed: it does not wait
+    for a transaction that holds every raw and ops table exclusively (but the fingerprints)."""
+    from dlxh.core.schema import apply_schema
+    from ingestion.sources import ensure_tables
+
+    apply_schema(warehouse)
+    ensure_tables(warehouse)
+    holder = _restart()
+    try:
+        with holder.cursor() as cur:
+            cur.execute(
+                "select string_agg(format('%I.%I', schemaname, tablename), ', ') from pg_tables where schemaname in ('raw', 'ops') "
+                "and tablename <> 'schema_applied'"
+            )
+            cur.execute(f"lock table {cur.fetchone()[0]} in access exclusive mode")
+            with warehouse.cursor() as mine:
+                mine.execute("set lock_timeout = '5s'")  # a wait fails the test instead of hanging it
+            warehouse.commit()
+            try:
+                assert apply_schema(warehouse) == []
+                assert ensure_tables(warehouse)
+            finally:
+                with warehouse.cursor() as mine:
+                    mine.execute("reset lock_timeout")
+                warehouse.commit()
+        holder.rollback()
+    finally:
+        holder.close()
+
+
 def _server():
     from dlxh.core.pg_embedded import EmbeddedPostgres
     from dlxh.core.settings import load_settings
