@@ -307,3 +307,57 @@ def test_fact_built_before_previous_period_month_gets_the_column(built, conn):
     )
     assert cols == [("previous_period_month",)]
     assert _q(conn, "select count(*) from marts.fct_opinion_signal where signal_group_key = 'scan|pos-1'") == [(1,)]
+
+
+def _written_in_last_build(conn) -> list[str]:
+    """The signal groups the last build wrote (their rows carry its transaction's start)."""
+    rows = _q(
+        conn,
+        """select distinct signal_group_key from marts.fct_opinion_signal
+           where updated_at = (select max(updated_at) from marts.fct_opinion_signal) order by 1""",
+    )
+    return [r[0] for r in rows]
+
+
+def test_an_incremental_run_rewrites_only_what_changed(built, conn):
+    """Rows loaded seconds before the last build (a history loaded just before it) are not read
+    again: the next run rewrites the one new item's group, and the marts only its month."""
+    from dlxh.build import build
+
+    build(as_of=date(2026, 11, 30))  # settles what the earlier tests changed
+    november = date(2026, 11, 1)
+    _load(conn, "raw.scan_items", SCAN_COLS, [_scan("only-new", "U-A", november, -0.3)])
+    build(as_of=date(2026, 11, 30))
+    assert _written_in_last_build(conn) == ["scan|only-new"]
+    written = _q(
+        conn,
+        """select distinct period_month from marts.mart_unit_topic_month
+           where source_updated_at = (select max(source_updated_at) from marts.mart_unit_topic_month)""",
+    )
+    # the month of the change (the month after it, recomputed too, has no signals)
+    assert sorted(m for (m,) in written) == [november]
+    recorded = _q(conn, "select model from ops.build_watermarks order by 1")
+    assert recorded == [("marts.fct_opinion_signal",), ("marts.mart_hot_spots",), ("marts.mart_unit_topic_month",)]
+
+
+def test_a_row_committed_after_the_build_began_is_picked_up_next(built, conn):
+    """A transaction that started before a build and commits after it (a long ingest) wrote rows
+    stamped before the build: the run cannot see them, the next one must still read them."""
+    from dlxh.build import build
+    from dlxh.core.db import connect, copy_rows, warehouse_target
+
+    november = date(2026, 11, 1)
+    late = connect(warehouse_target())
+    try:
+        with late.cursor() as cur:
+            copy_rows(cur, "raw.scan_items", SCAN_COLS, [_scan("late-commit", "U-B", november, -0.5)])  # still open
+            build(as_of=date(2026, 11, 30))
+            assert _q(conn, "select count(*) from marts.fct_opinion_signal where signal_group_key = 'scan|late-commit'") == [(0,)]
+        late.commit()
+    finally:
+        late.close()
+    build(as_of=date(2026, 11, 30))
+    assert _written_in_last_build(conn) == ["scan|late-commit"]
+    incremental = _snapshot(conn)
+    build(as_of=date(2026, 11, 30), full_refresh=True)
+    assert _snapshot(conn) == incremental

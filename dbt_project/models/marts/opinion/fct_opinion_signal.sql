@@ -4,7 +4,7 @@
         incremental_strategy='delete+insert',
         unique_key='signal_group_key',
         on_schema_change='append_new_columns',
-        pre_hook=["set local jit = off"],
+        pre_hook=["set local jit = off", "{{ record_build_watermark() }}"],
         indexes=[
             {'columns': ['signal_group_key']},
             {'columns': ['signal_id'], 'unique': True},
@@ -76,7 +76,7 @@ current_reports as (
     where
         is_current_version
         {% if is_incremental() %}  -- noqa: LT02
-            and group_changed_at > {{ signal_watermark('report') }}
+            and group_changed_at >= {{ signal_watermark('report') }}
         {% endif %}  -- noqa: LT02
 ),
 
@@ -149,14 +149,14 @@ report_signals as (
             unit_code,
             period_month
         from survey_responses
-        where updated_at > {{ signal_watermark('survey') }}
+        where updated_at >= {{ signal_watermark('survey') }}
         union
         select
             survey_responses.unit_code,
             survey_responses.period_month
         from survey_answers
         inner join survey_responses on survey_answers.submission_uuid = survey_responses.submission_uuid
-        where survey_answers.updated_at > {{ signal_watermark('survey') }}
+        where survey_answers.updated_at >= {{ signal_watermark('survey') }}
     ),
 {% endif %}
 
@@ -260,7 +260,7 @@ survey_signals as (
 scoped_scan_items as (
     select * from scan_items
     {% if is_incremental() %}
-        where updated_at > {{ signal_watermark('scan') }}
+        where updated_at >= {{ signal_watermark('scan') }}
     {% endif %}
 ),
 
@@ -333,7 +333,9 @@ select
     respondents,
     is_suppressed,
     evidence_ref,
-    updated_at,
+    -- when this run wrote the row (its transaction's start): the marts above read from their own
+    -- recorded safe point on this column (the source rows' own times could precede it)
+    now() as updated_at,
     -- sticky: a later run without a move keeps it, so a mart that missed a run still sees the move
     -- (a group not stored before has no stored month: null)
     case

@@ -6,6 +6,7 @@
         pre_hook=[
             "set local jit = off",
             "{% if is_incremental() %}delete from {{ this }} where period_month in ({{ hot_spot_recomputed_months(ref('mart_unit_topic_month')) }}){% endif %}",
+            "{{ record_build_watermark() }}",
         ],
         indexes=[
             {'columns': ['hot_spot_key'], 'unique': True},

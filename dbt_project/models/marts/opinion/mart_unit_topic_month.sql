@@ -7,6 +7,7 @@
         pre_hook=[
             "set local jit = off",
             "{% if is_incremental() %}delete from {{ this }} where period_month in ({{ months_left_by_signals(ref('fct_opinion_signal')) }}){% endif %}",
+            "{{ record_build_watermark() }}",
         ],
         indexes=[
             {'columns': ['unit_topic_month_key'], 'unique': True},
@@ -38,12 +39,12 @@ signals as not materialized (
     changed_months as (
         select period_month
         from signals
-        where updated_at > {{ source_watermark() }}
+        where updated_at >= {{ source_watermark() }}
         union
         -- the month a scanned item left (see fct_opinion_signal.previous_period_month)
         select previous_period_month
         from signals
-        where updated_at > {{ source_watermark() }} and previous_period_month is not null
+        where updated_at >= {{ source_watermark() }} and previous_period_month is not null
     ),
 
     recomputed_months as (
@@ -91,8 +92,7 @@ aggregated as (
         sum(sentiment * weight) filter (where sentiment is not null and weight > 0)
         / nullif(sum(weight) filter (where sentiment is not null and weight > 0), 0) as mean_sentiment,
         count(*) filter (where sentiment is not null) as signals_with_sentiment,
-        count(*) filter (where is_negative) as negative_signals,
-        max(updated_at) as source_updated_at
+        count(*) filter (where is_negative) as negative_signals
     from scoped_signals
     group by unit_code, topic_code, period_month
 ),
@@ -131,5 +131,6 @@ select
     cast(round(cast(negative_signals as numeric) / nullif(signals_with_sentiment, 0), 4) as numeric) as negative_share,
     cast(round(previous_mean_sentiment, 4) as numeric) as previous_mean_sentiment,
     cast(round(mean_sentiment - previous_mean_sentiment, 4) as numeric) as mean_sentiment_change,
-    source_updated_at
+    -- when this run wrote the row: mart_hot_spots reads from its recorded safe point on it
+    now() as source_updated_at
 from with_previous
