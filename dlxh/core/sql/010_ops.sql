@@ -81,3 +81,5 @@ alter table ops.alert_log add column if not exists reason text;
 -- The outbox scan: pending rows whose next attempt is due.
 create index if not exists alert_log_due
 on ops.alert_log (next_attempt_at, alert_id) where status = 'pending';
+-- The deliverer's cursor: the next pending row after the last one tried, in id order.
+create index if not exists alert_log_pending on ops.alert_log (alert_id) where status = 'pending';
