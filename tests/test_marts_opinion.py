@@ -337,7 +337,13 @@ def test_an_incremental_run_rewrites_only_what_changed(built, conn):
     # the month of the change (the month after it, recomputed too, has no signals)
     assert sorted(m for (m,) in written) == [november]
     recorded = _q(conn, "select model from ops.build_watermarks order by 1")
-    assert recorded == [("marts.fct_opinion_signal",), ("marts.mart_hot_spots",), ("marts.mart_unit_topic_month",)]
+    assert recorded == [
+        ("marts.dim_scan_item",),
+        ("marts.fct_opinion_signal",),
+        ("marts.mart_hot_spots",),
+        ("marts.mart_unit_topic_month",),
+    ]
+    assert _q(conn, "select count(*) from marts.dim_scan_item") == _q(conn, "select count(*) from raw.scan_items")
 
 
 def test_a_row_committed_after_the_build_began_is_picked_up_next(built, conn):
@@ -359,5 +365,9 @@ def test_a_row_committed_after_the_build_began_is_picked_up_next(built, conn):
     build(as_of=date(2026, 11, 30))
     assert _written_in_last_build(conn) == ["scan|late-commit"]
     incremental = _snapshot(conn)
+    items_sql = "select item_key, signal_group_key, period_month, unit_code, engagement, updated_at from marts.dim_scan_item order by 1"
+    items = _q(conn, items_sql)
+    assert "late-commit" in [row[0] for row in items]
     build(as_of=date(2026, 11, 30), full_refresh=True)
     assert _snapshot(conn) == incremental
+    assert _q(conn, items_sql) == items
