@@ -73,6 +73,15 @@ def _scalar(conn, sql: str, params=()):
         return cur.fetchone()[0]
 
 
+def _ingests_waiting(conn, wait_event: str) -> int:
+    """How many `dlxh` backends wait on a lock of this kind (advisory, relation, transactionid)."""
+    return _scalar(
+        conn,
+        "select count(*) from pg_stat_activity where application_name = 'dlxh' and wait_event_type = 'Lock' and wait_event = %s",
+        (wait_event,),
+    )
+
+
 def _load_units(conn, demo) -> None:
     from ingestion.framework import run_ingest
     from ingestion.sources import get_source
@@ -127,17 +136,7 @@ def test_a_file_transaction_aborted_by_a_deadlock_is_run_again(warehouse, demo):
             cur.execute("lock table ops.files in share mode")
             proc = _spawn(args)
             _wait_for(
-                lambda: (
-                    (
-                        _scalar(
-                            warehouse,
-                            "select count(*) from pg_stat_activity where application_name = 'dlxh' "
-                            "and wait_event_type = 'Lock' and wait_event = 'relation'",
-                        )
-                        >= 1
-                    )
-                    or proc.poll() is not None
-                ),
+                lambda: (_ingests_waiting(warehouse, "relation") >= 1) or proc.poll() is not None,
                 "the ingest to wait on ops.files",
             )
             assert proc.poll() is None, proc.communicate()
@@ -246,14 +245,7 @@ def test_server_stopped_while_a_file_is_being_loaded(warehouse, demo, source):
         cur.execute("select pg_advisory_xact_lock(%s, hashtext(%s))", (0x444C5832, source))
         proc = _spawn(args)
         _wait_for(
-            lambda: (
-                _scalar(
-                    warehouse,
-                    "select count(*) from pg_stat_activity where application_name = 'dlxh' "
-                    "and wait_event_type = 'Lock' and wait_event = 'advisory'",
-                )
-                >= 1
-            ),
+            lambda: _ingests_waiting(warehouse, "advisory") >= 1,
             "the ingest to wait on the lock",
         )
         load_id = _scalar(warehouse, "select max(load_id) from ops.loads where status = 'running'")
@@ -298,15 +290,7 @@ def test_server_stopped_while_a_large_survey_export_is_written(warehouse, dlxh_h
                 (answers[12_345].uuid,),
             )
             _wait_for(
-                lambda: (
-                    _scalar(
-                        warehouse,
-                        "select count(*) from pg_stat_activity where application_name = 'dlxh' "
-                        "and wait_event_type = 'Lock' and wait_event = 'transactionid'",
-                    )
-                    >= 1
-                    or proc.poll() is not None
-                ),
+                lambda: _ingests_waiting(warehouse, "transactionid") >= 1 or proc.poll() is not None,
                 "the ingest to reach the third chunk",
             )
             assert proc.poll() is None, proc.communicate()
