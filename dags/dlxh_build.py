@@ -5,7 +5,7 @@ from __future__ import annotations
 from airflow.sdk import Metadata, dag, get_current_context, task
 
 from dlxh.orchestration.assets import MARTS, any_raw_asset
-from dlxh.orchestration.dbt_groups import build_mode, dbt_group, model_task_ids
+from dlxh.orchestration.dbt_groups import build_mode, dbt_group
 from dlxh.orchestration.defaults import COMMON
 from dlxh.orchestration.manifest import manifest_path
 
@@ -41,14 +41,12 @@ def dlxh_build():
     @task
     def relationship_tests() -> str:
         """The fact -> dimension relationship tests, once every model is built: they ran in the
-        project build; they run again when a model was rebuilt since (a retry) or when the build
-        ran elsewhere (cosmos watcher: its results are per model)."""
-        from dlxh.orchestration.dbt_tasks import relationship_tests_after
+        project build; they run again when a model failed there (its task rebuilt it) or when the
+        build ran elsewhere (cosmos watcher: its results are per model)."""
+        from dlxh.orchestration.dbt_tasks import models_of, relationship_tests_after
 
-        ti = get_current_context()["ti"]
-        produced = ti.xcom_pull(task_ids="dbt.build") if MODE == "dbt_build" else None
-        per_model = ti.xcom_pull(task_ids=model_task_ids(MANIFEST)) if MODE == "dbt_build" else None
-        return relationship_tests_after(produced, per_model)
+        produced = get_current_context()["ti"].xcom_pull(task_ids="dbt.build") if MODE == "dbt_build" else None
+        return relationship_tests_after(produced, models_of(MANIFEST))
 
     @task(outlets=[MARTS])
     def publish_marts(months: list[str]):

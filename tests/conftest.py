@@ -22,6 +22,7 @@ UNIT_MODULES = frozenset(
         "test_alerts_rules",
         "test_alerts_templates",
         "test_architecture",
+        "test_build_dag_outcomes",
         "test_calendar",
         "test_reports_extraction",
         "test_reports_form",

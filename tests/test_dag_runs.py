@@ -81,6 +81,21 @@ def run_dag(pipeline, dag_id: str, conf: dict | None = None):
     return str(dr.state), states, seconds
 
 
+def last_return_value(dag_id: str, task_id: str) -> str | None:
+    """The newest return value (XCom) of one task of a DAG, as stored."""
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        row = (
+            session.query(XComModel.value)
+            .filter(XComModel.dag_id == dag_id, XComModel.task_id == task_id, XComModel.key == "return_value")
+            .order_by(XComModel.timestamp.desc())
+            .first()
+        )
+    return None if row is None else str(row[0])
+
+
 def scalar(conn, sql: str, params: tuple = ()):
     with conn.cursor() as cur:
         cur.execute(sql, params)
@@ -143,6 +158,8 @@ def test_build_dag_runs_every_dbt_model_with_cosmos(pipeline):
     dbt_tasks = [t for t in tasks if t.startswith("dbt.")]
     assert any("fct_report_submission" in t for t in dbt_tasks), sorted(tasks)
     assert tasks["publish_marts"] == "success" and tasks["relationship_tests"] == "success"
+    if "dbt.build" in tasks:  # DLXH_BUILD_TASKS=dbt_build: everything passed there, nothing is re-run
+        assert "relationship tests passed in the project build" in (last_return_value("dlxh_build", "relationship_tests") or "")
     print(f"cosmos build: {len(dbt_tasks)} dbt tasks in {seconds:.1f}s ({seconds / max(1, len(dbt_tasks)):.1f}s per task)")
     conn = pipeline["conn"]
     with conn.cursor() as cur:
@@ -285,6 +302,8 @@ def test_build_dag_retries_a_model_that_failed_once(pipeline):
         )
     assert tries[model_task] == 2, tries  # failed in the producer's build, succeeded on its retry
     assert tries[fine_task] == 1, tries  # models that built fine are not re-run
+    # A model was rebuilt after the project build: the relationship tests ran again (a dbt build).
+    assert (last_return_value("dlxh_build", "relationship_tests") or "").startswith("dbt build (as_of")
     # The model and what is built from it hold the data again.
     assert scalar(conn, "select count(*) from staging.stg_raw__scan_items") == items
     assert scalar(conn, "select count(*) from marts.fct_opinion_signal") > 0

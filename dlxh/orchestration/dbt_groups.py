@@ -38,12 +38,6 @@ def dbt_group(manifest, mode: str):
     return dbt_build_group(manifest) if mode == "dbt_build" else cosmos_watcher_group(manifest)
 
 
-def model_task_ids(manifest) -> list[str]:
-    from dlxh.orchestration.dbt_tasks import models_of
-
-    return [f"dbt.{m.name}" for m in models_of(manifest).values()]
-
-
 def dbt_build_group(manifest):
     """TaskGroup `dbt`: `build` (the whole project, one dbt command), then a task per model."""
     from airflow.sdk import TaskGroup
@@ -67,21 +61,26 @@ def dbt_build_group(manifest):
         produced = build_all()
         model_tasks = {}
         for uid, model in models.items():
-
+            # The producer's outcome is pulled inside the task, not passed as an argument: an
+            # argument is a rendered template field, serialised and written to the metadata
+            # database by every model task (28 KB each for the demo project).
             @task(
                 task_id=model.name,
                 doc_md=f"dbt model `{model.name}` and its {len(model.checks)} tests: "
                 "their outcome in `dbt.build`; a retry builds the model alone.",
             )
-            def model_task(produced: dict[str, Any], _model=model) -> str | None:
+            def model_task(_model=model) -> str | None:
                 from dlxh.orchestration.dbt_tasks import run_model
 
-                return run_model(_model, produced, get_current_context()["ti"].try_number)
+                ti = get_current_context()["ti"]
+                return run_model(_model, ti.xcom_pull(task_ids=produced.operator.task_id), ti.try_number)
 
-            model_tasks[uid] = model_task(produced)
+            model_tasks[uid] = model_task()
         for uid, model in models.items():
             for parent in model.parents:
                 model_tasks[parent] >> model_tasks[uid]
+            if not model.parents:
+                produced >> model_tasks[uid]
     return group
 
 

@@ -93,8 +93,7 @@ def run_model(model: Model, produced: dict[str, Any] | None, try_number: int) ->
 
     results = (produced or {}).get("results") or {}
     outcome, lines = model_outcome(model, results)
-    for line in lines:
-        log.info(line)
+    log.info("\n".join(lines))  # one record: each goes through the task log's handlers on its own
     if outcome == "ok":
         return None
     if outcome == "failed" and try_number <= 1:
@@ -113,20 +112,29 @@ def relationship_results(produced: dict[str, Any] | None) -> tuple[int, list[str
     return len(ran), [f"{uid}: {r['status']}" for uid, r in ran.items() if r["status"] not in OK]
 
 
-def relationship_tests_after(produced: dict[str, Any] | None, per_model: list[str | None] | None) -> str:
+def models_all_ok(models: dict[str, Model], produced: dict[str, Any] | None) -> bool:
+    """Every model and its tests passed in the producer's build: then no model task rebuilt
+    anything (run_model builds only a model whose outcome was not 'ok', on any try)."""
+    results = (produced or {}).get("results") or {}
+    return all(model_outcome(model, results)[0] == "ok" for model in models.values())
+
+
+def relationship_tests_after(produced: dict[str, Any] | None, models: dict[str, Model]) -> str:
     """The build DAG's last dbt step: the fact -> dimension relationship tests passed in the
-    project build (`produced`) unless a model was rebuilt since (a retry: `per_model` holds the
-    names of the models the model tasks rebuilt, None for the others); else, or when there was no
-    project build (cosmos watcher), run them now."""
+    project build (`produced`), and they still hold when no model was rebuilt since, i.e. when
+    every model of `models` and its tests passed there. Else (a model was rebuilt by its task),
+    or when there was no project build (cosmos watcher: `produced` is None), run them now.
+
+    Decided from the producer's one XCom, not by pulling each model task's: under dag.test()
+    each pull is a request to the execution API, one per model."""
     import logging
 
     from dlxh.build import build
 
     log = logging.getLogger("dlxh")
     if produced is not None:
-        rebuilt = [name for name in per_model or [] if name]
         ran, failed = relationship_results(produced)
-        if ran and not failed and not rebuilt:
+        if ran and not failed and models_all_ok(models, produced):
             message = f"{ran} relationship tests passed in the project build (dbt.build)"
             log.info(message)
             return message
