@@ -109,7 +109,7 @@ def validate_month(month: date, strict: bool = False) -> MonthValidation:
     target = ensure_up(settings)
     with connection(target) as conn:
         _check_relations(conn)
-        context = get_context(settings)
+        context = get_context(settings, month)
         started = datetime.now(UTC)
         run_name = f"dlxh-{month:%Y-%m}-{started:%Y%m%dT%H%M%S%fZ}"
         outcomes: list[ExpectationOutcome] = []

@@ -24,6 +24,7 @@ UNIT_MODULES = frozenset(
         "test_architecture",
         "test_build_dag_outcomes",
         "test_calendar",
+        "test_expectations_month",
         "test_reports_extraction",
         "test_reports_form",
         "test_reports_layout",

@@ -121,12 +121,14 @@ def test_bad_survey_and_scan_rows_are_named(warehouse, marts_built):
                                                  load_id, source_file, file_hash)
                values ('uuid-ok', 'f1', 'LDLD-TD', '2025-04-03 09:00+07', '2025-04-01', 'c1', 1, 'a.csv', 'ha'),
                       ('uuid-old', 'f1', 'LDLD-TD', '2010-04-03 09:00+07', '2025-04-01', 'c2', 1, 'a.csv', 'ha'),
-                      ('uuid-noform', 'f9', 'LDLD-PT', '2025-04-04 09:00+07', '2025-04-01', 'c3', 1, 'a.csv', 'ha');
+                      ('uuid-noform', 'f9', 'LDLD-PT', '2025-04-04 09:00+07', '2025-04-01', 'c3', 1, 'a.csv', 'ha'),
+                      ('uuid-march-old', 'f1', 'LDLD-TD', '2010-03-03 09:00+07', '2025-03-01', 'c4', 1, 'a.csv', 'ha');
                insert into raw.scan_items (item_key, text_hash, first_captured_at, last_captured_at, published_at, period_month,
                                            likes, sentiment, load_id, source_file, file_hash)
                values ('item-ok', 't1', '2025-04-05 10:00+07', '2025-04-06 10:00+07', '2025-04-05 08:00+07', '2025-04-01', 3, 0.5, 1, 's.csv', 'hs'),
                       ('item-neg', 't2', '2025-04-05 10:00+07', '2025-04-06 10:00+07', '2025-04-05 08:00+07', '2025-04-01', -4, 0, 1, 's.csv', 'hs'),
-                      ('item-future', 't3', '2025-04-05 10:00+07', '2025-04-04 10:00+07', '2025-04-09 08:00+07', '2025-04-01', 0, 0, 1, 's.csv', 'hs');"""
+                      ('item-future', 't3', '2025-04-05 10:00+07', '2025-04-04 10:00+07', '2025-04-09 08:00+07', '2025-04-01', 0, 0, 1, 's.csv', 'hs'),
+                      ('item-may-neg', 't4', '2025-05-02 10:00+07', '2025-05-03 10:00+07', '2025-05-02 08:00+07', '2025-05-01', -1, 0, 1, 's.csv', 'hs');"""
         )
     result = validate_month(APRIL)
     surveys = _results(warehouse, result.run_id, "dlxh_survey_quality")
@@ -138,3 +140,8 @@ def test_bad_survey_and_scan_rows_are_named(warehouse, marts_built):
     assert scans["captures_in_order"] == (False, ["item-future"])
     assert scans["published_at_valid"] == (False, ["item-future"])
     assert scans["sentiment_in_range"] == (True, [])
+    # Each month is checked on its own rows: March's and May's bad rows are not April's findings,
+    # and May's is May's.
+    may = _results(warehouse, validate_month(date(2025, 5, 1)).run_id, "dlxh_scan_quality")
+    assert may["likes_not_negative"] == (False, ["item-may-neg"])
+    assert may["captures_in_order"] == (True, [])

@@ -53,6 +53,8 @@ create table if not exists raw.survey_responses (
     updated_at timestamptz not null default now()
 );
 create index if not exists survey_responses_updated on raw.survey_responses (updated_at);
+-- a month's responses: the month's validation reads them (expectations/context.py, month_bounded)
+create index if not exists survey_responses_period_month on raw.survey_responses (period_month);
 
 -- Long format: one row per response x question (no free text here: see restricted.survey_free_text).
 create table if not exists raw.survey_answers (

@@ -30,6 +30,8 @@ create table if not exists raw.scan_items (
     updated_at timestamptz not null default now()
 );
 create index if not exists scan_items_updated on raw.scan_items (updated_at);
+-- a month's items: the month's validation reads them (expectations/context.py, month_bounded)
+create index if not exists scan_items_period_month on raw.scan_items (period_month);
 -- (an index on text_hash had no reader: every lookup goes through item_key, which embeds the
 -- text hash for items without a URL; it cost a random index insert per item)
 drop index if exists raw.scan_items_text_hash;
