@@ -252,3 +252,50 @@ def test_json_document_export_stores_what_the_jsonl_export_stores(warehouse, tmp
     assert s_doc.totals() == s_lines.totals() and s_doc.reconciles()
     assert s_doc.totals()["rows_read"] == 5 and s_doc.totals()["rows_quarantined"] == 1  # sentiment 150 on a 0..100 scale
     assert stored() == from_lines and len(from_lines) == 4
+
+
+def _reltuples(conn, table: str) -> float:
+    with conn, conn.cursor() as cur:
+        cur.execute("select reltuples from pg_class where oid = %s::regclass", (table,))
+        return cur.fetchone()[0]
+
+
+def test_a_load_refreshes_the_statistics_of_its_tables(warehouse, tmp_path: Path) -> None:
+    """The planner sees the rows a load wrote (a new month lies past the old statistics)."""
+    assert _reltuples(warehouse, "raw.scan_items") <= 0  # emptied: never analyzed since
+    ingest(warehouse, "newsmon", newsmon_jsonl(tmp_path / "newsmon.jsonl"))
+    with warehouse, warehouse.cursor() as cur:
+        cur.execute("select count(*) from raw.scan_items")
+        items_loaded = cur.fetchone()[0]
+        cur.execute("select count(*) from raw.scan_captures")
+        captures = cur.fetchone()[0]
+    assert items_loaded > 0
+    assert _reltuples(warehouse, "raw.scan_items") == items_loaded
+    assert _reltuples(warehouse, "raw.scan_captures") == captures
+
+
+def test_a_busy_table_keeps_its_statistics_and_the_load_stands(warehouse, warehouse_target, tmp_path: Path, monkeypatch, caplog) -> None:
+    """Another session holds a lock ANALYZE needs (e.g. a long VACUUM): the load waits the lock
+    timeout, warns, and its rows stay loaded."""
+    import logging
+
+    from dlxh.core.db import connect
+    from ingestion import framework
+
+    monkeypatch.setattr(framework, "ANALYZE_LOCK_TIMEOUT", "300ms")
+    holder = connect(warehouse_target)
+    try:
+        with holder.cursor() as cur:
+            cur.execute("lock table raw.scan_items in share update exclusive mode")  # inserts still pass
+        with caplog.at_level(logging.WARNING):
+            summary = ingest(warehouse, "newsmon", newsmon_jsonl(tmp_path / "newsmon.jsonl"))
+    finally:
+        holder.rollback()
+        holder.close()
+    assert [f.status for f in summary.files] in (["loaded"], ["partial"])  # as without the lock
+    assert summary.totals()["rows_loaded"] > 0
+    with warehouse, warehouse.cursor() as cur:
+        cur.execute("select count(*) from raw.scan_items")
+        assert cur.fetchone()[0] > 0
+    assert _reltuples(warehouse, "raw.scan_items") <= 0
+    assert any("statistics of raw.scan_items" in r.getMessage() and "lock timeout" in r.getMessage() for r in caplog.records)
