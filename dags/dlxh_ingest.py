@@ -3,7 +3,8 @@
 `dlxh_ingest_<source>` polls `$DLXH_INBOX/<source>/` for files whose content was never loaded,
 fans out over them (one mapped task per batch of files, on the source's Celery queue: report
 documents are OCR'd on the `ocr` workers), and emits the source's asset with the months the new
-rows touched, which triggers `dlxh_build`. Same code as `dlxh ingest <source>`.
+rows touched, which triggers `dlxh_build`, once the planner's statistics of the source's tables
+are refreshed. Same code as `dlxh ingest <source>`.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ task each, queue `{spec.queue}`), and emits `{spec.asset}` with the months touch
             from dlxh.orchestration import tasks
 
             result = tasks.merge_results(spec.name, list(results))
+            tasks.refresh_statistics(spec.name, result["totals"])  # once, after every batch
             yield Metadata(asset, {"months": result["months"], "load_ids": result["load_ids"]})
             return result
 

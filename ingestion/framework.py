@@ -273,8 +273,19 @@ def fail_stale_loads(cur: Any, own_load: int | None = None) -> list[int]:
     return stale
 
 
-def run_ingest(source: Source, paths: Iterable[str | Path], conn: Any, progress: ProgressFn | None = stderr_progress) -> ImportSummary:
+def run_ingest(
+    source: Source,
+    paths: Iterable[str | Path],
+    conn: Any,
+    progress: ProgressFn | None = stderr_progress,
+    analyze: bool = True,
+) -> ImportSummary:
     """Ingest files into the warehouse; `conn` is a psycopg2 connection (autocommit off).
+
+    With `analyze` (the default), a load that wrote rows refreshes the statistics of the source's
+    tables at its end (`analyze_tables`). A caller that loads one ingest in several batches passes
+    False and refreshes them once after the last (the ingest DAGs' publish task): each refresh
+    samples the whole history's tables, ~1 s at national scale.
 
     Safe to run concurrently with other ingests of the same or another source: each file's
     transaction holds a per-source advisory lock, so two processes given the same files load
@@ -357,7 +368,7 @@ def run_ingest(source: Source, paths: Iterable[str | Path], conn: Any, progress:
             # The server is gone: the load stays `running` until the next run marks it failed.
             if status == "succeeded":
                 raise _database_lost(exc, "recording the load") from exc
-    if totals["rows_loaded"] or totals["rows_updated"]:
+    if analyze and (totals["rows_loaded"] or totals["rows_updated"]):
         analyze_tables(conn, source.spec.table_names)
     return summary
 

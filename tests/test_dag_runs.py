@@ -149,6 +149,8 @@ def test_ingest_scans_dag_dedupes_the_two_tools(pipeline):
     # 40 posts a month over three months, each seen by one or both tools: one item each.
     assert scalar(conn, "select count(*) from raw.scan_items") == 120
     assert scalar(conn, "select count(*) from raw.scan_items where cardinality(tools) = 2") == 39
+    # the publish task refreshed the planner's statistics once the batches were in
+    assert scalar(conn, "select reltuples from pg_class where oid = 'raw.scan_items'::regclass") == 120
 
 
 def test_build_dag_runs_every_dbt_model_with_cosmos(pipeline):

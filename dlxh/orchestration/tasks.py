@@ -80,7 +80,10 @@ def ingest_batch(source: str, batch: dict[str, Any]) -> dict[str, Any]:
 
     conn = connect(ensure_up())
     try:
-        summary = run_ingest(get_source(source, **batch["options"]), [Path(p) for p in batch["files"]], conn, progress=log.info)
+        # statistics once per ingest, after the last batch (refresh_statistics), not once per batch
+        summary = run_ingest(
+            get_source(source, **batch["options"]), [Path(p) for p in batch["files"]], conn, progress=log.info, analyze=False
+        )
         log.info(summary.render())
         for outcome in summary.files:  # findings a file's import recorded (e.g. a survey's unit choices)
             for warning in outcome.detail.get("warnings", []):
@@ -122,6 +125,23 @@ def merge_results(source: str, results: list[dict[str, Any]], skipped: list[str]
     }
 
 
+def refresh_statistics(source: str, totals: dict[str, int]) -> bool:
+    """After an ingest's last batch: the planner's statistics of the source's tables, when the
+    batches wrote rows (ingestion/framework.py, analyze_tables). True when refreshed."""
+    from dlxh.core.db import connect, ensure_up
+    from ingestion.framework import analyze_tables
+    from ingestion.sources import spec_of
+
+    if not (totals.get("rows_loaded") or totals.get("rows_updated")):
+        return False
+    conn = connect(ensure_up())
+    try:
+        analyze_tables(conn, spec_of(source).table_names)
+    finally:
+        conn.close()
+    return True
+
+
 def ingest(source: str, paths: list[str] | None = None) -> dict[str, Any]:
     """Ingest the given files (default: the whole inbox) batch by batch, in this process."""
     from ingestion.sources import spec_of
@@ -131,7 +151,9 @@ def ingest(source: str, paths: list[str] | None = None) -> dict[str, Any]:
     batches = plan_batches(source, [str(f) for f in files])
     planned = {f for b in batches for f in b["files"]}
     skipped = [str(f) for f in files if str(f) not in planned and f.name not in spec.side_files]
-    return merge_results(source, [ingest_batch(source, b) for b in batches], skipped)
+    result = merge_results(source, [ingest_batch(source, b) for b in batches], skipped)
+    refresh_statistics(source, result["totals"])
+    return result
 
 
 def _months_of_load(conn, source: str, load_id: int) -> list[str]:
