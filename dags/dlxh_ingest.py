@@ -53,7 +53,7 @@ task each, queue `{spec.queue}`), and emits `{spec.asset}` with the months touch
             from dlxh.orchestration import tasks
 
             result = tasks.merge_results(spec.name, list(results))
-            tasks.refresh_statistics(spec.name, result["totals"])  # once, after every batch
+            tasks.refresh_statistics(spec.name, result["totals"])  # once, when all the batches are in
             yield Metadata(asset, {"months": result["months"], "load_ids": result["load_ids"]})
             return result
 
