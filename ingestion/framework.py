@@ -368,9 +368,14 @@ def run_ingest(
             # The server is gone: the load stays `running` until the next run marks it failed.
             if status == "succeeded":
                 raise _database_lost(exc, "recording the load") from exc
-    if analyze and (totals["rows_loaded"] or totals["rows_updated"]):
+    if analyze and rows_changed(totals):
         analyze_tables(conn, source.spec.table_names)
     return summary
+
+
+def rows_changed(totals: dict[str, int]) -> bool:
+    """A load (or the batches of one ingest, summed) wrote rows: their tables' statistics are stale."""
+    return bool(totals.get("rows_loaded") or totals.get("rows_updated"))
 
 
 ANALYZE_LOCK_TIMEOUT = "10s"  # how long a load waits to refresh a busy table's statistics

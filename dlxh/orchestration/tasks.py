@@ -129,10 +129,10 @@ def refresh_statistics(source: str, totals: dict[str, int]) -> bool:
     """After an ingest's last batch: the planner's statistics of the source's tables, when the
     batches wrote rows (ingestion/framework.py, analyze_tables). True when refreshed."""
     from dlxh.core.db import connect, ensure_up
-    from ingestion.framework import analyze_tables
+    from ingestion.framework import analyze_tables, rows_changed
     from ingestion.sources import spec_of
 
-    if not (totals.get("rows_loaded") or totals.get("rows_updated")):
+    if not rows_changed(totals):
         return False
     conn = connect(ensure_up())
     try:
